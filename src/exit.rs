@@ -1,0 +1,68 @@
+//! Exit statuses shared by every command, and the failure type the CLI prints.
+
+use std::fmt;
+
+/// Process exit status, as documented in `--help` and docs/.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Success.
+    Success = 0,
+    /// The check found a problem (drift, migration needed, audit below threshold).
+    Problem = 1,
+    /// Usage or input error.
+    Usage = 2,
+    /// Remote or service failure after retries.
+    Service = 3,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// A failure to report: what happened, and what to do next.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: ExitStatus,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            status: ExitStatus::Usage,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_status(mut self, status: ExitStatus) -> Self {
+        self.status = status;
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\nhint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Text of the exit-status table for `--help`.
+pub const EXIT_CODES_HELP: &str = "\
+Exit status:
+  0  success
+  1  the check found a problem (drift, migration needed, audit below threshold)
+  2  usage or input error (bad or missing answers, unsafe destination)
+  3  remote or service failure after retries";

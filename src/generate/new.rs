@@ -1,0 +1,279 @@
+//! `chora new`: questions -> answers -> render (in memory) -> plan -> write -> git.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::inputs;
+use super::plan::{self, Action, Planned};
+use crate::exit::{ExitStatus, Failure};
+use crate::template::answers_file::{self, AnswersFile};
+use crate::template::render::{self, FileTree, GeneratedFile};
+use crate::template::resolve::{self, Asker, Resolved};
+use crate::template::source::{self, Template};
+use crate::template::{env, prompt};
+
+/// Arguments of `chora new`.
+#[derive(Debug, Clone, Args)]
+pub struct NewArgs {
+    /// Folder to generate the project in (created if missing).
+    #[arg(default_value = ".")]
+    pub dest: PathBuf,
+    /// Template: an embedded template's name, or a folder holding a template.yml.
+    #[arg(
+        long,
+        short = 't',
+        default_value = "python-package",
+        value_name = "NAME|DIR"
+    )]
+    pub template: String,
+    /// Answer a question (repeatable); wins over --data-file.
+    #[arg(long, short = 'd', value_name = "KEY=VALUE")]
+    pub data: Vec<String>,
+    /// YAML file mapping question names to answers.
+    #[arg(long, value_name = "FILE")]
+    pub data_file: Option<PathBuf>,
+    /// Accept every default without prompting (questions without a default must be given).
+    #[arg(long, short = 'l')]
+    pub defaults: bool,
+    /// Print the files that would be written; write nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Generate into a folder that is not empty (files with other content are still refused
+    /// unless --overwrite).
+    #[arg(long, short = 'f')]
+    pub force: bool,
+    /// With --force: replace existing files whose content differs.
+    #[arg(long, requires = "force")]
+    pub overwrite: bool,
+    /// Do not initialise a git repository in the destination.
+    #[arg(long)]
+    pub no_git: bool,
+}
+
+/// Load a template given by name or folder.
+pub fn load_template(spec: &str) -> Result<Template, Failure> {
+    let as_dir = Path::new(spec);
+    let result = if spec.contains(['/', '\\']) || as_dir.join(source::SPEC_FILE).is_file() {
+        source::load_dir(as_dir)
+    } else {
+        source::load_embedded(spec)
+    };
+    result.map_err(|e| Failure::usage(e.to_string()))
+}
+
+pub fn run(args: &NewArgs) -> Result<ExitStatus, Failure> {
+    let template = load_template(&args.template)?;
+    let dest = &args.dest;
+    check_destination(dest, args.force)?;
+
+    let facts = inputs::facts(dest);
+    let given = inputs::given_answers(args.data_file.as_deref(), &args.data)?;
+    let env = env::build(&facts).map_err(|e| Failure::usage(e.to_string()))?;
+    let interactive = !args.defaults && inputs::can_prompt();
+    let mut ask = prompt::ask;
+    let asker = if interactive {
+        Asker::Prompt(&mut ask)
+    } else {
+        Asker::Defaults
+    };
+    let resolved = resolve::resolve(&template.spec, &env, &facts, &given, asker)
+        .map_err(|problems| inputs::problems_failure(&problems, interactive))?;
+    for (key, why) in &resolved.ignored {
+        eprintln!("warning: {key}: {why}");
+    }
+
+    let context = resolve::context(&resolved.values, &facts);
+    let mut tree = render::render(&template, &context, &facts).map_err(|e| {
+        Failure::usage(format!(
+            "template {:?} failed to render: {e}",
+            template.spec.name
+        ))
+    })?;
+    let record = answers_record(&template, &args.template, &resolved, &tree)?;
+    let record_text = record
+        .to_yaml()
+        .map_err(|e| Failure::usage(format!("cannot write the answers file: {e}")))?;
+
+    let planned = plan::plan(&tree, dest).map_err(|e| {
+        Failure::usage(e.to_string()).with_hint(
+            "nothing was written; choose a destination without symbolic links into other folders",
+        )
+    })?;
+    let replacing: Vec<&Planned> = planned
+        .iter()
+        .filter(|p| p.action == Action::Replace)
+        .collect();
+
+    if args.dry_run {
+        print_plan(dest, &template, &planned, true);
+        println!("{}  {}", "create", answers_file::FILE_NAME);
+        if !replacing.is_empty() && !args.overwrite {
+            println!(
+                "\n{} existing file(s) differ; writing would need --overwrite.",
+                replacing.len()
+            );
+        }
+        println!("\nNothing was written (--dry-run).");
+        return Ok(ExitStatus::Success);
+    }
+    if !replacing.is_empty() && !args.overwrite {
+        let list: Vec<String> = replacing.iter().map(|p| format!("  {}", p.path)).collect();
+        return Err(Failure::usage(format!(
+            "{} file(s) in {} already exist with different content:\n{}",
+            replacing.len(),
+            dest.display(),
+            list.join("\n")
+        ))
+        .with_hint("nothing was written; review them with --dry-run, move them away, or pass --overwrite to replace them"));
+    }
+
+    write_tree(dest, &mut tree, &planned)?;
+    crate::fs::write_atomic(
+        &dest.join(answers_file::FILE_NAME),
+        record_text.as_bytes(),
+        false,
+    )
+    .map_err(|e| Failure::usage(e.to_string()))?;
+    let git_note = store_in_git(dest, &tree, args.no_git)?;
+
+    print_plan(dest, &template, &planned, false);
+    let managed = planned.iter().filter(|p| p.managed).count();
+    println!(
+        "\nCreated {} from template {} (chora {}): {} files, {} managed by chora.",
+        dest.display(),
+        template.spec.name,
+        crate::VERSION,
+        planned.len() + 1,
+        managed
+    );
+    if let Some(note) = git_note {
+        println!("{note}");
+    }
+    print_next_steps(dest, &resolved);
+    Ok(ExitStatus::Success)
+}
+
+fn check_destination(dest: &Path, force: bool) -> Result<(), Failure> {
+    if dest.exists() && !dest.is_dir() {
+        return Err(Failure::usage(format!(
+            "{} exists and is not a folder",
+            dest.display()
+        )));
+    }
+    let empty = plan::is_empty_dir(dest)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", dest.display())))?;
+    if !empty && !force {
+        return Err(
+            Failure::usage(format!("{} is not empty", dest.display())).with_hint(
+                "choose a new folder, or pass --force to generate into it \
+             (files with different content are listed and refused unless --overwrite)",
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// The answers file: answers (never secret ones) and the blob id of each managed file.
+fn answers_record(
+    template: &Template,
+    template_arg: &str,
+    resolved: &Resolved,
+    tree: &FileTree,
+) -> Result<AnswersFile, Failure> {
+    let mut answers = resolved.answers.clone();
+    answers.retain(|key, _| template.spec.question(key).is_some_and(|q| !q.secret));
+    let mut files = std::collections::BTreeMap::new();
+    for (path, file) in tree.iter().filter(|(_, f)| f.managed) {
+        let id = crate::git::blob_id(&file.contents)
+            .map_err(|e| Failure::usage(format!("cannot hash {path}: {e}")))?;
+        files.insert(path.clone(), id);
+    }
+    let template_name = if source::embedded_names().iter().any(|n| n == template_arg) {
+        template.spec.name.clone()
+    } else {
+        template_arg.to_string()
+    };
+    Ok(AnswersFile {
+        chora_version: crate::VERSION.to_string(),
+        template: template_name,
+        answers,
+        files,
+    })
+}
+
+fn write_tree(dest: &Path, tree: &mut FileTree, planned: &[Planned]) -> Result<(), Failure> {
+    for item in planned.iter().filter(|p| p.action != Action::Unchanged) {
+        let Some(GeneratedFile { contents, .. }) = tree.get(&item.path) else {
+            continue;
+        };
+        let target =
+            crate::fs::safe_join(dest, &item.path).map_err(|e| Failure::usage(e.to_string()))?;
+        crate::fs::write_atomic(&target, contents, false).map_err(|e| {
+            Failure::usage(e.to_string()).with_hint(
+                "files before this one were written; fix the cause and re-run with --force",
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Initialise a repository unless DEST is inside one or --no-git; store the managed files'
+/// blobs in the repository's object database so a later update has its merge base.
+fn store_in_git(dest: &Path, tree: &FileTree, no_git: bool) -> Result<Option<String>, Failure> {
+    let git_failure = |e: git2::Error| {
+        Failure::usage(format!("git: {}", e.message()))
+            .with_hint("the files were written; run `git init` yourself or re-run with --no-git")
+    };
+    let (repo, note) = match crate::git::discover(dest) {
+        Some(repo) => (Some(repo), None),
+        None if no_git => (None, None),
+        None => (
+            Some(crate::git::init(dest).map_err(git_failure)?),
+            Some(format!(
+                "Initialised a git repository in {}.",
+                dest.display()
+            )),
+        ),
+    };
+    if let Some(repo) = repo {
+        for file in tree.values().filter(|f| f.managed) {
+            crate::git::write_blob(&repo, &file.contents).map_err(git_failure)?;
+        }
+    }
+    Ok(note)
+}
+
+fn print_plan(dest: &Path, template: &Template, planned: &[Planned], dry_run: bool) {
+    let verb = if dry_run { "Would write" } else { "Wrote" };
+    println!(
+        "{verb} into {} (template {}):",
+        dest.display(),
+        template.spec.name
+    );
+    for item in planned {
+        let action = match item.action {
+            Action::Create => "create",
+            Action::Unchanged => "same",
+            Action::Replace => "replace",
+        };
+        let owner = if item.managed { "managed" } else { "seed" };
+        println!("{action:<7} {owner:<7} {}", item.path);
+    }
+}
+
+fn print_next_steps(dest: &Path, resolved: &Resolved) {
+    let oidc = resolved
+        .values
+        .get("pypi_auth_method")
+        .is_some_and(|v| v.to_cli() == "oidc");
+    println!("\nNext steps:");
+    println!("  cd {}", dest.display());
+    println!("  uv run pytest                  # run the tests");
+    if oidc {
+        println!("  open PYPI_SETUP.md             # register the trusted publisher on PyPI");
+    } else if resolved.values.contains_key("pypi_auth_method") {
+        println!("  open PYPI_SETUP.md             # add the PyPI token secret");
+    }
+    println!("  git add -A && git commit -m \"Initial commit from chora\"");
+}

@@ -1,0 +1,103 @@
+//! Git facts and object storage through libgit2: finding or creating the repository around a
+//! destination, blob ids of generated files, configuration and the GitHub remote.
+
+use std::path::Path;
+
+use git2::{ObjectType, Oid, Repository};
+
+/// The git blob id (sha1 hex) of `contents`, as `git hash-object` computes it.
+pub fn blob_id(contents: &[u8]) -> Result<String, git2::Error> {
+    Ok(Oid::hash_object(ObjectType::Blob, contents)?.to_string())
+}
+
+/// The repository that contains `path` (which may not exist yet: its nearest existing
+/// ancestor is searched from).
+pub fn discover(path: &Path) -> Option<Repository> {
+    let mut probe = path;
+    loop {
+        if probe.exists() {
+            return Repository::discover(probe).ok();
+        }
+        probe = probe.parent()?;
+    }
+}
+
+/// Create a repository at `path` with `main` as the initial branch.
+pub fn init(path: &Path) -> Result<Repository, git2::Error> {
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.initial_head("main").mkpath(true);
+    Repository::init_opts(path, &opts)
+}
+
+/// Store `contents` as a blob in the repository's object database.
+pub fn write_blob(repo: &Repository, contents: &[u8]) -> Result<String, git2::Error> {
+    Ok(repo.blob(contents)?.to_string())
+}
+
+/// Read string values from the user's git configuration; missing keys are left out.
+pub fn config_values(keys: &[&str]) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    if let Ok(config) = git2::Config::open_default() {
+        for key in keys {
+            if let Ok(value) = config.get_string(key) {
+                out.insert((*key).to_string(), value);
+            }
+        }
+    }
+    out
+}
+
+/// GitHub owner and repository of the `origin` remote, if it points at github.com.
+pub fn github_remote(repo: &Repository) -> Option<(String, String)> {
+    let remote = repo.find_remote("origin").ok()?;
+    parse_github_url(remote.url().ok()?)
+}
+
+/// Parse `https://github.com/o/r(.git)`, `git@github.com:o/r(.git)` or `ssh://git@github.com/o/r`.
+pub fn parse_github_url(url: &str) -> Option<(String, String)> {
+    let rest = url
+        .strip_prefix("https://github.com/")
+        .or_else(|| url.strip_prefix("http://github.com/"))
+        .or_else(|| url.strip_prefix("git@github.com:"))
+        .or_else(|| url.strip_prefix("ssh://git@github.com/"))?;
+    let rest = rest.trim_end_matches('/');
+    let rest = rest.strip_suffix(".git").unwrap_or(rest);
+    let (owner, repo) = rest.split_once('/')?;
+    if owner.is_empty() || repo.is_empty() || repo.contains('/') {
+        return None;
+    }
+    Some((owner.to_string(), repo.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_id_matches_git_hash_object() {
+        // `printf 'hello\n' | git hash-object --stdin`
+        assert_eq!(
+            blob_id(b"hello\n").unwrap(),
+            "ce013625030ba8dba906f756967f9e9ca394464a"
+        );
+    }
+
+    #[test]
+    fn parses_github_remotes() {
+        let want = Some(("octo".to_string(), "pkg".to_string()));
+        assert_eq!(parse_github_url("https://github.com/octo/pkg.git"), want);
+        assert_eq!(parse_github_url("git@github.com:octo/pkg.git"), want);
+        assert_eq!(parse_github_url("ssh://git@github.com/octo/pkg"), want);
+        assert_eq!(parse_github_url("https://gitlab.com/octo/pkg"), None);
+    }
+
+    #[test]
+    fn written_blobs_are_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = init(dir.path()).unwrap();
+        let id = write_blob(&repo, b"content\n").unwrap();
+        assert_eq!(id, blob_id(b"content\n").unwrap());
+        let blob = repo.find_blob(Oid::from_str(&id).unwrap()).unwrap();
+        assert_eq!(blob.content(), b"content\n");
+    }
+}

@@ -1,0 +1,254 @@
+//! Answer values: parsing from `--data`, data files and defaults, and validation against a
+//! question.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use super::schema::{Question, QuestionType};
+
+/// One answer, typed by its question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AnswerValue {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    List(Vec<String>),
+}
+
+impl AnswerValue {
+    /// How the value is written on a command line (`--data key=<this>`).
+    pub fn to_cli(&self) -> String {
+        match self {
+            AnswerValue::Bool(b) => b.to_string(),
+            AnswerValue::Int(i) => i.to_string(),
+            AnswerValue::Str(s) => s.clone(),
+            AnswerValue::List(items) => items.join(","),
+        }
+    }
+
+    pub fn to_minijinja(&self) -> minijinja::Value {
+        match self {
+            AnswerValue::Bool(b) => minijinja::Value::from(*b),
+            AnswerValue::Int(i) => minijinja::Value::from(*i),
+            AnswerValue::Str(s) => minijinja::Value::from(s.as_str()),
+            AnswerValue::List(items) => minijinja::Value::from(items.clone()),
+        }
+    }
+}
+
+/// Answers in question order.
+pub type Answers = IndexMap<String, AnswerValue>;
+
+/// Parse text (a `--data` value or a rendered default) into the question's type.
+pub fn parse_text(question: &Question, text: &str) -> Result<AnswerValue, String> {
+    let text = text.trim_matches(|c| c == '\n' || c == '\r');
+    match question.kind {
+        QuestionType::Str | QuestionType::Choice => Ok(AnswerValue::Str(text.to_string())),
+        QuestionType::Bool => match text.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" | "on" | "1" => Ok(AnswerValue::Bool(true)),
+            "false" | "no" | "n" | "off" | "0" => Ok(AnswerValue::Bool(false)),
+            _ => Err(format!(
+                "{text:?} is not a yes/no value (use true or false)"
+            )),
+        },
+        QuestionType::Int => text
+            .trim()
+            .parse::<i64>()
+            .map(AnswerValue::Int)
+            .map_err(|_| format!("{text:?} is not a whole number")),
+        QuestionType::List => Ok(AnswerValue::List(
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+        )),
+    }
+}
+
+/// Convert a YAML value (from a data file or a literal default) into the question's type.
+pub fn from_yaml(question: &Question, value: &yaml_serde::Value) -> Result<AnswerValue, String> {
+    use yaml_serde::Value as Y;
+    match (question.kind, value) {
+        (QuestionType::Bool, Y::Bool(b)) => Ok(AnswerValue::Bool(*b)),
+        (QuestionType::Int, Y::Number(n)) => n
+            .as_i64()
+            .map(AnswerValue::Int)
+            .ok_or_else(|| format!("{n} is not a whole number")),
+        (QuestionType::List, Y::Sequence(items)) => items
+            .iter()
+            .map(|item| scalar_text(item).ok_or_else(|| "list items must be scalars".to_string()))
+            .collect::<Result<Vec<_>, _>>()
+            .map(AnswerValue::List),
+        (_, other) => match scalar_text(other) {
+            Some(text) => parse_text(question, &text),
+            None => Err(format!(
+                "expected a {} value, found a YAML {}",
+                question.kind.as_str(),
+                yaml_kind(other)
+            )),
+        },
+    }
+}
+
+fn scalar_text(value: &yaml_serde::Value) -> Option<String> {
+    use yaml_serde::Value as Y;
+    match value {
+        Y::String(s) => Some(s.clone()),
+        Y::Bool(b) => Some(b.to_string()),
+        Y::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn yaml_kind(value: &yaml_serde::Value) -> &'static str {
+    use yaml_serde::Value as Y;
+    match value {
+        Y::Null => "null",
+        Y::Bool(_) => "bool",
+        Y::Number(_) => "number",
+        Y::String(_) => "string",
+        Y::Sequence(_) => "list",
+        Y::Mapping(_) => "mapping",
+        Y::Tagged(_) => "tagged value",
+    }
+}
+
+/// Check a typed answer against its question: choices and the validator.
+pub fn validate(question: &Question, value: &AnswerValue) -> Result<(), String> {
+    match (question.kind, value) {
+        (QuestionType::Choice, AnswerValue::Str(s)) => {
+            if !question.choices.iter().any(|c| c == s) {
+                return Err(format!(
+                    "{s:?} is not one of: {}",
+                    question.choices.join(", ")
+                ));
+            }
+        }
+        (QuestionType::List, AnswerValue::List(items)) => {
+            for item in items {
+                if !question.choices.is_empty() && !question.choices.iter().any(|c| c == item) {
+                    return Err(format!(
+                        "{item:?} is not one of: {}",
+                        question.choices.join(", ")
+                    ));
+                }
+            }
+            let mut sorted = items.clone();
+            sorted.dedup();
+            if sorted.len() != items.len() {
+                return Err("a value is listed twice".to_string());
+            }
+        }
+        (QuestionType::Str, AnswerValue::Str(_))
+        | (QuestionType::Bool, AnswerValue::Bool(_))
+        | (QuestionType::Int, AnswerValue::Int(_)) => {}
+        (kind, other) => {
+            return Err(format!(
+                "expected a {} value, got {:?}",
+                kind.as_str(),
+                other.to_cli()
+            ));
+        }
+    }
+    if let Some(validator) = &question.validator {
+        let text = value.to_cli();
+        let re = regex::Regex::new(&validator.regex).map_err(|e| e.to_string())?;
+        if !re.is_match(&text) {
+            return Err(format!("{text:?}: {}", validator.message));
+        }
+        if validator.forbid.iter().any(|f| f == &text) {
+            let why = validator
+                .forbid_message
+                .as_deref()
+                .unwrap_or("is not allowed");
+            return Err(format!("{text:?} {why}"));
+        }
+    }
+    Ok(())
+}
+
+/// Parse `KEY=VALUE` from `--data`.
+pub fn split_data_arg(arg: &str) -> Result<(&str, &str), String> {
+    match arg.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim(), value)),
+        _ => Err(format!(
+            "--data {arg:?} is not KEY=VALUE (e.g. --data project_name=my-package)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::schema::Validator;
+
+    fn question(kind: QuestionType) -> Question {
+        Question {
+            name: "q".into(),
+            kind,
+            help: "h".into(),
+            example: None,
+            default: None,
+            choices: vec![],
+            validator: None,
+            when: None,
+            secret: false,
+        }
+    }
+
+    #[test]
+    fn parses_each_type() {
+        assert_eq!(
+            parse_text(&question(QuestionType::Bool), "yes"),
+            Ok(AnswerValue::Bool(true))
+        );
+        assert!(parse_text(&question(QuestionType::Bool), "maybe").is_err());
+        assert_eq!(
+            parse_text(&question(QuestionType::Int), "65"),
+            Ok(AnswerValue::Int(65))
+        );
+        assert_eq!(
+            parse_text(&question(QuestionType::List), "3.12, 3.13,"),
+            Ok(AnswerValue::List(vec!["3.12".into(), "3.13".into()]))
+        );
+    }
+
+    #[test]
+    fn choice_outside_the_list_is_rejected() {
+        let mut q = question(QuestionType::Choice);
+        q.choices = vec!["oidc".into(), "token".into()];
+        let err = validate(&q, &AnswerValue::Str("password".into())).unwrap_err();
+        assert!(err.contains("oidc, token"), "{err}");
+    }
+
+    #[test]
+    fn validator_regex_and_forbid() {
+        let mut q = question(QuestionType::Str);
+        q.validator = Some(Validator {
+            regex: "^[a-z_]+$".into(),
+            message: "lowercase only".into(),
+            forbid: vec!["class".into()],
+            forbid_message: Some("is a keyword".into()),
+        });
+        assert!(validate(&q, &AnswerValue::Str("ok_name".into())).is_ok());
+        assert!(
+            validate(&q, &AnswerValue::Str("Bad".into()))
+                .unwrap_err()
+                .contains("lowercase only")
+        );
+        assert!(
+            validate(&q, &AnswerValue::Str("class".into()))
+                .unwrap_err()
+                .contains("keyword")
+        );
+    }
+
+    #[test]
+    fn data_arg_needs_equals() {
+        assert_eq!(split_data_arg("a=b=c"), Ok(("a", "b=c")));
+        assert!(split_data_arg("novalue").is_err());
+        assert!(split_data_arg("=x").is_err());
+    }
+}

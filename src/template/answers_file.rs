@@ -1,0 +1,66 @@
+//! `.chora-answers.yml`: the answers a project was generated with and, for each managed file,
+//! the git blob id of the content chora wrote (the merge base for a later update).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::answers::Answers;
+
+/// Name of the answers file at the project root.
+pub const FILE_NAME: &str = ".chora-answers.yml";
+
+const HEADER: &str = "\
+# Written by chora; do not edit by hand. It records the answers this project was generated
+# with and the git blob id of each managed file as chora wrote it.
+# Change an answer with: chora update --data KEY=VALUE
+";
+
+/// The contents of `.chora-answers.yml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswersFile {
+    pub chora_version: String,
+    pub template: String,
+    pub answers: Answers,
+    /// Managed output path -> git blob id (sha1 hex) of the content chora wrote.
+    pub files: BTreeMap<String, String>,
+}
+
+impl AnswersFile {
+    pub fn to_yaml(&self) -> Result<String, yaml_serde::Error> {
+        Ok(format!("{HEADER}{}", yaml_serde::to_string(self)?))
+    }
+
+    pub fn parse(text: &str) -> Result<Self, yaml_serde::Error> {
+        yaml_serde::from_str(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::answers::AnswerValue;
+
+    #[test]
+    fn round_trips_typed_answers() {
+        let mut answers = Answers::new();
+        answers.insert("project_name".into(), AnswerValue::Str("demo".into()));
+        answers.insert("python_min".into(), AnswerValue::Str("3.10".into()));
+        answers.insert("publish_testpypi".into(), AnswerValue::Bool(true));
+        answers.insert("coverage_threshold".into(), AnswerValue::Int(65));
+        answers.insert(
+            "python_versions".into(),
+            AnswerValue::List(vec!["3.10".into(), "3.11".into()]),
+        );
+        let file = AnswersFile {
+            chora_version: "0.1.0".into(),
+            template: "python-package".into(),
+            answers,
+            files: BTreeMap::from([("a.yml".into(), "0".repeat(40))]),
+        };
+        let text = file.to_yaml().unwrap();
+        assert!(text.contains("python_min: '3.10'"), "{text}");
+        assert_eq!(AnswersFile::parse(&text).unwrap(), file);
+    }
+}

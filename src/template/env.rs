@@ -1,0 +1,160 @@
+//! The minijinja environment templates render in: strict undefined values, kept trailing
+//! newlines, the two delimiter styles, and chora's filters and functions.
+
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, syntax::SyntaxConfig};
+
+use super::pins;
+
+/// Names never exposed to templates, so an unescaped GitHub `${{ }}` expression in a file
+/// rendered with default delimiters fails loudly instead of rendering empty.
+pub const RESERVED_NAMES: &[&str] = &[
+    "github", "secrets", "env", "vars", "inputs", "matrix", "steps", "needs", "runner", "job",
+    "strategy", "jobs",
+];
+
+/// Delimiter style of a template file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delimiters {
+    /// `{{ }}` `{% %}` `{# #}` (files ending `.jinja`).
+    Default,
+    /// `[[ ]]` `[% %]` `[# #]` (files ending `.jinja-gh`), so GitHub's `${{ }}` passes through.
+    Brackets,
+}
+
+/// Facts about the machine and destination that defaults may use.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// `user.name`, `user.email` … as read from git config.
+    pub git_config: std::collections::BTreeMap<String, String>,
+    /// GitHub owner and repository from the `origin` remote of a repository holding DEST.
+    pub remote: Option<(String, String)>,
+    /// The destination folder's name.
+    pub dest_name: String,
+    pub current_year: i32,
+}
+
+pub fn syntax(delimiters: Delimiters) -> Result<SyntaxConfig, Error> {
+    let mut builder = SyntaxConfig::builder();
+    builder
+        .keep_trailing_newline(true)
+        .trim_blocks(true)
+        .lstrip_blocks(true);
+    if delimiters == Delimiters::Brackets {
+        builder
+            .block_delimiters("[%", "%]")
+            .variable_delimiters("[[", "]]")
+            .comment_delimiters("[#", "#]");
+    }
+    builder.build()
+}
+
+/// Build the environment with default delimiters selected.
+pub fn build(facts: &Facts) -> Result<Environment<'static>, Error> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_debug(true);
+    env.set_syntax(syntax(Delimiters::Default)?);
+    env.add_filter("pep503", pep503);
+    env.add_filter("python_identifier", python_identifier);
+    env.add_function("uses", |action: &str| -> Result<String, Error> {
+        pins::find(action).map(|p| p.uses()).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                format!("no pin for action {action:?} in data/action-pins.tsv"),
+            )
+        })
+    });
+    let config = facts.git_config.clone();
+    env.add_function("git_config", move |key: &str| {
+        config.get(key).cloned().unwrap_or_default()
+    });
+    let remote = facts.remote.clone();
+    env.add_function("git_remote_owner", move || {
+        remote.as_ref().map(|r| r.0.clone()).unwrap_or_default()
+    });
+    let remote = facts.remote.clone();
+    env.add_function("git_remote_repo", move || {
+        remote.as_ref().map(|r| r.1.clone()).unwrap_or_default()
+    });
+    Ok(env)
+}
+
+/// PEP 503 normalised project name: lowercase, runs of `-`, `_`, `.` become one `-`.
+pub fn pep503(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !in_sep {
+                out.push('-');
+            }
+            in_sep = true;
+        } else {
+            out.extend(c.to_lowercase());
+            in_sep = false;
+        }
+    }
+    out
+}
+
+/// A Python import name derived from a project name: lowercase, separators become `_`.
+pub fn python_identifier(name: &str) -> String {
+    let mut out: String = pep503(name).replace('-', "_");
+    out.retain(|c| c.is_ascii_alphanumeric() || c == '_');
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pep503_normalises() {
+        assert_eq!(pep503("My.Package__Name"), "my-package-name");
+        assert_eq!(python_identifier("My.Package-name"), "my_package_name");
+        assert_eq!(python_identifier("3d-tools"), "_3d_tools");
+    }
+
+    #[test]
+    fn brackets_pass_github_expressions_through() {
+        let mut env = build(&Facts::default()).unwrap();
+        env.set_syntax(syntax(Delimiters::Brackets).unwrap());
+        env.add_template_owned(
+            "wf.yml",
+            "run: echo ${{ github.ref }} [[ name ]]\n".to_string(),
+        )
+        .unwrap();
+        let out = env
+            .get_template("wf.yml")
+            .unwrap()
+            .render(minijinja::context! { name => "x" })
+            .unwrap();
+        assert_eq!(out, "run: echo ${{ github.ref }} x\n");
+    }
+
+    #[test]
+    fn unescaped_github_expression_fails_in_default_syntax() {
+        let env = build(&Facts::default()).unwrap();
+        let err = env
+            .render_str("run: ${{ github.ref }}", minijinja::context! {})
+            .unwrap_err();
+        assert!(err.to_string().contains("undefined"), "{err}");
+    }
+
+    #[test]
+    fn uses_renders_the_pin() {
+        let env = build(&Facts::default()).unwrap();
+        let out = env
+            .render_str("{{ uses('actions/checkout') }}", minijinja::context! {})
+            .unwrap();
+        assert!(out.starts_with("actions/checkout@"));
+        assert!(out.contains(" # v"));
+        assert!(
+            env.render_str("{{ uses('evil/action') }}", minijinja::context! {})
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! Templates: embedded trees, the question schema, answers and the answers file, the minijinja
+//! environment, and rendering to an in-memory file tree.
+
+pub mod answers;
+pub mod answers_file;
+pub mod env;
+pub mod pins;
+pub mod prompt;
+pub mod render;
+pub mod resolve;
+pub mod schema;
+pub mod source;

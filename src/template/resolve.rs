@@ -1,0 +1,229 @@
+//! Resolving a template's answers: given values (`--data`, data files), defaults derived from
+//! earlier answers, prompts on a terminal, and every problem reported together.
+
+use indexmap::IndexMap;
+use minijinja::{Environment, Value};
+
+use super::answers::{self, AnswerValue, Answers};
+use super::env::Facts;
+use super::render::eval_bool;
+use super::schema::{Question, TemplateSpec};
+
+/// A value given by the user before any prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Given {
+    /// From `--data KEY=VALUE`.
+    Text(String),
+    /// From a YAML data file.
+    Yaml(yaml_serde::Value),
+}
+
+/// Something wrong with the answers; all of them are collected and reported together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// No value given, no default, and no terminal to ask on.
+    Missing {
+        key: String,
+        help: String,
+        example: Option<String>,
+    },
+    /// A value was given (or derived) but is not acceptable.
+    Invalid {
+        key: String,
+        reason: String,
+        derived: bool,
+    },
+    /// A key that the template does not ask.
+    Unknown { key: String, known: Vec<String> },
+    /// A check across answers failed.
+    Check { message: String },
+}
+
+/// The outcome of resolution.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    /// Answers to the questions that were asked (skipped questions are not recorded).
+    pub answers: Answers,
+    /// Every value templates can see, skipped questions included (with their defaults).
+    pub values: Answers,
+    /// Given keys ignored because their question does not apply (`when` is false).
+    pub ignored: Vec<(String, String)>,
+}
+
+/// How to obtain answers that were not given.
+pub enum Asker<'a> {
+    /// Use defaults; report what has none.
+    Defaults,
+    /// Ask on a terminal, pre-filling the default.
+    Prompt(&'a mut dyn FnMut(&Question, Option<&AnswerValue>) -> Result<AnswerValue, String>),
+}
+
+/// Built-in template values that are not answers.
+pub fn builtins(facts: &Facts) -> Vec<(&'static str, Value)> {
+    vec![
+        ("chora_version", Value::from(crate::VERSION)),
+        ("dest_name", Value::from(facts.dest_name.as_str())),
+        ("current_year", Value::from(facts.current_year)),
+    ]
+}
+
+/// The rendering context: built-ins plus `values`.
+pub fn context(values: &Answers, facts: &Facts) -> Value {
+    let mut map: std::collections::BTreeMap<String, Value> = builtins(facts)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    for (key, value) in values {
+        map.insert(key.clone(), value.to_minijinja());
+    }
+    Value::from(map)
+}
+
+/// Resolve every question of `spec`, in order.
+pub fn resolve(
+    spec: &TemplateSpec,
+    env: &Environment<'static>,
+    facts: &Facts,
+    given: &IndexMap<String, Given>,
+    mut asker: Asker<'_>,
+) -> Result<Resolved, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let known: Vec<String> = spec.questions.iter().map(|q| q.name.clone()).collect();
+    for key in given.keys() {
+        if !known.contains(key) {
+            problems.push(Problem::Unknown {
+                key: key.clone(),
+                known: known.clone(),
+            });
+        }
+    }
+    let mut out = Resolved::default();
+    for question in &spec.questions {
+        let ctx = context(&out.values, facts);
+        let blocked = !problems.is_empty();
+        let applies = match &question.when {
+            None => true,
+            Some(expr) => match eval_bool(env, expr, &ctx) {
+                Ok(b) => b,
+                Err(_) if blocked => continue,
+                Err(e) => {
+                    problems.push(invalid(question, format!("bad `when`: {e}"), true));
+                    continue;
+                }
+            },
+        };
+        let default = match default_value(question, env, &ctx) {
+            Ok(d) => d,
+            Err(_) if blocked => continue,
+            Err(reason) => {
+                problems.push(invalid(question, reason, true));
+                continue;
+            }
+        };
+        if !applies {
+            if let Some(g) = given.get(&question.name) {
+                let why = question.when.clone().unwrap_or_default();
+                out.ignored.push((
+                    question.name.clone(),
+                    format!("{g:?} ignored: asked only when {why}"),
+                ));
+            }
+            if let Some(value) = default {
+                out.values.insert(question.name.clone(), value);
+            }
+            continue;
+        }
+        let value = match given.get(&question.name) {
+            Some(g) => {
+                let parsed = match g {
+                    Given::Text(text) => answers::parse_text(question, text),
+                    Given::Yaml(yaml) => answers::from_yaml(question, yaml),
+                };
+                match parsed.and_then(|v| answers::validate(question, &v).map(|()| v)) {
+                    Ok(v) => v,
+                    Err(reason) => {
+                        problems.push(invalid(question, reason, false));
+                        continue;
+                    }
+                }
+            }
+            None => match &mut asker {
+                Asker::Prompt(prompt) => match prompt(question, default.as_ref()) {
+                    Ok(v) => v,
+                    Err(reason) => {
+                        problems.push(invalid(question, reason, false));
+                        continue;
+                    }
+                },
+                Asker::Defaults => match default {
+                    Some(v) => match answers::validate(question, &v) {
+                        Ok(()) => v,
+                        Err(reason) => {
+                            problems.push(invalid(question, reason, true));
+                            continue;
+                        }
+                    },
+                    None => {
+                        problems.push(Problem::Missing {
+                            key: question.name.clone(),
+                            help: question.help.clone(),
+                            example: question.example.clone(),
+                        });
+                        continue;
+                    }
+                },
+            },
+        };
+        out.values.insert(question.name.clone(), value.clone());
+        out.answers.insert(question.name.clone(), value);
+    }
+    if problems.is_empty() {
+        let ctx = context(&out.values, facts);
+        for check in &spec.checks {
+            match eval_bool(env, &check.expr, &ctx) {
+                Ok(true) => {}
+                Ok(false) => problems.push(Problem::Check {
+                    message: check.message.clone(),
+                }),
+                Err(e) => problems.push(Problem::Check {
+                    message: format!("{} (could not evaluate: {e})", check.message),
+                }),
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+fn invalid(question: &Question, reason: String, derived: bool) -> Problem {
+    Problem::Invalid {
+        key: question.name.clone(),
+        reason,
+        derived,
+    }
+}
+
+/// A question's default: a literal, or a template rendered with the earlier answers. An
+/// empty rendering means "no default".
+fn default_value(
+    question: &Question,
+    env: &Environment<'static>,
+    ctx: &Value,
+) -> Result<Option<AnswerValue>, String> {
+    let Some(default) = &question.default else {
+        return Ok(None);
+    };
+    if let yaml_serde::Value::String(text) = default {
+        let rendered = env
+            .render_str(text, ctx)
+            .map_err(|e| format!("cannot derive the default: {e}"))?;
+        if rendered.trim().is_empty() {
+            return Ok(None);
+        }
+        return answers::parse_text(question, &rendered).map(Some);
+    }
+    answers::from_yaml(question, default).map(Some)
+}

@@ -1,0 +1,135 @@
+//! The `template.yml` schema: the questions a template asks and how its paths are owned.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+/// A parsed `template.yml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSpec {
+    /// Template name, e.g. `python-package`.
+    pub name: String,
+    /// One-line description shown by `chora new --help` and docs.
+    pub description: String,
+    /// Questions, asked in order; later defaults may use earlier answers.
+    pub questions: Vec<Question>,
+    /// Checks across answers, evaluated once every answer is known.
+    #[serde(default)]
+    pub checks: Vec<Check>,
+    /// Globs over output paths that chora owns (drift is reported); the rest are seeds.
+    #[serde(default)]
+    pub managed: Vec<String>,
+    /// Template source path -> condition (minijinja expression) for generating it.
+    #[serde(default)]
+    pub when: IndexMap<String, String>,
+}
+
+/// The type of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionType {
+    Str,
+    Bool,
+    Int,
+    Choice,
+    List,
+}
+
+impl QuestionType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionType::Str => "str",
+            QuestionType::Bool => "bool",
+            QuestionType::Int => "int",
+            QuestionType::Choice => "choice",
+            QuestionType::List => "list",
+        }
+    }
+}
+
+/// One question of a template.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: QuestionType,
+    pub help: String,
+    /// Example value shown in the missing-answer error.
+    #[serde(default)]
+    pub example: Option<String>,
+    /// A value, or a minijinja template rendered with the earlier answers.
+    #[serde(default)]
+    pub default: Option<yaml_serde::Value>,
+    #[serde(default)]
+    pub choices: Vec<String>,
+    #[serde(default)]
+    pub validator: Option<Validator>,
+    /// A minijinja expression over earlier answers; the question is asked only when it holds.
+    #[serde(default)]
+    pub when: Option<String>,
+    /// Secret answers are never written to the answers file.
+    #[serde(default)]
+    pub secret: bool,
+}
+
+/// Validation of a string answer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Validator {
+    pub regex: String,
+    pub message: String,
+    /// Values refused even though they match the regex.
+    #[serde(default)]
+    pub forbid: Vec<String>,
+    #[serde(default)]
+    pub forbid_message: Option<String>,
+}
+
+/// A check across answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    pub expr: String,
+    pub message: String,
+}
+
+impl TemplateSpec {
+    /// Parse `template.yml` text and check it is internally consistent.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let spec: TemplateSpec = yaml_serde::from_str(text).map_err(|e| e.to_string())?;
+        spec.check_consistency()?;
+        Ok(spec)
+    }
+
+    pub fn question(&self, name: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.name == name)
+    }
+
+    fn check_consistency(&self) -> Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for q in &self.questions {
+            if !seen.insert(q.name.as_str()) {
+                return Err(format!("question {:?} is declared twice", q.name));
+            }
+            if crate::template::env::RESERVED_NAMES.contains(&q.name.as_str()) {
+                return Err(format!(
+                    "question {:?} is named like a GitHub Actions context; rename it",
+                    q.name
+                ));
+            }
+            let needs_choices = matches!(q.kind, QuestionType::Choice | QuestionType::List);
+            if needs_choices && q.choices.is_empty() {
+                return Err(format!("question {:?} needs `choices`", q.name));
+            }
+            if let Some(v) = &q.validator {
+                regex::Regex::new(&v.regex)
+                    .map_err(|e| format!("question {:?}: bad validator regex: {e}", q.name))?;
+            }
+        }
+        for glob in &self.managed {
+            globset::Glob::new(glob).map_err(|e| format!("bad managed glob {glob:?}: {e}"))?;
+        }
+        Ok(())
+    }
+}

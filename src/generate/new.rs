@@ -107,7 +107,7 @@ pub fn run(args: &NewArgs) -> Result<ExitStatus, Failure> {
 
     if args.dry_run {
         print_plan(dest, &template, &planned, true);
-        println!("{}  {}", "create", answers_file::FILE_NAME);
+        println!("create  seed    {}", answers_file::FILE_NAME);
         if !replacing.is_empty() && !args.overwrite {
             println!(
                 "\n{} existing file(s) differ; writing would need --overwrite.",

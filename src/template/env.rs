@@ -1,7 +1,9 @@
 //! The minijinja environment templates render in: strict undefined values, kept trailing
 //! newlines, the two delimiter styles, and chora's filters and functions.
 
-use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, syntax::SyntaxConfig};
+use minijinja::{
+    AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, syntax::SyntaxConfig,
+};
 
 use super::pins;
 
@@ -52,6 +54,9 @@ pub fn syntax(delimiters: Delimiters) -> Result<SyntaxConfig, Error> {
 pub fn build(facts: &Facts) -> Result<Environment<'static>, Error> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Output is source code and config, never HTML/JSON to escape (minijinja would otherwise
+    // JSON-escape values in files named *.yml or *.json).
+    env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_debug(true);
     env.set_syntax(syntax(Delimiters::Default)?);
     env.add_filter("pep503", pep503);

@@ -64,10 +64,10 @@ pub fn render(
     let managed = managed_matcher(template)?;
     let mut tree = FileTree::new();
     for file in &template.files {
-        if let Some(condition) = template.spec.when.get(&file.path) {
-            if !eval_bool(&env, condition, context).map_err(|e| template_error(&file.path, &e))? {
-                continue;
-            }
+        if let Some(condition) = template.spec.when.get(&file.path)
+            && !eval_bool(&env, condition, context).map_err(|e| template_error(&file.path, &e))?
+        {
+            continue;
         }
         let (out_path, delimiters) = classify(&file.path);
         let Some(out_path) = render_path(&env, &out_path, context, &file.path)? else {

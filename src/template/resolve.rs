@@ -50,12 +50,15 @@ pub struct Resolved {
     pub ignored: Vec<(String, String)>,
 }
 
+/// Asks one question on a terminal, given its default.
+pub type PromptFn = dyn FnMut(&Question, Option<&AnswerValue>) -> Result<AnswerValue, String>;
+
 /// How to obtain answers that were not given.
 pub enum Asker<'a> {
     /// Use defaults; report what has none.
     Defaults,
     /// Ask on a terminal, pre-filling the default.
-    Prompt(&'a mut dyn FnMut(&Question, Option<&AnswerValue>) -> Result<AnswerValue, String>),
+    Prompt(&'a mut PromptFn),
 }
 
 /// Built-in template values that are not answers.
@@ -101,27 +104,35 @@ pub fn resolve(
     for question in &spec.questions {
         let ctx = context(&out.values, facts);
         let blocked = !problems.is_empty();
+        let given_here = given.get(&question.name);
         let applies = match &question.when {
             None => true,
             Some(expr) => match eval_bool(env, expr, &ctx) {
                 Ok(b) => b,
-                Err(_) if blocked => continue,
+                // An earlier answer is missing or invalid: still check a given value.
+                Err(_) if blocked => given_here.is_some(),
                 Err(e) => {
                     problems.push(invalid(question, format!("bad `when`: {e}"), true));
                     continue;
                 }
             },
         };
-        let default = match default_value(question, env, &ctx) {
-            Ok(d) => d,
-            Err(_) if blocked => continue,
-            Err(reason) => {
-                problems.push(invalid(question, reason, true));
-                continue;
+        // The default is only needed when no value is given, or the question is skipped.
+        let needs_default = given_here.is_none() || !applies;
+        let default = if needs_default {
+            match default_value(question, env, &ctx) {
+                Ok(d) => d,
+                Err(_) if blocked => continue,
+                Err(reason) => {
+                    problems.push(invalid(question, reason, true));
+                    continue;
+                }
             }
+        } else {
+            None
         };
         if !applies {
-            if let Some(g) = given.get(&question.name) {
+            if let Some(g) = given_here {
                 let why = question.when.clone().unwrap_or_default();
                 out.ignored.push((
                     question.name.clone(),

@@ -1,0 +1,106 @@
+//! Shared test helpers: the chora binary with an isolated environment, the pinned external
+//! checkers installed by scripts/install-test-tools.sh, and standard answers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Answers that make the default template generate without prompting.
+pub const STANDARD_ANSWERS: &[&str] = &[
+    "project_name=demo-pkg",
+    "author_name=Ada Lovelace",
+    "author_email=ada@example.org",
+    "github_owner=octo-org",
+    "copyright_year=2026",
+];
+
+/// The repository root (where Cargo.toml is).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A `chora` command isolated from the developer's git identity and terminal.
+pub fn chora(home: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("chora").expect("the chora binary is built");
+    isolate(
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default()),
+        home,
+    );
+    cmd
+}
+
+fn isolate(cmd: &mut assert_cmd::Command, home: &Path) {
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"));
+}
+
+/// Generate the default template into `dest` with the standard answers plus `extra`.
+pub fn generate(home: &Path, dest: &Path, extra: &[&str]) {
+    let mut cmd = chora(home);
+    cmd.arg("new").arg(dest).arg("--defaults").arg("--no-git");
+    for answer in STANDARD_ANSWERS.iter().chain(extra) {
+        cmd.arg("--data").arg(answer);
+    }
+    cmd.assert().success();
+}
+
+/// Path of a pinned external tool installed into the working tree by
+/// scripts/install-test-tools.sh. Panics (never skips) when it is missing.
+pub fn tool(name: &str) -> PathBuf {
+    let dir = std::env::var_os("CHORA_TOOLS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".tools"));
+    let path = dir.join("bin").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `bash scripts/install-test-tools.sh` (or the whole suite with `bash scripts/test.sh`)",
+        path.display()
+    );
+    path
+}
+
+/// A command for an external tool, with uv kept offline from managed Python downloads.
+pub fn tool_command(name: &str) -> Command {
+    let mut cmd = Command::new(tool(name));
+    cmd.env("UV_PYTHON_DOWNLOADS", "never");
+    cmd
+}
+
+/// Run a command, returning (success, combined output).
+pub fn run(cmd: &mut Command) -> (bool, String) {
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// Every regular file under `root` (relative, `/`-separated, sorted), skipping `.git`.
+pub fn list_files(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            if entry.file_name() == ".git" {
+                continue;
+            }
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(root).unwrap();
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out
+}

@@ -1,0 +1,311 @@
+//! The security shape of generated workflows, read as YAML: top-level `permissions: {}`,
+//! `id-token: write` only on publish jobs in OIDC mode, secrets only on the publish step in
+//! token mode, every action pinned to a SHA from data/action-pins.tsv, no credentials
+//! persisted by checkout, no caches in the release workflow.
+
+mod support;
+
+use std::path::Path;
+
+use support::generate;
+use yaml_serde::Value;
+
+fn load(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn project(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let home = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("demo-pkg");
+    generate(home.path(), &dest, extra);
+    drop(home);
+    (out, dest)
+}
+
+fn jobs(workflow: &Value) -> Vec<(String, Value)> {
+    workflow["jobs"]
+        .as_mapping()
+        .expect("jobs mapping")
+        .iter()
+        .map(|(k, v)| (k.as_str().unwrap().to_string(), v.clone()))
+        .collect()
+}
+
+fn steps(job: &Value) -> Vec<Value> {
+    job["steps"].as_sequence().cloned().unwrap_or_default()
+}
+
+fn workflows(dest: &Path) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dest.join(".github/workflows")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        out.push((
+            path.file_name().unwrap().to_string_lossy().into_owned(),
+            text,
+            load(&path),
+        ));
+    }
+    out
+}
+
+fn is_publish_job(name: &str) -> bool {
+    name.starts_with("publish")
+}
+
+#[test]
+fn every_workflow_has_empty_top_level_permissions_and_safe_checkouts() {
+    for answers in [&["pypi_auth_method=oidc"][..], &["pypi_auth_method=token"]] {
+        let (_tmp, dest) = project(answers);
+        for (name, text, wf) in workflows(&dest) {
+            assert!(
+                text.starts_with("# Managed by chora"),
+                "{name} starts with the managed marker"
+            );
+            let perms = wf["permissions"].as_mapping();
+            assert!(
+                perms.is_some_and(|m| m.is_empty()),
+                "{name}: top-level permissions must be {{}}"
+            );
+            assert!(!wf["concurrency"].is_null(), "{name}: concurrency is set");
+            for (job_name, job) in jobs(&wf) {
+                for step in steps(&job) {
+                    if step["uses"]
+                        .as_str()
+                        .is_some_and(|u| u.starts_with("actions/checkout@"))
+                    {
+                        assert_eq!(
+                            step["with"]["persist-credentials"],
+                            Value::Bool(false),
+                            "{name}/{job_name}: checkout must not persist credentials"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_action_is_pinned_to_a_known_commit_with_its_tag() {
+    let pins = chora::template::pins::all();
+    let line_re = regex::Regex::new(r"uses:\s*(\S+)@(\S+)(\s*#\s*(\S+))?").unwrap();
+    for answers in [
+        &["publisher=chora"][..],
+        &["publisher=pypa", "pypi_auth_method=token"],
+    ] {
+        let (_tmp, dest) = project(answers);
+        let mut seen = 0;
+        for (name, text, _) in workflows(&dest) {
+            for caps in line_re.captures_iter(&text) {
+                seen += 1;
+                let action = &caps[1];
+                let sha = &caps[2];
+                let repo: String = action.splitn(3, '/').take(2).collect::<Vec<_>>().join("/");
+                let pin = pins.iter().find(|p| p.action == repo).unwrap_or_else(|| {
+                    panic!("{name}: {action} has no pin in data/action-pins.tsv")
+                });
+                assert_eq!(
+                    sha, pin.sha,
+                    "{name}: {action} pinned to the recorded commit"
+                );
+                assert_eq!(
+                    caps.get(4).map(|m| m.as_str()),
+                    Some(pin.tag.as_str()),
+                    "{name}: {action} carries its exact tag as a comment"
+                );
+            }
+        }
+        assert!(seen > 5, "found {seen} uses: lines");
+    }
+}
+
+#[test]
+fn pins_match_the_reference_recommendations() {
+    let reference = support::repo_root().join("../shared/reference/recommended-pins.tsv");
+    let text = std::fs::read_to_string(&reference)
+        .unwrap_or_else(|e| panic!("{} is part of the test rig: {e}", reference.display()));
+    let pins = chora::template::pins::all();
+    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let pin = pins
+            .iter()
+            .find(|p| p.action == cols[0])
+            .unwrap_or_else(|| panic!("{} missing from data/action-pins.tsv", cols[0]));
+        assert_eq!(
+            (pin.tag.as_str(), pin.sha.as_str()),
+            (cols[1], cols[2]),
+            "{}",
+            cols[0]
+        );
+    }
+}
+
+#[test]
+fn oidc_grants_id_token_only_to_publish_jobs_and_uses_no_secret() {
+    for publisher in ["publisher=chora", "publisher=pypa"] {
+        let (_tmp, dest) = project(&["pypi_auth_method=oidc", publisher]);
+        let mut publish_jobs = 0;
+        for (name, text, wf) in workflows(&dest) {
+            assert!(
+                !text.contains("secrets."),
+                "{name}: no secret in OIDC mode ({publisher})"
+            );
+            for (job_name, job) in jobs(&wf) {
+                let id_token = job["permissions"]["id-token"].as_str();
+                if name == "release.yml" && is_publish_job(&job_name) {
+                    publish_jobs += 1;
+                    assert_eq!(id_token, Some("write"), "{job_name} needs id-token: write");
+                    assert!(
+                        job["environment"]["name"].as_str().is_some(),
+                        "{job_name} runs in a GitHub environment"
+                    );
+                } else {
+                    assert_eq!(id_token, None, "{name}/{job_name} must not get id-token");
+                }
+            }
+        }
+        assert_eq!(
+            publish_jobs, 2,
+            "TestPyPI and PyPI publish jobs ({publisher})"
+        );
+    }
+}
+
+#[test]
+fn token_mode_passes_the_secret_only_to_the_publish_step() {
+    for publisher in ["publisher=chora", "publisher=pypa"] {
+        let (_tmp, dest) = project(&["pypi_auth_method=token", publisher]);
+        for (name, _text, wf) in workflows(&dest) {
+            for (job_name, job) in jobs(&wf) {
+                assert!(
+                    job["permissions"]["id-token"].is_null(),
+                    "{name}/{job_name}: no id-token in token mode"
+                );
+                let job_level = yaml_serde::to_string(&job["env"]).unwrap();
+                assert!(
+                    !job_level.contains("secrets."),
+                    "{name}/{job_name}: no job-level secret"
+                );
+                for step in steps(&job) {
+                    let text = yaml_serde::to_string(&step).unwrap();
+                    if text.contains("secrets.") {
+                        assert!(
+                            name == "release.yml" && is_publish_job(&job_name),
+                            "{name}/{job_name}: secrets only in publish jobs"
+                        );
+                        let expected = if job_name.contains("testpypi") {
+                            "secrets.TEST_PYPI_API_TOKEN"
+                        } else {
+                            "secrets.PYPI_API_TOKEN"
+                        };
+                        assert!(text.contains(expected), "{job_name}: {text}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn release_workflow_runs_on_version_tags_without_caches() {
+    let (_tmp, dest) = project(&[]);
+    let path = dest.join(".github/workflows/release.yml");
+    let wf = load(&path);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let tags = yaml_serde::to_string(&wf["on"]["push"]["tags"]).unwrap();
+    assert!(tags.contains("v*"), "{tags}");
+    assert_eq!(wf["concurrency"]["cancel-in-progress"], Value::Bool(false));
+    assert!(
+        !text.contains("actions/cache"),
+        "no cache action in release.yml"
+    );
+    for (job_name, job) in jobs(&wf) {
+        for step in steps(&job) {
+            if step["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("astral-sh/setup-uv@"))
+            {
+                assert_eq!(
+                    step["with"]["enable-cache"],
+                    Value::Bool(false),
+                    "{job_name}: setup-uv caching off in the release workflow"
+                );
+            }
+        }
+    }
+    let names: Vec<String> = jobs(&wf).into_iter().map(|(n, _)| n).collect();
+    for expected in [
+        "build",
+        "publish-testpypi",
+        "smoke-testpypi",
+        "publish-pypi",
+        "github-release",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "job {expected} in {names:?}"
+        );
+    }
+    assert!(
+        text.contains("https://pypi.org/p/demo-pkg"),
+        "PyPI environment url"
+    );
+    assert!(text.contains(&format!("chora-cli=={}", env!("CARGO_PKG_VERSION"))));
+}
+
+#[test]
+fn without_testpypi_there_is_no_testpypi_job() {
+    let (_tmp, dest) = project(&["publish_testpypi=false"]);
+    let text = std::fs::read_to_string(dest.join(".github/workflows/release.yml")).unwrap();
+    assert!(!text.contains("test.pypi.org"), "{text}");
+    let setup = std::fs::read_to_string(dest.join("PYPI_SETUP.md")).unwrap();
+    assert!(
+        !setup.contains("testpypi"),
+        "no TestPyPI environment to configure"
+    );
+}
+
+#[test]
+fn pypi_setup_names_the_exact_trusted_publisher_values() {
+    let (_tmp, dest) = project(&[
+        "github_owner=octo-org",
+        "github_repository=demo-repo",
+        "pypi_environment=release",
+    ]);
+    let setup = std::fs::read_to_string(dest.join("PYPI_SETUP.md")).unwrap();
+    for needle in [
+        "octo-org",
+        "demo-repo",
+        "release.yml",
+        "release",
+        "testpypi",
+        "demo-pkg",
+    ] {
+        assert!(setup.contains(needle), "PYPI_SETUP.md mentions {needle}");
+    }
+    assert!(
+        setup.contains("pending"),
+        "explains the pending-publisher route"
+    );
+    assert!(
+        !dest
+            .join("docs/migrating-to-trusted-publishing.md")
+            .exists()
+    );
+
+    let (_tmp, dest) = project(&["pypi_auth_method=token", "token_secret_name=MY_TOKEN"]);
+    let setup = std::fs::read_to_string(dest.join("PYPI_SETUP.md")).unwrap();
+    assert!(setup.contains("MY_TOKEN"));
+    let guide =
+        std::fs::read_to_string(dest.join("docs/migrating-to-trusted-publishing.md")).unwrap();
+    assert!(guide.contains("chora update --data pypi_auth_method=oidc"));
+    assert!(
+        guide.contains("MY_TOKEN"),
+        "the guide names the secret to delete"
+    );
+    let release = std::fs::read_to_string(dest.join(".github/workflows/release.yml")).unwrap();
+    assert!(release.contains("secrets.MY_TOKEN"));
+}

@@ -62,6 +62,49 @@ pub fn load_template(spec: &str) -> Result<Template, Failure> {
     result.map_err(|e| Failure::usage(e.to_string()))
 }
 
+/// The `chora new --help` epilogue: examples, the default template's questions, exit status.
+pub fn help_text() -> String {
+    let mut text = String::from(
+        "Examples:
+  chora new my-package                      # prompts on a terminal for what it needs
+  chora new my-package --defaults --data author_email=a@b.c --data github_owner=octo-org
+  chora new my-package --data-file answers.yml --data pypi_auth_method=token
+  chora new my-package --dry-run --defaults --data github_owner=octo-org
+",
+    );
+    let names = source::embedded_names();
+    text.push_str(&format!("\nTemplates: {}\n", names.join(", ")));
+    if let Ok(template) = source::load_embedded("python-package") {
+        text.push_str("\nQuestions of python-package (--data KEY=VALUE), in order:\n");
+        for q in &template.spec.questions {
+            let default = match &q.default {
+                Some(yaml_serde::Value::String(d)) if !d.contains("{{") => format!(" = {d}"),
+                Some(yaml_serde::Value::String(_)) => " = (derived)".to_string(),
+                Some(other) => format!(
+                    " = {}",
+                    yaml_serde::to_string(other).unwrap_or_default().trim()
+                ),
+                None => String::new(),
+            };
+            let mut line = format!("  {}{default}", q.name);
+            if !q.choices.is_empty() {
+                line.push_str(&format!("  [{}]", q.choices.join(", ")));
+            }
+            if let Some(when) = &q.when {
+                line.push_str(&format!("  (only when {when})"));
+            }
+            text.push_str(&format!("{line}\n      {}\n", q.help));
+        }
+    }
+    text.push_str(
+        "
+Exit status:
+  0  success
+  2  bad or missing answers, non-empty destination, unsafe path, unknown template",
+    );
+    text
+}
+
 pub fn run(args: &NewArgs) -> Result<ExitStatus, Failure> {
     let template = load_template(&args.template)?;
     let dest = &args.dest;
@@ -150,7 +193,7 @@ pub fn run(args: &NewArgs) -> Result<ExitStatus, Failure> {
     if let Some(note) = git_note {
         println!("{note}");
     }
-    print_next_steps(dest, &resolved);
+    print_next_steps(dest, &resolved, tree.contains_key("pyproject.toml"));
     Ok(ExitStatus::Success)
 }
 
@@ -262,14 +305,16 @@ fn print_plan(dest: &Path, template: &Template, planned: &[Planned], dry_run: bo
     }
 }
 
-fn print_next_steps(dest: &Path, resolved: &Resolved) {
+fn print_next_steps(dest: &Path, resolved: &Resolved, python: bool) {
     let oidc = resolved
         .values
         .get("pypi_auth_method")
         .is_some_and(|v| v.to_cli() == "oidc");
     println!("\nNext steps:");
     println!("  cd {}", dest.display());
-    println!("  uv run pytest                  # run the tests");
+    if python {
+        println!("  uv run pytest                  # run the tests");
+    }
     if oidc {
         println!("  open PYPI_SETUP.md             # register the trusted publisher on PyPI");
     } else if resolved.values.contains_key("pypi_auth_method") {

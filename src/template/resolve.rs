@@ -51,14 +51,15 @@ pub struct Resolved {
 }
 
 /// Asks one question on a terminal, given its default.
-pub type PromptFn = dyn FnMut(&Question, Option<&AnswerValue>) -> Result<AnswerValue, String>;
+pub type PromptFn<'a> =
+    dyn FnMut(&Question, Option<&AnswerValue>) -> Result<AnswerValue, String> + 'a;
 
 /// How to obtain answers that were not given.
 pub enum Asker<'a> {
     /// Use defaults; report what has none.
     Defaults,
     /// Ask on a terminal, pre-filling the default.
-    Prompt(&'a mut PromptFn),
+    Prompt(&'a mut PromptFn<'a>),
 }
 
 /// Built-in template values that are not answers.
@@ -237,4 +238,125 @@ fn default_value(
         return answers::parse_text(question, &rendered).map(Some);
     }
     answers::from_yaml(question, default).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::env;
+
+    const SPEC: &str = r#"
+name: t
+description: test
+questions:
+  - name: project_name
+    type: str
+    help: name
+  - name: package_name
+    type: str
+    help: import name
+    default: "{{ project_name | python_identifier }}"
+  - name: mode
+    type: choice
+    help: mode
+    choices: [oidc, token]
+    default: oidc
+  - name: attestations
+    type: bool
+    help: attest
+    default: "{{ mode == 'oidc' }}"
+    when: "mode == 'oidc'"
+  - name: level
+    type: int
+    help: level
+    default: 65
+checks:
+  - expr: "level <= 100"
+    message: level is a percentage
+"#;
+
+    fn run(given: &[(&str, &str)]) -> Result<Resolved, Vec<Problem>> {
+        let spec = TemplateSpec::parse(SPEC).unwrap();
+        let facts = Facts::default();
+        let env = env::build(&facts).unwrap();
+        let given: IndexMap<String, Given> = given
+            .iter()
+            .map(|(k, v)| (k.to_string(), Given::Text(v.to_string())))
+            .collect();
+        resolve(&spec, &env, &facts, &given, Asker::Defaults)
+    }
+
+    #[test]
+    fn defaults_derive_from_earlier_answers() {
+        let resolved = run(&[("project_name", "My.Tool-Kit")]).unwrap();
+        assert_eq!(
+            resolved.answers["package_name"],
+            AnswerValue::Str("my_tool_kit".into())
+        );
+        assert_eq!(resolved.answers["attestations"], AnswerValue::Bool(true));
+        assert_eq!(resolved.answers["level"], AnswerValue::Int(65));
+    }
+
+    #[test]
+    fn skipped_questions_keep_their_default_but_are_not_recorded() {
+        let resolved = run(&[("project_name", "x"), ("mode", "token")]).unwrap();
+        assert!(!resolved.answers.contains_key("attestations"));
+        assert_eq!(resolved.values["attestations"], AnswerValue::Bool(false));
+    }
+
+    #[test]
+    fn every_problem_is_collected() {
+        let problems = run(&[("mode", "password"), ("level", "high"), ("nope", "1")]).unwrap_err();
+        let keys: Vec<String> = problems
+            .iter()
+            .map(|p| match p {
+                Problem::Missing { key, .. }
+                | Problem::Invalid { key, .. }
+                | Problem::Unknown { key, .. } => key.clone(),
+                Problem::Check { message } => message.clone(),
+            })
+            .collect();
+        assert_eq!(keys, ["nope", "project_name", "mode", "level"]);
+    }
+
+    #[test]
+    fn checks_run_once_answers_are_valid() {
+        let problems = run(&[("project_name", "x"), ("level", "150")]).unwrap_err();
+        assert_eq!(
+            problems,
+            [Problem::Check {
+                message: "level is a percentage".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn prompts_receive_the_derived_default() {
+        let spec = TemplateSpec::parse(SPEC).unwrap();
+        let facts = Facts::default();
+        let env = env::build(&facts).unwrap();
+        let mut seen = Vec::new();
+        let mut ask = |q: &Question, default: Option<&AnswerValue>| {
+            seen.push((q.name.clone(), default.cloned()));
+            Ok(default.cloned().unwrap_or(AnswerValue::Str("typed".into())))
+        };
+        let resolved = resolve(
+            &spec,
+            &env,
+            &facts,
+            &IndexMap::new(),
+            Asker::Prompt(&mut ask),
+        )
+        .unwrap();
+        drop(ask);
+        assert_eq!(seen[0], ("project_name".into(), None));
+        assert_eq!(
+            seen[1],
+            (
+                "package_name".into(),
+                Some(AnswerValue::Str("typed".into()))
+            )
+        );
+        assert_eq!(resolved.answers.len(), 5);
+    }
 }

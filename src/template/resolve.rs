@@ -348,7 +348,6 @@ checks:
             Asker::Prompt(&mut ask),
         )
         .unwrap();
-        drop(ask);
         assert_eq!(seen[0], ("project_name".into(), None));
         assert_eq!(
             seen[1],

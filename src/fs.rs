@@ -105,7 +105,6 @@ pub fn write_atomic(path: &Path, contents: &[u8], executable: bool) -> Result<()
         .tempfile_in(parent)
         .map_err(err)?;
     tmp.write_all(contents).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
     set_mode(tmp.path(), executable).map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())

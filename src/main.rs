@@ -5,7 +5,24 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use chora::exit::EXIT_CODES_HELP;
+use chora::generate::check::{self, CheckArgs};
 use chora::generate::new::{self, NewArgs};
+
+const CHECK_HELP: &str = "\
+Re-renders the project's template from .chora-answers.yml in memory and compares every managed
+file (workflows, dependabot.yml, PYPI_SETUP.md, ...) with the disk. Seed files (src/, tests/,
+README.md, ...) are never reported. Each drifted file is classified: edited locally, template
+changed (an update is available), both, missing, new in the template, or no longer generated.
+
+Examples:
+  chora check                      # in a generated project; exit 1 on drift, with diffs
+  chora check path/to/project --no-diff
+  chora check --format json        # for CI tools
+
+Exit status:
+  0  every managed file is in sync
+  1  drift found
+  2  missing or invalid .chora-answers.yml, unknown template, answers the template rejects";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,17 +40,26 @@ struct Cli {
 enum Command {
     /// Generate a Python project from a template.
     New(NewArgs),
+    /// Check that the files chora manages match the templates (exit 1 on drift).
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
 }
 
 fn main() -> ExitCode {
     // The questions listed in `chora new --help` come from the embedded template itself.
-    let command = Cli::command().mut_subcommand("new", |c| c.after_help(new::help_text()));
+    // Built only when help is asked for: loading the template costs start-up time.
+    let wants_help = std::env::args().any(|a| a == "-h" || a == "--help" || a == "help");
+    let mut command = Cli::command();
+    if wants_help {
+        command = command.mut_subcommand("new", |c| c.after_help(new::help_text()));
+    }
     let cli = match Cli::from_arg_matches(&command.get_matches()) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
     let result = match &cli.command {
         Command::New(args) => new::run(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(status) => ExitCode::from(status.code()),

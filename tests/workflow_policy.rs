@@ -91,7 +91,7 @@ fn every_workflow_has_empty_top_level_permissions_and_safe_checkouts() {
 #[test]
 fn every_action_is_pinned_to_a_known_commit_with_its_tag() {
     let pins = chora::template::pins::all();
-    let line_re = regex::Regex::new(r"uses:\s*(\S+)@(\S+)(\s*#\s*(\S+))?").unwrap();
+    let line_re = regex_lite::Regex::new(r"uses:\s*(\S+)@(\S+)(\s*#\s*(\S+))?").unwrap();
     for answers in [
         &["publisher=chora"][..],
         &["publisher=pypa", "pypi_auth_method=token"],

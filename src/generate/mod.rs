@@ -1,6 +1,11 @@
-//! Project generation: `chora new` (answers -> tree -> disk). The sync commands (check,
-//! update) will live beside it.
+//! Project generation and sync: `chora new` (answers -> tree -> disk), `chora check` (answers
+//! file -> tree -> compare with disk) and `chora update` (3-way merge onto disk).
 
+pub mod check;
+pub mod diff;
+pub mod drift;
 pub mod inputs;
+pub mod merge;
 pub mod new;
 pub mod plan;
+pub mod project;

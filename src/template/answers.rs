@@ -154,8 +154,7 @@ pub fn validate(question: &Question, value: &AnswerValue) -> Result<(), String> 
     }
     if let Some(validator) = &question.validator {
         let text = value.to_cli();
-        let re = regex::Regex::new(&validator.regex).map_err(|e| e.to_string())?;
-        if !re.is_match(&text) {
+        if !validator.compiled()?.is_match(&text) {
             return Err(format!("{text:?}: {}", validator.message));
         }
         if validator.forbid.iter().any(|f| f == &text) {
@@ -226,12 +225,10 @@ mod tests {
     #[test]
     fn validator_regex_and_forbid() {
         let mut q = question(QuestionType::Str);
-        q.validator = Some(Validator {
-            regex: "^[a-z_]+$".into(),
-            message: "lowercase only".into(),
-            forbid: vec!["class".into()],
-            forbid_message: Some("is a keyword".into()),
-        });
+        let mut validator = Validator::new("^[a-z_]+$", "lowercase only");
+        validator.forbid = vec!["class".into()];
+        validator.forbid_message = Some("is a keyword".into());
+        q.validator = Some(validator);
         assert!(validate(&q, &AnswerValue::Str("ok_name".into())).is_ok());
         assert!(
             validate(&q, &AnswerValue::Str("Bad".into()))

@@ -16,6 +16,8 @@ pub enum Given {
     Text(String),
     /// From a YAML data file.
     Yaml(yaml_serde::Value),
+    /// Recorded in `.chora-answers.yml` by an earlier run.
+    Recorded(AnswerValue),
 }
 
 /// Something wrong with the answers; all of them are collected and reported together.
@@ -150,6 +152,7 @@ pub fn resolve(
                 let parsed = match g {
                     Given::Text(text) => answers::parse_text(question, text),
                     Given::Yaml(yaml) => answers::from_yaml(question, yaml),
+                    Given::Recorded(value) => Ok(value.clone()),
                 };
                 match parsed.and_then(|v| answers::validate(question, &v).map(|()| v)) {
                     Ok(v) => v,

@@ -84,6 +84,30 @@ pub struct Validator {
     pub forbid: Vec<String>,
     #[serde(default)]
     pub forbid_message: Option<String>,
+    /// `regex`, compiled once.
+    #[serde(skip)]
+    compiled: std::sync::OnceLock<regex_lite::Regex>,
+}
+
+impl Validator {
+    pub fn new(regex: &str, message: &str) -> Self {
+        Validator {
+            regex: regex.to_string(),
+            message: message.to_string(),
+            forbid: Vec::new(),
+            forbid_message: None,
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The compiled `regex`.
+    pub fn compiled(&self) -> Result<&regex_lite::Regex, String> {
+        if let Some(re) = self.compiled.get() {
+            return Ok(re);
+        }
+        let re = regex_lite::Regex::new(&self.regex).map_err(|e| e.to_string())?;
+        Ok(self.compiled.get_or_init(|| re))
+    }
 }
 
 /// A check across answers.
@@ -123,7 +147,7 @@ impl TemplateSpec {
                 return Err(format!("question {:?} needs `choices`", q.name));
             }
             if let Some(v) = &q.validator {
-                regex::Regex::new(&v.regex)
+                v.compiled()
                     .map_err(|e| format!("question {:?}: bad validator regex: {e}", q.name))?;
             }
         }

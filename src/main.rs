@@ -7,6 +7,25 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use chora::exit::EXIT_CODES_HELP;
 use chora::generate::check::{self, CheckArgs};
 use chora::generate::new::{self, NewArgs};
+use chora::generate::update::{self, UpdateArgs};
+
+const UPDATE_HELP: &str = "\
+For each managed file: if it is unchanged since chora wrote it, it gets the new render; if you
+edited it, your edits and the template's changes are merged 3-way (base = the content chora
+recorded in .chora-answers.yml, read from git). Overlapping changes become conflict markers
+(<<<<<<< ||||||| ======= >>>>>>>), listed at the end, exit 1; there are no .rej files. Files the
+template stopped generating are deleted if unmodified, otherwise kept and reported. Seed files
+are only created when missing and newly required by changed answers.
+
+Examples:
+  chora update --dry-run                          # full diff, nothing written
+  chora update --data pypi_auth_method=oidc       # token -> Trusted Publishing
+  chora update path/to/project --allow-dirty
+
+Exit status:
+  0  updated (or already up to date)
+  1  conflicts were written and need resolving
+  2  bad answers, dirty git tree (without --allow-dirty), missing answers file";
 
 const CHECK_HELP: &str = "\
 Re-renders the project's template from .chora-answers.yml in memory and compares every managed
@@ -43,6 +62,9 @@ enum Command {
     /// Check that the files chora manages match the templates (exit 1 on drift).
     #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
+    /// Apply the current templates and changed answers; your edits are merged, never lost.
+    #[command(after_help = UPDATE_HELP)]
+    Update(UpdateArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +82,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::New(args) => new::run(args),
         Command::Check(args) => check::run(args),
+        Command::Update(args) => update::run(args),
     };
     match result {
         Ok(status) => ExitCode::from(status.code()),

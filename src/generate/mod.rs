@@ -9,3 +9,4 @@ pub mod merge;
 pub mod new;
 pub mod plan;
 pub mod project;
+pub mod update;

@@ -135,11 +135,22 @@ pub fn resolve(
             None
         };
         if !applies {
-            if let Some(g) = given_here {
+            let shown = match given_here {
+                Some(Given::Text(text)) => Some(text.clone()),
+                Some(Given::Yaml(value)) => Some(
+                    yaml_serde::to_string(value)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
+                ),
+                // A recorded answer that stopped applying is simply dropped.
+                Some(Given::Recorded(_)) | None => None,
+            };
+            if let Some(shown) = shown {
                 let why = question.when.clone().unwrap_or_default();
                 out.ignored.push((
                     question.name.clone(),
-                    format!("{g:?} ignored: asked only when {why}"),
+                    format!("{shown:?} ignored: asked only when {why}"),
                 ));
             }
             if let Some(value) = default {

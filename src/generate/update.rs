@@ -1,0 +1,377 @@
+//! `chora update`: bring a generated project to the current templates and/or changed answers.
+//! Per managed file: unchanged since chora wrote it -> the new render; edited -> 3-way merge
+//! (base = recorded blob, ours = disk, theirs = new render), conflicts as markers. The answers
+//! file is written last.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::drift::{self, FileDrift};
+use super::merge::{self, Merged};
+use super::{diff, inputs, project};
+use crate::exit::{ExitStatus, Failure};
+use crate::template::answers_file::{self, AnswersFile};
+use crate::template::prompt;
+use crate::template::render::FileTree;
+use crate::template::resolve::{Asker, Resolved};
+
+/// Arguments of `chora update`.
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    /// Project folder (holding .chora-answers.yml).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Change an answer (repeatable); validated like `chora new`.
+    #[arg(long, short = 'd', value_name = "KEY=VALUE")]
+    pub data: Vec<String>,
+    /// YAML file mapping question names to new answers.
+    #[arg(long, value_name = "FILE")]
+    pub data_file: Option<PathBuf>,
+    /// Accept defaults for new questions without prompting.
+    #[arg(long, short = 'l')]
+    pub defaults: bool,
+    /// Print the full diff of every change; touch nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Run even when the git working tree has uncommitted changes.
+    #[arg(long)]
+    pub allow_dirty: bool,
+}
+
+/// What update does to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing to do (in sync, or only the user's edits differ from an unchanged template).
+    Keep,
+    /// Write the new render (the file was unchanged since chora wrote it, or is new/missing).
+    Write { content: Vec<u8>, created: bool },
+    /// Write the 3-way merge of the user's edits and the new render.
+    Merge { merged: Merged, base_missing: bool },
+    /// The template no longer generates the file and the user did not edit it.
+    Delete,
+    /// The template no longer generates the file, but it was edited: kept, reported.
+    KeepOrphan,
+}
+
+/// One file's planned change.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub path: String,
+    pub managed: bool,
+    pub before: Option<Vec<u8>>,
+    pub outcome: Outcome,
+}
+
+impl Change {
+    /// Content after the update (None = deleted or unchanged-absent).
+    pub fn after(&self) -> Option<Vec<u8>> {
+        match &self.outcome {
+            Outcome::Keep | Outcome::KeepOrphan => self.before.clone(),
+            Outcome::Write { content, .. } => Some(content.clone()),
+            Outcome::Merge { merged, .. } => Some(merged.text.clone().into_bytes()),
+            Outcome::Delete => None,
+        }
+    }
+
+    pub fn conflicts(&self) -> usize {
+        match &self.outcome {
+            Outcome::Merge { merged, .. } => merged.conflicts,
+            _ => 0,
+        }
+    }
+
+    fn verb(&self) -> &'static str {
+        match &self.outcome {
+            Outcome::Keep => "keep",
+            Outcome::Write { created: true, .. } => "create",
+            Outcome::Write { .. } => "update",
+            Outcome::Merge { merged, .. } if merged.conflicts > 0 => "CONFLICT",
+            Outcome::Merge { .. } => "merge",
+            Outcome::Delete => "delete",
+            Outcome::KeepOrphan => "kept",
+        }
+    }
+}
+
+/// Decide the change for one managed file. `base` reads a recorded blob's content.
+pub fn plan_managed(file: &FileDrift, base: &dyn Fn(&str) -> Option<Vec<u8>>) -> Change {
+    let disk_id = file.disk.as_deref().map(id_of);
+    let outcome = match (&file.disk, &file.rendered) {
+        (None, None) => Outcome::Keep,
+        (None, Some(rendered)) => Outcome::Write {
+            content: rendered.clone(),
+            created: true,
+        },
+        (Some(disk), Some(rendered)) if disk == rendered => Outcome::Keep,
+        (Some(disk), Some(rendered)) => {
+            if disk_id.is_some() && disk_id == file.recorded {
+                Outcome::Write {
+                    content: rendered.clone(),
+                    created: false,
+                }
+            } else if file.recorded.as_deref() == Some(id_of(rendered).as_str()) {
+                // Only the user changed the file; the template renders what it did before.
+                Outcome::Keep
+            } else {
+                let base_text = file.recorded.as_deref().and_then(base);
+                let base_missing = base_text.is_none();
+                let base_text = base_text.map(|b| String::from_utf8_lossy(&b).into_owned());
+                let merged = merge::three_way(
+                    base_text.as_deref(),
+                    &String::from_utf8_lossy(disk),
+                    &String::from_utf8_lossy(rendered),
+                );
+                Outcome::Merge {
+                    merged,
+                    base_missing,
+                }
+            }
+        }
+        (Some(_), None) => {
+            if disk_id.is_some() && disk_id == file.recorded {
+                Outcome::Delete
+            } else {
+                Outcome::KeepOrphan
+            }
+        }
+    };
+    Change {
+        path: file.path.clone(),
+        managed: true,
+        before: file.disk.clone(),
+        outcome,
+    }
+}
+
+fn id_of(bytes: &[u8]) -> String {
+    crate::git::blob_id(bytes).unwrap_or_default()
+}
+
+/// Seed files are created only when missing AND newly required by the answers: they are in
+/// the new render but were not in the render of the previous answers.
+pub fn plan_seeds(dir: &Path, new_tree: &FileTree, old_tree: Option<&FileTree>) -> Vec<Change> {
+    let Some(old_tree) = old_tree else {
+        return Vec::new();
+    };
+    new_tree
+        .iter()
+        .filter(|(path, file)| !file.managed && !old_tree.contains_key(*path))
+        .filter(|(path, _)| {
+            crate::fs::safe_join(dir, path).is_ok_and(|p| std::fs::symlink_metadata(p).is_err())
+        })
+        .map(|(path, file)| Change {
+            path: path.clone(),
+            managed: false,
+            before: None,
+            outcome: Outcome::Write {
+                content: file.contents.clone(),
+                created: true,
+            },
+        })
+        .collect()
+}
+
+pub fn run(args: &UpdateArgs) -> Result<ExitStatus, Failure> {
+    let dir = &args.dir;
+    let project = project::load(dir)?;
+    let repo = crate::git::discover(dir);
+    if !args.allow_dirty && !args.dry_run {
+        refuse_dirty(repo.as_ref(), dir)?;
+    }
+    let changes_given = inputs::given_answers(args.data_file.as_deref(), &args.data)?;
+    let interactive = !args.defaults && inputs::can_prompt();
+    let mut ask = prompt::ask;
+    let asker = if interactive {
+        Asker::Prompt(&mut ask)
+    } else {
+        Asker::Defaults
+    };
+    let resolved = project.resolve(&project.given(changes_given), asker, interactive)?;
+    for (key, why) in &resolved.ignored {
+        eprintln!("warning: {key}: {why}");
+    }
+    let new_tree = project.render(&resolved)?;
+    let old_tree = project
+        .resolve(&project.given(Default::default()), Asker::Defaults, false)
+        .and_then(|old| project.render(&old))
+        .ok();
+
+    let files = drift::compare(dir, &project.record.files, &new_tree)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", dir.display())))?;
+    let read_base = |id: &str| repo.as_ref().and_then(|r| crate::git::read_blob(r, id));
+    let mut changes: Vec<Change> = files.iter().map(|f| plan_managed(f, &read_base)).collect();
+    changes.extend(plan_seeds(dir, &new_tree, old_tree.as_ref()));
+    changes.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let record = new_record(&project.record, &project.template, &resolved, &new_tree)?;
+    let record_text = record
+        .to_yaml()
+        .map_err(|e| Failure::usage(format!("cannot write the answers file: {e}")))?;
+    let old_record_text =
+        std::fs::read_to_string(dir.join(answers_file::FILE_NAME)).unwrap_or_default();
+    let record_changes = record_text != old_record_text;
+
+    let conflicts: Vec<&Change> = changes.iter().filter(|c| c.conflicts() > 0).collect();
+    let status = if conflicts.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Problem
+    };
+    let acting: Vec<&Change> = changes
+        .iter()
+        .filter(|c| !matches!(c.outcome, Outcome::Keep))
+        .collect();
+
+    if args.dry_run {
+        print_changes(&acting, true);
+        if record_changes {
+            println!(
+                "\n{}",
+                diff::unified(
+                    answers_file::FILE_NAME,
+                    old_record_text.as_bytes(),
+                    record_text.as_bytes(),
+                    false
+                )
+            );
+        }
+        if acting.is_empty() && !record_changes {
+            println!("Already up to date: nothing would change.");
+        }
+        println!("\nNothing was written (--dry-run).");
+        return Ok(status);
+    }
+
+    for change in &acting {
+        apply(dir, change)?;
+    }
+    if let Some(repo) = &repo {
+        for file in new_tree.values().filter(|f| f.managed) {
+            crate::git::write_blob(repo, &file.contents).map_err(|e| {
+                Failure::usage(format!("git: cannot store a blob: {}", e.message()))
+            })?;
+        }
+    }
+    if record_changes {
+        crate::fs::write_atomic(
+            &dir.join(answers_file::FILE_NAME),
+            record_text.as_bytes(),
+            false,
+        )
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    }
+    print_changes(&acting, false);
+    if acting.is_empty() && !record_changes {
+        println!("Already up to date.");
+    } else if !conflicts.is_empty() {
+        println!(
+            "\n{} file(s) have conflicts, marked with <<<<<<< ||||||| ======= >>>>>>>:",
+            conflicts.len()
+        );
+        for change in &conflicts {
+            println!("  {} ({} conflict(s))", change.path, change.conflicts());
+        }
+        println!(
+            "Resolve them (keep what you need between the markers, delete the markers), then run `chora check`."
+        );
+    } else {
+        println!("\nUpdated; review with `git diff` and commit.");
+    }
+    Ok(status)
+}
+
+fn refuse_dirty(repo: Option<&git2::Repository>, dir: &Path) -> Result<(), Failure> {
+    let Some(repo) = repo else {
+        eprintln!(
+            "warning: {} is not in a git repository: edited files cannot be merged with their base and will be marked as whole-file conflicts",
+            dir.display()
+        );
+        return Ok(());
+    };
+    let dirty = crate::git::dirty_paths(repo, dir)
+        .map_err(|e| Failure::usage(format!("git status failed: {}", e.message())))?;
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = dirty.iter().take(10).map(|p| format!("  {p}")).collect();
+    let more = if dirty.len() > 10 {
+        format!("\n  … and {} more", dirty.len() - 10)
+    } else {
+        String::new()
+    };
+    Err(Failure::usage(format!(
+        "the git working tree has uncommitted changes:\n{}{more}",
+        shown.join("\n")
+    ))
+    .with_hint("commit or stash them first so the update can be reviewed and undone with git, or pass --allow-dirty (or preview with --dry-run)"))
+}
+
+fn new_record(
+    old: &AnswersFile,
+    template: &crate::template::source::Template,
+    resolved: &Resolved,
+    tree: &FileTree,
+) -> Result<AnswersFile, Failure> {
+    let mut answers = resolved.answers.clone();
+    answers.retain(|key, _| template.spec.question(key).is_some_and(|q| !q.secret));
+    let mut files = std::collections::BTreeMap::new();
+    for (path, file) in tree.iter().filter(|(_, f)| f.managed) {
+        let id = crate::git::blob_id(&file.contents)
+            .map_err(|e| Failure::usage(format!("cannot hash {path}: {e}")))?;
+        files.insert(path.clone(), id);
+    }
+    Ok(AnswersFile {
+        chora_version: crate::VERSION.to_string(),
+        template: old.template.clone(),
+        answers,
+        files,
+    })
+}
+
+fn apply(dir: &Path, change: &Change) -> Result<(), Failure> {
+    let target =
+        crate::fs::safe_join(dir, &change.path).map_err(|e| Failure::usage(e.to_string()))?;
+    crate::fs::check_no_symlink_parents(dir, &change.path)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    match change.after() {
+        Some(content) if Some(&content) != change.before.as_ref() => {
+            crate::fs::write_atomic(&target, &content, false)
+                .map_err(|e| Failure::usage(e.to_string()))?;
+        }
+        Some(_) => {}
+        None => {
+            if change.before.is_some() {
+                std::fs::remove_file(&target).map_err(|e| {
+                    Failure::usage(format!("cannot delete {}: {e}", target.display()))
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_changes(changes: &[&Change], with_diff: bool) {
+    for change in changes {
+        let owner = if change.managed { "managed" } else { "seed" };
+        let note = match &change.outcome {
+            Outcome::Merge {
+                base_missing: true, ..
+            } => {
+                " (the recorded base is missing from the git object database: the whole file is marked as a conflict)"
+            }
+            Outcome::KeepOrphan => {
+                " (no longer generated, but edited: kept; delete it if you no longer need it)"
+            }
+            _ => "",
+        };
+        println!("{:<8} {owner:<7} {}{note}", change.verb(), change.path);
+        if with_diff {
+            let before = change.before.clone().unwrap_or_default();
+            let after = change.after().unwrap_or_default();
+            if before != after {
+                print!("{}", diff::unified(&change.path, &before, &after, false));
+            }
+        }
+    }
+}

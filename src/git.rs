@@ -69,6 +69,36 @@ pub fn parse_github_url(url: &str) -> Option<(String, String)> {
     Some((owner.to_string(), repo.to_string()))
 }
 
+/// Read a blob's content by id; `None` when the object is not in the database.
+pub fn read_blob(repo: &Repository, id: &str) -> Option<Vec<u8>> {
+    let oid = Oid::from_str(id).ok()?;
+    repo.find_blob(oid).ok().map(|b| b.content().to_vec())
+}
+
+/// Paths (relative to the repository root) with uncommitted changes or untracked files under
+/// `dir`; ignored files do not count.
+pub fn dirty_paths(repo: &Repository, dir: &Path) -> Result<Vec<String>, git2::Error> {
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| git2::Error::from_str("bare repository"))?;
+    let workdir = std::fs::canonicalize(workdir).unwrap_or_else(|_| workdir.to_path_buf());
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let prefix = dir
+        .strip_prefix(&workdir)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
+    let statuses = repo.statuses(Some(&mut opts))?;
+    Ok(statuses
+        .iter()
+        .filter_map(|entry| entry.path().ok().map(str::to_string))
+        .filter(|path| prefix.is_empty() || path.starts_with(&format!("{prefix}/")))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,34 +130,4 @@ mod tests {
         let blob = repo.find_blob(Oid::from_str(&id).unwrap()).unwrap();
         assert_eq!(blob.content(), b"content\n");
     }
-}
-
-/// Read a blob's content by id; `None` when the object is not in the database.
-pub fn read_blob(repo: &Repository, id: &str) -> Option<Vec<u8>> {
-    let oid = Oid::from_str(id).ok()?;
-    repo.find_blob(oid).ok().map(|b| b.content().to_vec())
-}
-
-/// Paths (relative to the repository root) with uncommitted changes or untracked files under
-/// `dir`; ignored files do not count.
-pub fn dirty_paths(repo: &Repository, dir: &Path) -> Result<Vec<String>, git2::Error> {
-    let workdir = repo
-        .workdir()
-        .ok_or_else(|| git2::Error::from_str("bare repository"))?;
-    let workdir = std::fs::canonicalize(workdir).unwrap_or_else(|_| workdir.to_path_buf());
-    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let prefix = dir
-        .strip_prefix(&workdir)
-        .map(|p| p.to_string_lossy().replace('\\', "/"))
-        .unwrap_or_default();
-    let mut opts = git2::StatusOptions::new();
-    opts.include_untracked(true)
-        .recurse_untracked_dirs(true)
-        .include_ignored(false);
-    let statuses = repo.statuses(Some(&mut opts))?;
-    Ok(statuses
-        .iter()
-        .filter_map(|entry| entry.path().ok().map(str::to_string))
-        .filter(|path| prefix.is_empty() || path.starts_with(&format!("{prefix}/")))
-        .collect())
 }

@@ -1,0 +1,494 @@
+//! `chora check` and `chora update` on real generated projects in temporary git repositories.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use predicates::prelude::*;
+use support::{STANDARD_ANSWERS, chora, list_files, run, tool_command};
+
+const RELEASE: &str = ".github/workflows/release.yml";
+
+/// A generated project in its own git repository, committed.
+struct Fixture {
+    home: tempfile::TempDir,
+    _out: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Fixture {
+    fn new(extra: &[&str]) -> Self {
+        Self::with_template(None, extra, true)
+    }
+
+    fn with_template(template: Option<&Path>, extra: &[&str], git: bool) -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let dir = out.path().join("demo-pkg");
+        let mut cmd = chora(home.path());
+        cmd.arg("new").arg(&dir).arg("--defaults");
+        if let Some(t) = template {
+            cmd.arg("--template").arg(t);
+        }
+        if !git {
+            cmd.arg("--no-git");
+        }
+        for answer in STANDARD_ANSWERS.iter().chain(extra) {
+            cmd.arg("--data").arg(answer);
+        }
+        cmd.assert().success();
+        let fixture = Fixture {
+            home,
+            _out: out,
+            dir,
+        };
+        if git {
+            fixture.commit("generated");
+        }
+        fixture
+    }
+
+    fn chora(&self) -> assert_cmd::Command {
+        let mut cmd = chora(self.home.path());
+        cmd.current_dir(&self.dir);
+        cmd
+    }
+
+    fn commit(&self, message: &str) {
+        let repo = git2::Repository::open(&self.dir).unwrap();
+        let mut index = repo.index().unwrap();
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .unwrap();
+        index.update_all(["*"], None).unwrap();
+        index.write().unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = git2::Signature::now("Test", "test@example.org").unwrap();
+        let parents: Vec<git2::Commit> = repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_commit().ok())
+            .into_iter()
+            .collect();
+        let parents: Vec<&git2::Commit> = parents.iter().collect();
+        repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+            .unwrap();
+    }
+
+    fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.dir.join(path)).unwrap()
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        std::fs::write(self.dir.join(path), text).unwrap();
+    }
+
+    /// Every file (path and content), to compare trees before and after.
+    fn snapshot(&self) -> Vec<(String, Vec<u8>)> {
+        list_files(&self.dir)
+            .into_iter()
+            .map(|p| {
+                let bytes = std::fs::read(self.dir.join(&p)).unwrap();
+                (p, bytes)
+            })
+            .collect()
+    }
+}
+
+/// Insert `line` after the first line equal to `after`.
+fn insert_after(text: &str, after: &str, line: &str) -> String {
+    let mut out = String::new();
+    let mut done = false;
+    for l in text.split_inclusive('\n') {
+        out.push_str(l);
+        if !done && l.trim_end() == after {
+            out.push_str(line);
+            out.push('\n');
+            done = true;
+        }
+    }
+    assert!(done, "no line {after:?}");
+    out
+}
+
+#[test]
+fn fresh_project_is_in_sync_and_update_is_a_no_op() {
+    let f = Fixture::new(&[]);
+    f.chora()
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("in sync"));
+    let before = f.snapshot();
+    f.chora()
+        .arg("update")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Already up to date"));
+    assert_eq!(
+        f.snapshot(),
+        before,
+        "update with nothing changed is byte-identical"
+    );
+}
+
+#[test]
+fn local_edit_is_reported_with_a_diff() {
+    let f = Fixture::new(&[]);
+    let edited = insert_after(&f.read(RELEASE), "name: Release", "# tuned by hand");
+    f.write(RELEASE, &edited);
+    f.chora()
+        .arg("check")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "{RELEASE}: edited locally"
+        )))
+        .stdout(predicate::str::contains("-# tuned by hand"))
+        .stdout(predicate::str::contains(
+            "--- a/.github/workflows/release.yml",
+        ));
+    let out = f
+        .chora()
+        .args(["check", "--format", "json"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["in_sync"], false);
+    let file = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == RELEASE)
+        .unwrap();
+    assert_eq!(file["state"], "edited-locally");
+    assert!(file["diff"].as_str().unwrap().contains("tuned by hand"));
+    f.chora()
+        .args(["check", "--no-diff"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("tuned by hand").not());
+}
+
+#[test]
+fn seed_files_are_never_reported() {
+    let f = Fixture::new(&[]);
+    f.write("README.md", "my own readme\n");
+    std::fs::remove_file(f.dir.join("CHANGELOG.md")).unwrap();
+    f.chora().arg("check").assert().success();
+}
+
+#[test]
+fn template_change_is_detected_and_applied() {
+    let template = tempfile::tempdir().unwrap();
+    copy_dir(
+        &support::repo_root().join("templates/python-package"),
+        template.path(),
+    );
+    let f = Fixture::with_template(Some(template.path()), &[], true);
+    let wf = template
+        .path()
+        .join(".github/workflows/release.yml.jinja-gh");
+    let text = std::fs::read_to_string(&wf).unwrap();
+    std::fs::write(
+        &wf,
+        text.replace("timeout-minutes: 20", "timeout-minutes: 30"),
+    )
+    .unwrap();
+
+    f.chora()
+        .arg("check")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "{RELEASE}: template changed"
+        )))
+        .stdout(predicate::str::contains("+    timeout-minutes: 30"));
+    f.chora().arg("update").assert().success();
+    assert!(f.read(RELEASE).contains("timeout-minutes: 30"));
+    f.chora().arg("check").assert().success();
+}
+
+#[test]
+fn token_to_oidc_keeps_user_edits_and_stays_lint_clean() {
+    let f = Fixture::new(&["pypi_auth_method=token"]);
+    let edited = insert_after(
+        &f.read(RELEASE),
+        "name: Release",
+        "# release notes live in CHANGELOG.md",
+    );
+    let edited = edited.replace("timeout-minutes: 20", "timeout-minutes: 25");
+    f.write(RELEASE, &edited);
+    f.commit("user edits");
+
+    f.chora()
+        .args(["update", "--data", "pypi_auth_method=oidc"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "merge    managed .github/workflows/release.yml",
+        ))
+        .stdout(predicate::str::contains(
+            "delete   managed docs/migrating-to-trusted-publishing.md",
+        ));
+    let release = f.read(RELEASE);
+    assert!(release.contains("# release notes live in CHANGELOG.md"));
+    assert!(release.contains("timeout-minutes: 25"));
+    assert!(release.contains("id-token: write"));
+    assert!(!release.contains("secrets."));
+    assert!(
+        !f.dir
+            .join("docs/migrating-to-trusted-publishing.md")
+            .exists()
+    );
+    let answers = f.read(".chora-answers.yml");
+    assert!(answers.contains("pypi_auth_method: oidc"));
+    assert!(!answers.contains("token_secret_name"));
+
+    let workflows: Vec<PathBuf> = std::fs::read_dir(f.dir.join(".github/workflows"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let (ok, output) = run(tool_command("actionlint").args(&workflows));
+    assert!(ok, "actionlint after update:\n{output}");
+    let (ok, output) = run(tool_command("zizmor")
+        .args(["--offline", "--persona", "regular", "--no-progress"])
+        .arg(&f.dir));
+    assert!(ok, "zizmor after update:\n{output}");
+}
+
+#[test]
+fn conflicting_edit_gets_markers_and_exit_1() {
+    let f = Fixture::new(&["pypi_auth_method=token"]);
+    let release = f.read(RELEASE);
+    let line = release
+        .lines()
+        .find(|l| l.starts_with("# PyPI authentication:"))
+        .expect("the auth comment line")
+        .to_string();
+    f.write(
+        RELEASE,
+        &release.replace(&line, "# PyPI authentication: our own wording"),
+    );
+    f.commit("user edit");
+
+    f.chora()
+        .args(["update", "--data", "pypi_auth_method=oidc"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "CONFLICT managed .github/workflows/release.yml",
+        ))
+        .stdout(predicate::str::contains("have conflicts"));
+    let merged = f.read(RELEASE);
+    assert!(merged.contains("<<<<<<< yours (on disk)\n# PyPI authentication: our own wording\n"));
+    assert!(merged.contains("||||||| chora, as last generated\n"));
+    assert!(merged.contains(">>>>>>> chora, new template\n"));
+    assert!(
+        merged.contains("id-token: write"),
+        "non-conflicting template changes applied"
+    );
+    assert!(
+        !list_files(&f.dir)
+            .iter()
+            .any(|p| p.ends_with(".rej") || p.ends_with(".orig")),
+        "no stray files"
+    );
+    let answers = f.read(".chora-answers.yml");
+    assert!(
+        answers.contains("pypi_auth_method: oidc"),
+        "answers recorded"
+    );
+    let record = chora::template::answers_file::AnswersFile::parse(&answers).unwrap();
+    let rendered_oidc = Fixture::new(&["pypi_auth_method=oidc"]);
+    assert_eq!(
+        record.files[RELEASE],
+        chora::git::blob_id(rendered_oidc.read(RELEASE).as_bytes()).unwrap(),
+        "the base for next time is the new render"
+    );
+    // Once resolved (here: keep ours), the project is consistent again.
+    let resolved = resolve_keep_ours(&merged);
+    f.write(RELEASE, &resolved);
+    f.chora()
+        .arg("check")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("edited locally"));
+}
+
+fn resolve_keep_ours(text: &str) -> String {
+    let mut out = String::new();
+    let mut section = 0; // 0 outside, 1 ours, 2 base, 3 theirs
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("<<<<<<< ") {
+            section = 1;
+        } else if line.starts_with("||||||| ") {
+            section = 2;
+        } else if line.starts_with("=======") && section == 2 {
+            section = 3;
+        } else if line.starts_with(">>>>>>> ") {
+            section = 0;
+        } else if section <= 1 {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+#[test]
+fn deleted_managed_file_is_reported_and_restored() {
+    let f = Fixture::new(&[]);
+    std::fs::remove_file(f.dir.join(".github/dependabot.yml")).unwrap();
+    f.commit("delete");
+    f.chora()
+        .arg("check")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(".github/dependabot.yml: missing"));
+    f.chora()
+        .arg("update")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "create   managed .github/dependabot.yml",
+        ));
+    f.chora().arg("check").assert().success();
+}
+
+#[test]
+fn edited_file_the_template_stops_generating_is_kept() {
+    let f = Fixture::new(&["pypi_auth_method=token"]);
+    let guide = "docs/migrating-to-trusted-publishing.md";
+    f.write(guide, &format!("{}\nOur team notes.\n", f.read(guide)));
+    f.commit("notes");
+    f.chora()
+        .args(["update", "--data", "pypi_auth_method=oidc"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "kept     managed {guide}"
+        )));
+    assert!(f.read(guide).contains("Our team notes."));
+}
+
+#[test]
+fn pruned_base_blob_makes_a_whole_file_conflict() {
+    // Generated without git: the blobs chora wrote were never stored.
+    let f = Fixture::with_template(None, &["pypi_auth_method=token"], false);
+    git2::Repository::init(&f.dir).unwrap();
+    let edited = insert_after(&f.read(RELEASE), "name: Release", "# local line");
+    f.write(RELEASE, &edited);
+    f.commit("edited before the first commit");
+    f.chora()
+        .args(["update", "--data", "pypi_auth_method=oidc"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "base is missing from the git object database",
+        ));
+    let merged = f.read(RELEASE);
+    assert!(merged.starts_with("<<<<<<< yours (on disk)\n"));
+    assert!(merged.contains("# local line"), "nothing is lost");
+    assert!(merged.contains("(not available)"));
+}
+
+#[test]
+fn dirty_tree_is_refused_unless_allowed() {
+    let f = Fixture::new(&["pypi_auth_method=token"]);
+    f.write("notes.txt", "uncommitted\n");
+    let before = f.snapshot();
+    f.chora()
+        .args(["update", "--data", "pypi_auth_method=oidc"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("uncommitted changes"))
+        .stderr(predicate::str::contains("notes.txt"))
+        .stderr(predicate::str::contains("--allow-dirty"));
+    assert_eq!(f.snapshot(), before);
+    f.chora()
+        .args(["update", "--allow-dirty", "--data", "pypi_auth_method=oidc"])
+        .assert()
+        .success();
+    assert!(f.read(RELEASE).contains("id-token: write"));
+}
+
+#[test]
+fn dry_run_shows_the_diff_and_touches_nothing() {
+    let f = Fixture::new(&["pypi_auth_method=token"]);
+    let before = f.snapshot();
+    f.chora()
+        .args(["update", "--dry-run", "--data", "pypi_auth_method=oidc"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("+      id-token: write"))
+        .stdout(
+            predicate::str::contains("-pypi_auth_method: token")
+                .or(predicate::str::contains("+  pypi_auth_method: oidc")),
+        )
+        .stdout(predicate::str::contains("Nothing was written"));
+    assert_eq!(f.snapshot(), before, "--dry-run touches nothing");
+}
+
+#[test]
+fn invalid_new_answers_are_rejected_before_anything_is_written() {
+    let f = Fixture::new(&[]);
+    let before = f.snapshot();
+    f.chora()
+        .args(["update", "--data", "pypi_auth_method=password"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "\"password\" is not one of: oidc, token",
+        ));
+    assert_eq!(f.snapshot(), before);
+}
+
+#[test]
+fn missing_or_invalid_answers_file_is_exit_2() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    chora(home.path())
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".chora-answers.yml"));
+    std::fs::write(
+        dir.path().join(".chora-answers.yml"),
+        "template: [unclosed\n",
+    )
+    .unwrap();
+    chora(home.path())
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a valid answers file"));
+    std::fs::write(
+        dir.path().join(".chora-answers.yml"),
+        "chora_version: 0.1.0\ntemplate: no-such-template\nanswers: {}\nfiles: {}\n",
+    )
+    .unwrap();
+    chora(home.path())
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown template"));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

@@ -4,7 +4,7 @@
 mod support;
 
 use predicates::prelude::*;
-use support::{STANDARD_ANSWERS, chora, generate, list_files};
+use support::{chora, generate, list_files, standard_answers};
 
 fn mini_template() -> String {
     support::repo_root()
@@ -47,9 +47,7 @@ fn no_terminal_without_defaults_flag_still_uses_defaults() {
     let dest = out.path().join("pkg");
     let mut cmd = chora(home.path());
     cmd.arg("new").arg(&dest).arg("--no-git");
-    for answer in STANDARD_ANSWERS {
-        cmd.arg("--data").arg(answer);
-    }
+    standard_answers(&mut cmd);
     cmd.assert().success();
     assert!(dest.join("pyproject.toml").is_file());
 }
@@ -86,9 +84,7 @@ fn invalid_answers_are_rejected_with_the_reason() {
     let dest = out.path().join("pkg");
     let mut cmd = chora(home.path());
     cmd.arg("new").arg(&dest).arg("--defaults");
-    for answer in STANDARD_ANSWERS {
-        cmd.arg("--data").arg(answer);
-    }
+    standard_answers(&mut cmd);
     cmd.args([
         "--data",
         "package_name=my-pkg",
@@ -119,9 +115,7 @@ fn python_keywords_and_bad_project_names_are_rejected() {
     let out = tempfile::tempdir().unwrap();
     let mut cmd = chora(home.path());
     cmd.arg("new").arg(out.path().join("x")).arg("--defaults");
-    for answer in STANDARD_ANSWERS {
-        cmd.arg("--data").arg(answer);
-    }
+    standard_answers(&mut cmd);
     cmd.args([
         "--data",
         "package_name=class",
@@ -308,9 +302,7 @@ fn dry_run_lists_files_and_writes_nothing() {
     let dest = out.path().join("pkg");
     let mut cmd = chora(home.path());
     cmd.arg("new").arg(&dest).arg("--dry-run");
-    for answer in STANDARD_ANSWERS {
-        cmd.arg("--data").arg(answer);
-    }
+    standard_answers(&mut cmd);
     cmd.assert()
         .success()
         .stdout(predicate::str::contains(
@@ -330,9 +322,7 @@ fn git_repository_is_initialised_with_the_managed_blobs() {
     let dest = out.path().join("pkg");
     let mut cmd = chora(home.path());
     cmd.arg("new").arg(&dest);
-    for answer in STANDARD_ANSWERS {
-        cmd.arg("--data").arg(answer);
-    }
+    standard_answers(&mut cmd);
     cmd.assert()
         .success()
         .stdout(predicate::str::contains("Initialised a git repository"));
@@ -364,9 +354,7 @@ fn inside_an_existing_repository_no_new_one_is_created() {
     let dest = outer.path().join("packages/pkg");
     let mut cmd = chora(home.path());
     cmd.arg("new").arg(&dest);
-    for answer in STANDARD_ANSWERS {
-        cmd.arg("--data").arg(answer);
-    }
+    standard_answers(&mut cmd);
     cmd.assert().success();
     assert!(!dest.join(".git").exists());
     let text = std::fs::read_to_string(dest.join(".chora-answers.yml")).unwrap();
@@ -430,9 +418,7 @@ fn python_versions_below_python_min_are_rejected() {
     let out = tempfile::tempdir().unwrap();
     let mut cmd = chora(home.path());
     cmd.arg("new").arg(out.path().join("x"));
-    for answer in STANDARD_ANSWERS {
-        cmd.arg("--data").arg(answer);
-    }
+    standard_answers(&mut cmd);
     cmd.args([
         "--data",
         "python_min=3.12",

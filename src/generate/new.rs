@@ -8,10 +8,10 @@ use super::inputs;
 use super::plan::{self, Action, Planned};
 use crate::exit::{ExitStatus, Failure};
 use crate::template::answers_file::{self, AnswersFile};
+use crate::template::env;
 use crate::template::render::{self, FileTree, GeneratedFile};
-use crate::template::resolve::{self, Asker, Resolved};
+use crate::template::resolve::{self, Resolved};
 use crate::template::source::{self, Template};
-use crate::template::{env, prompt};
 
 /// Arguments of `chora new`.
 #[derive(Debug, Clone, Args)]
@@ -27,15 +27,8 @@ pub struct NewArgs {
         value_name = "NAME|DIR"
     )]
     pub template: String,
-    /// Answer a question (repeatable); wins over --data-file.
-    #[arg(long, short = 'd', value_name = "KEY=VALUE")]
-    pub data: Vec<String>,
-    /// YAML file mapping question names to answers.
-    #[arg(long, value_name = "FILE")]
-    pub data_file: Option<PathBuf>,
-    /// Accept every default without prompting (questions without a default must be given).
-    #[arg(long, short = 'l')]
-    pub defaults: bool,
+    #[command(flatten)]
+    pub answers: inputs::AnswerArgs,
     /// Print the files that would be written; write nothing.
     #[arg(long, short = 'n')]
     pub dry_run: bool,
@@ -111,15 +104,10 @@ pub fn run(args: &NewArgs) -> Result<ExitStatus, Failure> {
     check_destination(dest, args.force)?;
 
     let facts = inputs::facts(dest);
-    let given = inputs::given_answers(args.data_file.as_deref(), &args.data)?;
+    let given = args.answers.given()?;
     let env = env::build(&facts).map_err(|e| Failure::usage(e.to_string()))?;
-    let interactive = !args.defaults && inputs::can_prompt();
-    let mut ask = prompt::ask;
-    let asker = if interactive {
-        Asker::Prompt(&mut ask)
-    } else {
-        Asker::Defaults
-    };
+    let asker = args.answers.asker();
+    let interactive = asker.prompts();
     let resolved = resolve::resolve(&template.spec, &env, &facts, &given, asker)
         .map_err(|problems| inputs::problems_failure(&problems, interactive))?;
     for (key, why) in &resolved.ignored {
@@ -235,7 +223,11 @@ fn answers_record(
     let template_name = if source::embedded_names().iter().any(|n| n == template_arg) {
         template.spec.name.clone()
     } else {
-        template_arg.to_string()
+        // A template folder is recorded as an absolute path, so check/update find it from
+        // inside the project too.
+        std::path::absolute(template_arg)
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| template_arg.to_string())
     };
     Ok(AnswersFile {
         chora_version: crate::VERSION.to_string(),

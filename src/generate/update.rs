@@ -12,7 +12,6 @@ use super::merge::{self, Merged};
 use super::{diff, inputs, project};
 use crate::exit::{ExitStatus, Failure};
 use crate::template::answers_file::{self, AnswersFile};
-use crate::template::prompt;
 use crate::template::render::FileTree;
 use crate::template::resolve::{Asker, Resolved};
 
@@ -22,15 +21,8 @@ pub struct UpdateArgs {
     /// Project folder (holding .chora-answers.yml).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// Change an answer (repeatable); validated like `chora new`.
-    #[arg(long, short = 'd', value_name = "KEY=VALUE")]
-    pub data: Vec<String>,
-    /// YAML file mapping question names to new answers.
-    #[arg(long, value_name = "FILE")]
-    pub data_file: Option<PathBuf>,
-    /// Accept defaults for new questions without prompting.
-    #[arg(long, short = 'l')]
-    pub defaults: bool,
+    #[command(flatten)]
+    pub answers: inputs::AnswerArgs,
     /// Print the full diff of every change; touch nothing.
     #[arg(long, short = 'n')]
     pub dry_run: bool,
@@ -179,14 +171,9 @@ pub fn run(args: &UpdateArgs) -> Result<ExitStatus, Failure> {
     if !args.allow_dirty && !args.dry_run {
         refuse_dirty(repo.as_ref(), dir)?;
     }
-    let changes_given = inputs::given_answers(args.data_file.as_deref(), &args.data)?;
-    let interactive = !args.defaults && inputs::can_prompt();
-    let mut ask = prompt::ask;
-    let asker = if interactive {
-        Asker::Prompt(&mut ask)
-    } else {
-        Asker::Defaults
-    };
+    let changes_given = args.answers.given()?;
+    let asker = args.answers.asker();
+    let interactive = asker.prompts();
     let resolved = project.resolve(&project.given(changes_given), asker, interactive)?;
     for (key, why) in &resolved.ignored {
         eprintln!("warning: {key}: {why}");

@@ -60,7 +60,9 @@ pub type PromptFn<'a> =
 pub enum Asker<'a> {
     /// Use defaults; report what has none.
     Defaults,
-    /// Ask on a terminal, pre-filling the default.
+    /// Ask on the terminal (inquire), pre-filling the default.
+    Terminal,
+    /// Ask through a custom function, pre-filling the default.
     Prompt(&'a mut PromptFn<'a>),
 }
 
@@ -174,13 +176,15 @@ pub fn resolve(
                 }
             }
             None => match &mut asker {
-                Asker::Prompt(prompt) => match prompt(question, default.as_ref()) {
-                    Ok(v) => v,
-                    Err(reason) => {
-                        problems.push(invalid(question, reason, false));
-                        continue;
+                Asker::Terminal | Asker::Prompt(_) => {
+                    match ask(&mut asker, question, default.as_ref()) {
+                        Ok(v) => v,
+                        Err(reason) => {
+                            problems.push(invalid(question, reason, false));
+                            continue;
+                        }
                     }
-                },
+                }
                 Asker::Defaults => match default {
                     Some(v) => match answers::validate(question, &v) {
                         Ok(()) => v,
@@ -221,6 +225,24 @@ pub fn resolve(
         Ok(out)
     } else {
         Err(problems)
+    }
+}
+
+fn ask(
+    asker: &mut Asker<'_>,
+    question: &Question,
+    default: Option<&AnswerValue>,
+) -> Result<AnswerValue, String> {
+    match asker {
+        Asker::Prompt(prompt) => prompt(question, default),
+        _ => super::prompt::ask(question, default),
+    }
+}
+
+impl Asker<'_> {
+    /// True when answers may be asked for interactively.
+    pub fn prompts(&self) -> bool {
+        !matches!(self, Asker::Defaults)
     }
 }
 

@@ -37,6 +37,13 @@ fn isolate(cmd: &mut assert_cmd::Command, home: &Path) {
         .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"));
 }
 
+/// Add `--data` for each of the standard answers.
+pub fn standard_answers(cmd: &mut assert_cmd::Command) {
+    for answer in STANDARD_ANSWERS {
+        cmd.arg("--data").arg(answer);
+    }
+}
+
 /// Generate the default template into `dest` with the standard answers plus `extra`.
 pub fn generate(home: &Path, dest: &Path, extra: &[&str]) {
     let mut cmd = chora(home);

@@ -1,0 +1,3 @@
+//! The `chora-publish` binary: parse the command line and dispatch; nothing else.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! Distribution files: filenames, metadata, hashes.

@@ -1,0 +1,1 @@
+//! Pre-publish checks over a batch of distributions.

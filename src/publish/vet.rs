@@ -1,1 +1,301 @@
 //! Pre-publish checks over a batch of distributions.
+//!
+//! [`vet`] reads every file (it never stops at the first bad one) and returns the distributions
+//! it could read together with every [`Problem`] it found, per file and across the batch. The
+//! caller uploads nothing unless the problem list is empty.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use super::dist::{self, Dist, DistKind};
+
+/// The `Metadata-Version` values chora-publish understands. `2.0` never existed as a standard,
+/// but old `bdist_wheel` wrote it and PyPI accepts it.
+pub const METADATA_VERSIONS: &[&str] = &["1.0", "1.1", "1.2", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5"];
+
+/// Core-metadata fields that may appear at most once.
+const SINGLE_USE_FIELDS: &[&str] = &[
+    "Metadata-Version",
+    "Name",
+    "Version",
+    "Summary",
+    "Description",
+    "Description-Content-Type",
+    "Keywords",
+    "Home-page",
+    "Download-URL",
+    "Author",
+    "Author-email",
+    "Maintainer",
+    "Maintainer-email",
+    "License",
+    "License-Expression",
+    "Requires-Python",
+];
+
+/// One thing wrong with one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file as the user named it (its path as given).
+    pub file: String,
+    /// What is wrong, as a sentence (without the file name).
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.file, self.message)
+    }
+}
+
+fn problem(path: &Path, message: impl Into<String>) -> Problem {
+    Problem {
+        file: path.display().to_string(),
+        message: message.into(),
+    }
+}
+
+fn base_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Check every file and the batch as a whole. Returns the distributions that could be read
+/// (in input order, each path once) and every problem found; upload only when there are none.
+///
+/// Per file: the filename parses (a wheel or a `.tar.gz` sdist); the archive is intact; METADATA
+/// / PKG-INFO is present and parses with `Metadata-Version`, `Name` and `Version`; a wheel's
+/// RECORD matches the archive; `Metadata-Version` is one chora-publish understands; name and
+/// version match the filename (after normalisation); single-use fields appear once;
+/// `Description-Content-Type` is one PyPI accepts; every `License-File` (Metadata 2.4+) is in
+/// the archive. Across the batch: no file name twice, and at most one sdist per release.
+pub fn vet(paths: &[PathBuf]) -> (Vec<Dist>, Vec<Problem>) {
+    let mut dists = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen_paths: Vec<&Path> = Vec::new();
+    let mut seen_names: HashMap<String, &Path> = HashMap::new();
+
+    for path in paths {
+        if seen_paths.contains(&path.as_path()) {
+            problems.push(problem(path, "listed more than once"));
+            continue;
+        }
+        seen_paths.push(path);
+        let name = base_name(path);
+        if let Some(first) = seen_names.get(&name) {
+            problems.push(problem(
+                path,
+                format!(
+                    "has the same file name as {}; an index holds one file per name",
+                    first.display()
+                ),
+            ));
+            continue;
+        }
+        seen_names.insert(name, path);
+
+        match std::fs::metadata(path) {
+            Err(e) => {
+                problems.push(problem(path, format!("cannot read the file: {e}")));
+                continue;
+            }
+            Ok(m) if m.is_dir() => {
+                problems.push(problem(
+                    path,
+                    "is a directory, not a distribution file (pass the files, e.g. dist/*)",
+                ));
+                continue;
+            }
+            Ok(_) => {}
+        }
+        match dist::read_dist(path) {
+            Ok(d) => {
+                for message in check_dist(&d) {
+                    problems.push(problem(path, message));
+                }
+                dists.push(d);
+            }
+            Err(e) => problems.push(problem(path, e.kind.to_string())),
+        }
+    }
+
+    problems.extend(check_one_sdist_per_release(&dists));
+    (dists, problems)
+}
+
+/// Every per-file problem of a distribution that was read successfully.
+pub fn check_dist(d: &Dist) -> Vec<String> {
+    let mut out = Vec::new();
+    let m = &d.metadata;
+    let f = &d.filename;
+
+    if !METADATA_VERSIONS.contains(&m.metadata_version.trim()) {
+        out.push(format!(
+            "unsupported Metadata-Version {}; chora-publish understands up to 2.5",
+            m.metadata_version
+        ));
+    }
+
+    if !dist::is_valid_name(m.name.trim()) {
+        out.push(format!(
+            "metadata Name '{}' is not a valid distribution name (ASCII letters, digits, '.', \
+             '_', '-'; starting and ending with a letter or digit)",
+            m.name
+        ));
+    } else {
+        let normalized = dist::normalize_name(m.name.trim());
+        if normalized != f.normalized_name {
+            out.push(format!(
+                "metadata Name '{}' does not match the filename's name '{}' ({} vs {} after \
+                 normalisation); rebuild the distribution",
+                m.name, f.name, normalized, f.normalized_name
+            ));
+        }
+    }
+
+    match dist::normalize_version(&m.version) {
+        None => out.push(format!(
+            "metadata Version '{}' is not a valid PEP 440 version",
+            m.version
+        )),
+        Some(v) if v != f.normalized_version => out.push(format!(
+            "metadata Version '{}' does not match the filename's version '{}' ({} vs {} after \
+             normalisation); rebuild the distribution",
+            m.version, f.version, v, f.normalized_version
+        )),
+        Some(_) => {}
+    }
+
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for (k, _) in &m.fields {
+        if let Some(single) = SINGLE_USE_FIELDS.iter().find(|s| s.eq_ignore_ascii_case(k)) {
+            *counts.entry(single).or_insert(0) += 1;
+        }
+    }
+    for (field, count) in counts {
+        if count > 1 {
+            out.push(format!(
+                "metadata field {field} appears {count} times; it may appear only once"
+            ));
+        }
+    }
+
+    if let Some(dct) = &m.description_content_type
+        && let Err(why) = check_description_content_type(dct)
+    {
+        out.push(format!("invalid Description-Content-Type '{dct}': {why}"));
+    }
+
+    if dist::metadata_version_at_least(&m.metadata_version, (2, 4)) {
+        out.extend(check_license_files(d));
+    }
+    out
+}
+
+/// Check a `Description-Content-Type` the way PyPI does: `text/plain`, `text/x-rst` or
+/// `text/markdown`; `charset`, if given, exactly `UTF-8`; for markdown, `variant`, if given,
+/// exactly `GFM` or `CommonMark`.
+pub fn check_description_content_type(value: &str) -> Result<(), String> {
+    let mut parts = value.split(';');
+    let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+    if !matches!(
+        media.as_str(),
+        "text/plain" | "text/x-rst" | "text/markdown"
+    ) {
+        return Err(format!(
+            "the type must be text/plain, text/x-rst or text/markdown, not '{media}'"
+        ));
+    }
+    for param in parts {
+        let param = param.trim();
+        if param.is_empty() {
+            continue;
+        }
+        let Some((key, raw)) = param.split_once('=') else {
+            return Err(format!("parameter '{param}' is not key=value"));
+        };
+        let key = key.trim().to_ascii_lowercase();
+        let val = raw.trim().trim_matches('"');
+        match key.as_str() {
+            "charset" if val != "UTF-8" => {
+                return Err(format!(
+                    "charset must be UTF-8 (exactly; PyPI compares case-sensitively), not '{val}'"
+                ));
+            }
+            "variant" if media == "text/markdown" && !matches!(val, "GFM" | "CommonMark") => {
+                return Err(format!(
+                    "the markdown variant must be GFM or CommonMark (exactly), not '{val}'"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `License-File` paths (Metadata 2.4) that are not in the archive.
+fn check_license_files(d: &Dist) -> Vec<String> {
+    let base = d
+        .metadata_path
+        .rsplit_once('/')
+        .map(|(dir, _)| dir)
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for license in d.metadata.get_all("License-File") {
+        let expected = match d.filename.kind {
+            DistKind::Wheel => format!("{base}/licenses/{license}"),
+            DistKind::Sdist => format!("{base}/{license}"),
+        };
+        if !d.members.iter().any(|m| *m == expected) {
+            out.push(format!(
+                "License-File {license} is not in the archive (expected {expected})"
+            ));
+        }
+    }
+    out
+}
+
+/// PyPI accepts one sdist per release: report every sdist after the first for the same
+/// (normalised name, canonical version; `1.0` and `1.0.0` are one release).
+fn check_one_sdist_per_release(dists: &[Dist]) -> Vec<Problem> {
+    let mut groups: BTreeMap<(String, String), Vec<&Dist>> = BTreeMap::new();
+    for d in dists.iter().filter(|d| d.filename.kind == DistKind::Sdist) {
+        groups
+            .entry((
+                d.filename.normalized_name.clone(),
+                dist::canonical_version(&d.filename.version)
+                    .unwrap_or_else(|| d.filename.normalized_version.clone()),
+            ))
+            .or_default()
+            .push(d);
+    }
+    let mut out = Vec::new();
+    for group in groups.into_values() {
+        if group.len() < 2 {
+            continue;
+        }
+        let names: Vec<String> = group.iter().map(|d| base_name(&d.path)).collect();
+        let count = match group.len() {
+            2 => "two".to_string(),
+            3 => "three".to_string(),
+            n => n.to_string(),
+        };
+        let list = match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => names.join(""),
+        };
+        let display_name = dist::normalize_name(&group[0].metadata.name);
+        let version = &group[0].filename.normalized_version;
+        for d in &group[1..] {
+            out.push(problem(
+                &d.path,
+                format!(
+                    "{count} sdists for {display_name} {version}: {list}; PyPI accepts one sdist \
+                     per release"
+                ),
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,254 @@
+//! Credentials for an upload: an API token (env `CHORA_PUBLISH_TOKEN` or `--token-file`, never
+//! the command line), or the CI's ambient OIDC identity (GitHub Actions, GitLab) to exchange
+//! for a short-lived token. Secrets never print.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::http::error_chain;
+
+/// A secret string: Debug shows `***`; there is no Display.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How to authenticate (`--auth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthMode {
+    /// Trusted Publishing when the CI offers an identity, else a token.
+    Auto,
+    /// Trusted Publishing only.
+    Oidc,
+    /// An API token only.
+    Token,
+}
+
+/// The environment variables chora-publish reads, captured once (tests pass their own).
+#[derive(Debug, Clone, Default)]
+pub struct Env(pub HashMap<String, String>);
+
+impl Env {
+    pub fn from_process() -> Self {
+        Env(std::env::vars().collect())
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    pub fn in_github_actions(&self) -> bool {
+        self.get("GITHUB_ACTIONS") == Some("true")
+    }
+}
+
+/// Where an ambient identity comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ambient {
+    /// GitHub Actions: request a fresh JWT per mint.
+    GitHub {
+        request_url: String,
+        request_token: Secret,
+    },
+    /// GitLab CI: a job ID token in `<AUD>_ID_TOKEN` (one per job).
+    GitLab { variable: String, token: Secret },
+}
+
+impl Ambient {
+    pub fn provider(&self) -> &'static str {
+        match self {
+            Ambient::GitHub { .. } => "GitHub Actions",
+            Ambient::GitLab { .. } => "GitLab CI",
+        }
+    }
+}
+
+/// Why credentials could not be obtained.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    #[error("cannot read the token file {path}: {reason}")]
+    TokenFile { path: String, reason: String },
+    #[error("the OIDC token request to {provider} failed: {reason}")]
+    Fetch { provider: &'static str, reason: String },
+}
+
+/// The GitLab variable holding an ID token for `audience` (`pypi` -> `PYPI_ID_TOKEN`).
+pub fn gitlab_variable(audience: &str) -> String {
+    let mut name: String = audience
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    name.push_str("_ID_TOKEN");
+    name
+}
+
+/// Detect an ambient OIDC identity for `audience`.
+pub fn detect_ambient(env: &Env, audience: &str) -> Option<Ambient> {
+    if let (Some(url), Some(token)) = (
+        env.get("ACTIONS_ID_TOKEN_REQUEST_URL"),
+        env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+    ) {
+        return Some(Ambient::GitHub {
+            request_url: url.to_string(),
+            request_token: Secret::new(token),
+        });
+    }
+    let variable = gitlab_variable(audience);
+    if env.get("GITLAB_CI").is_some() || env.get(&variable).is_some() {
+        if let Some(token) = env.get(&variable) {
+            return Some(Ambient::GitLab {
+                variable,
+                token: Secret::new(token),
+            });
+        }
+    }
+    None
+}
+
+/// The API token from `--token-file` or `CHORA_PUBLISH_TOKEN`.
+pub fn api_token(env: &Env, token_file: Option<&Path>) -> Result<Option<Secret>, CredentialError> {
+    if let Some(path) = token_file {
+        let text = std::fs::read_to_string(path).map_err(|e| CredentialError::TokenFile {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let token = text.trim();
+        if token.is_empty() {
+            return Err(CredentialError::TokenFile {
+                path: path.display().to_string(),
+                reason: "the file is empty".into(),
+            });
+        }
+        return Ok(Some(Secret::new(token)));
+    }
+    Ok(env.get("CHORA_PUBLISH_TOKEN").map(|t| Secret::new(t.trim())))
+}
+
+#[derive(Deserialize)]
+struct GithubTokenReply {
+    value: String,
+}
+
+/// A fresh identity token (JWT) for `audience`. GitHub issues a new one per request, which
+/// PyPI needs: each JWT can be exchanged once.
+pub fn fetch_jwt(
+    client: &reqwest::blocking::Client,
+    ambient: &Ambient,
+    audience: &str,
+) -> Result<Secret, CredentialError> {
+    match ambient {
+        Ambient::GitLab { token, .. } => Ok(token.clone()),
+        Ambient::GitHub {
+            request_url,
+            request_token,
+        } => {
+            let fail = |reason: String| CredentialError::Fetch {
+                provider: "GitHub Actions",
+                reason,
+            };
+            let mut url = reqwest::Url::parse(request_url)
+                .map_err(|e| fail(format!("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL: {e}")))?;
+            url.query_pairs_mut().append_pair("audience", audience);
+            let mut last = String::new();
+            for attempt in 0..4u32 {
+                if attempt > 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(250 << attempt));
+                }
+                let reply = client
+                    .get(url.clone())
+                    .header(
+                        "Authorization",
+                        format!("bearer {}", request_token.expose()),
+                    )
+                    .header("Accept", "application/json")
+                    .send();
+                match reply {
+                    Ok(resp) if resp.status().is_success() => {
+                        let body: GithubTokenReply = resp
+                            .json()
+                            .map_err(|e| fail(format!("unexpected reply: {}", error_chain(&e))))?;
+                        return Ok(Secret::new(body.value));
+                    }
+                    Ok(resp) if resp.status().is_server_error() => {
+                        last = format!("HTTP {}", resp.status());
+                    }
+                    Ok(resp) => return Err(fail(format!("HTTP {}", resp.status()))),
+                    Err(e) => last = error_chain(&e),
+                }
+            }
+            Err(fail(last))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env(pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect())
+    }
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        assert_eq!(format!("{:?}", Secret::new("pypi-abc")), "Secret(***)");
+    }
+
+    #[test]
+    fn detects_github_and_gitlab() {
+        let gh = env(&[
+            ("ACTIONS_ID_TOKEN_REQUEST_URL", "http://x/?a=1"),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "t"),
+        ]);
+        assert!(matches!(detect_ambient(&gh, "pypi"), Some(Ambient::GitHub { .. })));
+        let gl = env(&[("GITLAB_CI", "true"), ("TESTPYPI_ID_TOKEN", "jwt")]);
+        assert!(matches!(
+            detect_ambient(&gl, "testpypi"),
+            Some(Ambient::GitLab { .. })
+        ));
+        assert_eq!(detect_ambient(&env(&[]), "pypi"), None);
+        assert_eq!(gitlab_variable("pypi"), "PYPI_ID_TOKEN");
+    }
+
+    #[test]
+    fn token_file_wins_and_empty_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t");
+        std::fs::write(&file, "pypi-file\n").unwrap();
+        let e = env(&[("CHORA_PUBLISH_TOKEN", "pypi-env")]);
+        assert_eq!(
+            api_token(&e, Some(&file)).unwrap(),
+            Some(Secret::new("pypi-file"))
+        );
+        assert_eq!(api_token(&e, None).unwrap(), Some(Secret::new("pypi-env")));
+        std::fs::write(&file, "\n").unwrap();
+        assert!(api_token(&e, Some(&file)).is_err());
+    }
+}

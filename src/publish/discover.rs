@@ -1,0 +1,117 @@
+//! Turning command-line arguments into distribution paths: files as given, folders and
+//! `*` patterns expanded (hidden files and attestations left out), default `dist/*`.
+
+use std::path::{Path, PathBuf};
+
+/// Expand the arguments; an argument that matches nothing is an error (named).
+pub fn expand(args: &[String]) -> Result<Vec<PathBuf>, String> {
+    let defaulted = args.is_empty();
+    let args: Vec<String> = if defaulted {
+        vec!["dist/*".to_string()]
+    } else {
+        args.to_vec()
+    };
+    let mut out = Vec::new();
+    for arg in &args {
+        let path = Path::new(arg);
+        let found = if arg.contains(['*', '?', '[']) {
+            expand_pattern(path)?
+        } else if path.is_dir() {
+            list_dir(path, "*")?
+        } else {
+            vec![path.to_path_buf()]
+        };
+        if found.is_empty() {
+            return Err(if defaulted {
+                "no distributions in dist/ (build them first, e.g. `uv build`, or name the files)".to_string()
+            } else {
+                format!("{arg} matches no file")
+            });
+        }
+        out.extend(found);
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn expand_pattern(path: &Path) -> Result<Vec<PathBuf>, String> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let pattern = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if dir.to_string_lossy().contains(['*', '?', '[']) {
+        return Err(format!(
+            "{}: patterns are supported in the file name only",
+            path.display()
+        ));
+    }
+    list_dir(dir, &pattern)
+}
+
+fn list_dir(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
+    let glob = globset::Glob::new(pattern)
+        .map_err(|e| format!("bad pattern {pattern:?}: {e}"))?
+        .compile_matcher();
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut out = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
+        if is_file && !name.starts_with('.') && !name.ends_with(".attestation") && glob.is_match(&name) {
+            out.push(entry.path());
+        }
+    }
+    Ok(out)
+}
+
+/// Attestation files next to a distribution: `<file>.<kind>.attestation`.
+pub fn attestations_for(dist: &Path) -> Vec<PathBuf> {
+    let Some(name) = dist.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Vec::new();
+    };
+    let dir = dist.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name().is_some_and(|n| {
+                        let n = n.to_string_lossy();
+                        n.starts_with(&format!("{name}.")) && n.ends_with(".attestation")
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_patterns_and_skips_hidden_and_attestations() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a-1.0.tar.gz", "a-1.0-py3-none-any.whl", ".gitignore", "a-1.0.tar.gz.publish.attestation"] {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        let pattern = format!("{}/*", dir.path().display());
+        let found = expand(&[pattern]).unwrap();
+        let names: Vec<String> = found
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a-1.0-py3-none-any.whl", "a-1.0.tar.gz"]);
+        assert_eq!(
+            attestations_for(&dir.path().join("a-1.0.tar.gz")).len(),
+            1
+        );
+        assert!(expand(&[format!("{}/*.zip", dir.path().display())]).is_err());
+    }
+}

@@ -1,0 +1,331 @@
+//! Uploading one distribution with the legacy API: multipart streamed from disk, HTTP Basic
+//! `__token__`, JSON errors requested, same-host redirects followed, transport errors and
+//! 408/429/5xx retried with exponential backoff and jitter (Retry-After honoured).
+
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::multipart::{Form, Part};
+use serde::Serialize;
+
+use super::credentials::Secret;
+use super::http::error_chain;
+
+/// One file to upload: where it is and the form fields describing it (metadata, digests).
+#[derive(Debug, Clone)]
+pub struct UploadFile {
+    pub path: std::path::PathBuf,
+    pub file_name: String,
+    pub size: u64,
+    pub fields: Vec<(String, String)>,
+    /// JSON texts of PEP 740 attestations to send with the file.
+    pub attestations: Vec<String>,
+}
+
+/// Retry policy.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    /// Attempts in all (the first one included).
+    pub attempts: u32,
+    pub base: Duration,
+    pub max: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            attempts: 5,
+            base: Duration::from_secs(1),
+            max: Duration::from_secs(60),
+        }
+    }
+}
+
+/// How an upload ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The index accepted the file (an identical re-upload counts: PyPI answers 200).
+    Uploaded,
+    /// `--skip-existing`: the index already has this exact file (same sha256).
+    Skipped,
+    /// Not sent (`--dry-run`).
+    DryRun,
+    /// The index refused the file, or retries ran out.
+    Failed,
+}
+
+/// The outcome of one file's upload.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub status: Status,
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// The server's message (success warnings or the refusal), or the transport error.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    pub elapsed_ms: u128,
+    /// True when the failure was the service's (retries exhausted, 5xx), not the request's.
+    #[serde(skip)]
+    pub service_failure: bool,
+}
+
+/// Why a response is retried.
+fn retryable(status: u16) -> bool {
+    status == 408 || status == 429 || (500..600).contains(&status)
+}
+
+/// Wait before retry `attempt` (1-based): Retry-After if given (capped), else exponential
+/// backoff with jitter.
+fn delay(retry: &Retry, attempt: u32, retry_after: Option<Duration>) -> Duration {
+    if let Some(after) = retry_after {
+        return after.min(Duration::from_secs(300));
+    }
+    let exp = retry.base.saturating_mul(1u32 << attempt.min(16).saturating_sub(1));
+    let capped = exp.min(retry.max);
+    // Jitter: 50%..100% of the delay, from the clock's nanoseconds (no RNG dependency).
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let factor = 0.5 + f64::from(nanos % 1000) / 2000.0;
+    capped.mul_f64(factor)
+}
+
+fn parse_retry_after(resp: &reqwest::blocking::Response) -> Option<Duration> {
+    let value = resp.headers().get("retry-after")?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// The server's message from a JSON error (`message`, `detail`, `code`) or the text body.
+fn server_message(reason: Option<&str>, body: &str) -> String {
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(body) {
+        for key in ["message", "detail", "title", "code"] {
+            if let Some(text) = json.get(key).and_then(|v| v.as_str())
+                && !text.trim().is_empty()
+            {
+                return text.trim().to_string();
+            }
+        }
+    }
+    let text = body.trim();
+    if !text.is_empty() && text.len() < 2000 && !text.starts_with('<') {
+        return text.to_string();
+    }
+    if !text.is_empty() {
+        // An HTML error page: keep its title or first meaningful line.
+        let plain: String = text
+            .split('<')
+            .filter_map(|chunk| chunk.split_once('>').map(|(_, t)| t.trim()))
+            .filter(|t| !t.is_empty())
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !plain.is_empty() {
+            return plain;
+        }
+    }
+    reason.unwrap_or("no message").to_string()
+}
+
+fn form(file: &UploadFile) -> std::io::Result<Form> {
+    let mut form = Form::new();
+    for (key, value) in &file.fields {
+        form = form.text(key.clone(), value.clone());
+    }
+    if !file.attestations.is_empty() {
+        form = form.text(
+            "attestations",
+            format!("[{}]", file.attestations.join(",")),
+        );
+    }
+    let reader = std::fs::File::open(&file.path)?;
+    let part = Part::reader_with_length(reader, file.size)
+        .file_name(file.file_name.clone())
+        .mime_str("application/octet-stream")
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(form.part("content", part))
+}
+
+/// Upload one file. `token` is called before each attempt, so a token close to expiry can be
+/// replaced (Trusted Publishing re-mint).
+pub fn upload(
+    client: &reqwest::blocking::Client,
+    url: &reqwest::Url,
+    token: &dyn Fn() -> Result<Secret, String>,
+    file: &UploadFile,
+    retry: &Retry,
+) -> Outcome {
+    let started = Instant::now();
+    let mut target = url.clone();
+    let mut redirects = 0;
+    let mut attempt = 0;
+    let mut last_status = None;
+    let mut last_message = String::new();
+    let finish = |status, attempts, http_status, message: String, service| Outcome {
+        status,
+        attempts,
+        http_status,
+        message,
+        elapsed_ms: started.elapsed().as_millis(),
+        service_failure: service,
+    };
+    while attempt < retry.attempts {
+        attempt += 1;
+        let secret = match token() {
+            Ok(secret) => secret,
+            Err(message) => return finish(Status::Failed, attempt, None, message, true),
+        };
+        let body = match form(file) {
+            Ok(body) => body,
+            Err(e) => {
+                return finish(
+                    Status::Failed,
+                    attempt,
+                    None,
+                    format!("cannot read {}: {e}", file.path.display()),
+                    false,
+                );
+            }
+        };
+        let sent = client
+            .post(target.clone())
+            .basic_auth("__token__", Some(secret.expose()))
+            .header(
+                "Accept",
+                "application/json;q=0.9, text/plain;q=0.8, text/html;q=0.7",
+            )
+            .multipart(body)
+            .send();
+        let resp = match sent {
+            Ok(resp) => resp,
+            Err(e) => {
+                last_status = None;
+                last_message = format!("transport error: {}", error_chain(&e));
+                if attempt < retry.attempts {
+                    std::thread::sleep(delay(retry, attempt, None));
+                }
+                continue;
+            }
+        };
+        let status = resp.status().as_u16();
+        last_status = Some(status);
+        if (300..400).contains(&status) {
+            match redirect_target(&target, &resp) {
+                Ok(next) if redirects < 5 => {
+                    redirects += 1;
+                    target = next;
+                    attempt -= 1; // a same-host redirect is not a failed attempt
+                    continue;
+                }
+                Ok(next) => {
+                    return finish(
+                        Status::Failed,
+                        attempt,
+                        Some(status),
+                        format!("too many redirects (last to {next})"),
+                        false,
+                    );
+                }
+                Err(message) => return finish(Status::Failed, attempt, Some(status), message, false),
+            }
+        }
+        let retry_after = parse_retry_after(&resp);
+        let reason = resp.status().canonical_reason().map(str::to_string);
+        let body = resp.text().unwrap_or_default();
+        let message = server_message(reason.as_deref(), &body);
+        if (200..300).contains(&status) {
+            let warnings = body.trim();
+            let warnings = if warnings.starts_with('<') { "" } else { warnings };
+            return finish(Status::Uploaded, attempt, Some(status), warnings.to_string(), false);
+        }
+        if retryable(status) {
+            last_message = format!("HTTP {status}: {message}");
+            if attempt < retry.attempts {
+                std::thread::sleep(delay(retry, attempt, retry_after));
+            }
+            continue;
+        }
+        return finish(
+            Status::Failed,
+            attempt,
+            Some(status),
+            format!("HTTP {status}: {message}"),
+            false,
+        );
+    }
+    finish(
+        Status::Failed,
+        attempt,
+        last_status,
+        format!("gave up after {attempt} attempts; last error: {last_message}"),
+        true,
+    )
+}
+
+/// Where a redirect points, if it stays on the same host (credentials never leave it).
+fn redirect_target(
+    from: &reqwest::Url,
+    resp: &reqwest::blocking::Response,
+) -> Result<reqwest::Url, String> {
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| format!("HTTP {} redirect without a Location", resp.status().as_u16()))?;
+    let next = from
+        .join(location)
+        .map_err(|e| format!("bad redirect Location {location:?}: {e}"))?;
+    let same_host = next.host_str() == from.host_str()
+        && next.port_or_known_default() == from.port_or_known_default();
+    let scheme_ok = next.scheme() == from.scheme() || next.scheme() == "https";
+    if !same_host || !scheme_ok {
+        return Err(format!(
+            "the index redirected the upload to another host ({next}); credentials are only sent to {}. If that host is the right index, pass it with --repository-url {next}",
+            from.host_str().unwrap_or_default()
+        ));
+    }
+    Ok(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_classification() {
+        for s in [408, 429, 500, 502, 503, 504] {
+            assert!(retryable(s), "{s}");
+        }
+        for s in [200, 400, 401, 403, 404, 409, 422] {
+            assert!(!retryable(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn backoff_grows_and_honours_retry_after() {
+        let retry = Retry {
+            attempts: 5,
+            base: Duration::from_millis(100),
+            max: Duration::from_secs(1),
+        };
+        let d1 = delay(&retry, 1, None);
+        let d4 = delay(&retry, 4, None);
+        assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100));
+        assert!(d4 >= Duration::from_millis(400) && d4 <= Duration::from_millis(800));
+        assert_eq!(delay(&retry, 1, Some(Duration::from_secs(3))), Duration::from_secs(3));
+    }
+
+    #[test]
+    fn server_messages_prefer_json() {
+        assert_eq!(
+            server_message(Some("Bad Request"), r#"{"message":"File already exists"}"#),
+            "File already exists"
+        );
+        assert_eq!(server_message(Some("Bad Request"), "plain words\n"), "plain words");
+        assert_eq!(
+            server_message(Some("Service Unavailable"), ""),
+            "Service Unavailable"
+        );
+    }
+}

@@ -61,7 +61,10 @@ impl Claims {
             ("repository_owner_id", show(&self.repository_owner_id)),
             ("workflow_ref", show(&self.workflow_ref)),
             ("job_workflow_ref", show(&self.job_workflow_ref)),
-            ("workflow file", self.workflow_file().unwrap_or_else(|| "MISSING".into())),
+            (
+                "workflow file",
+                self.workflow_file().unwrap_or_else(|| "MISSING".into()),
+            ),
             ("ref", show(&self.git_ref)),
             ("environment", show(&self.environment)),
             ("event_name", show(&self.event_name)),

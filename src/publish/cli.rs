@@ -137,11 +137,18 @@ fn github_error(env: &Env, title: &str, text: &str) {
     if !env.in_github_actions() {
         return;
     }
-    let escaped = text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let escaped = text
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
     println!("::error title={title}::{escaped}");
     if let Some(path) = env.get("GITHUB_STEP_SUMMARY") {
         use std::io::Write;
-        if let Ok(mut f) = std::fs::OpenOptions::new().append(true).create(true).open(path) {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+        {
             let _ = writeln!(f, "## {title}\n\n```\n{text}\n```\n");
         }
     }
@@ -183,9 +190,8 @@ pub fn run_upload(args: &UploadArgs) -> Result<ExitStatus, Failure> {
     } else {
         args.repository_url.as_str()
     };
-    let url = reqwest::Url::parse(url_text).map_err(|e| {
-        Failure::usage(format!("--repository-url {url_text:?} is not a URL: {e}"))
-    })?;
+    let url = reqwest::Url::parse(url_text)
+        .map_err(|e| Failure::usage(format!("--repository-url {url_text:?} is not a URL: {e}")))?;
     if url.scheme() != "https" && !is_loopback(&url) {
         return Err(Failure::usage(format!(
             "{url} is not https; credentials are only sent over https (plain http is allowed for 127.0.0.1/localhost test indexes)"
@@ -195,7 +201,10 @@ pub fn run_upload(args: &UploadArgs) -> Result<ExitStatus, Failure> {
     let dists = vet_paths(&args.dists)?;
     let files = upload_files(&dists, args.attestations)?;
     let projects: Vec<String> = {
-        let mut p: Vec<String> = dists.iter().map(|d| d.filename.normalized_name.clone()).collect();
+        let mut p: Vec<String> = dists
+            .iter()
+            .map(|d| d.filename.normalized_name.clone())
+            .collect();
         p.dedup();
         p
     };
@@ -221,7 +230,10 @@ pub fn run_upload(args: &UploadArgs) -> Result<ExitStatus, Failure> {
         for warning in explain::preflight_warnings(&env, claims.as_ref()) {
             eprintln!("warning: {warning}");
             if env.in_github_actions() {
-                println!("::warning title=Trusted Publishing::{}", warning.replace('\n', "%0A"));
+                println!(
+                    "::warning title=Trusted Publishing::{}",
+                    warning.replace('\n', "%0A")
+                );
             }
         }
         ctx.claims = claims;
@@ -247,8 +259,10 @@ pub fn run_upload(args: &UploadArgs) -> Result<ExitStatus, Failure> {
     if args.skip_existing {
         for project in &projects {
             let found = index::existing_files(&client, &url, project).map_err(|e| {
-                Failure::usage(format!("--skip-existing: cannot list the files of {project}: {e}"))
-                    .with_status(ExitStatus::Service)
+                Failure::usage(format!(
+                    "--skip-existing: cannot list the files of {project}: {e}"
+                ))
+                .with_status(ExitStatus::Service)
             })?;
             existing.extend(found);
         }
@@ -298,11 +312,13 @@ pub fn run_upload(args: &UploadArgs) -> Result<ExitStatus, Failure> {
                                 file.file_name, file.size, dist.sha256
                             ));
                         }
-                        let mut outcome = upload::upload(&client, &url, &|| token_fn(&auth), file, &retry);
+                        let mut outcome =
+                            upload::upload(&client, &url, &|| token_fn(&auth), file, &retry);
                         if outcome.status == Status::Failed
                             && args.skip_existing
                             && matches!(outcome.http_status, Some(400 | 409))
-                            && let Ok(now) = index::existing_files(&client, &url, &dist.filename.normalized_name)
+                            && let Ok(now) =
+                                index::existing_files(&client, &url, &dist.filename.normalized_name)
                             && now.get(&file.file_name) == Some(&dist.sha256)
                         {
                             // Someone (a parallel run) uploaded the same file meanwhile.
@@ -336,7 +352,12 @@ pub fn run_upload(args: &UploadArgs) -> Result<ExitStatus, Failure> {
             outcome,
         })
         .collect();
-    let report = Report::new(url.to_string(), auth.kind().to_string(), args.dry_run, reports);
+    let report = Report::new(
+        url.to_string(),
+        auth.kind().to_string(),
+        args.dry_run,
+        reports,
+    );
     if let Some(path) = &args.report {
         report.write(path).map_err(|e| {
             Failure::usage(format!("cannot write the report {}: {e}", path.display()))
@@ -349,7 +370,10 @@ pub fn run_upload(args: &UploadArgs) -> Result<ExitStatus, Failure> {
         report.skipped,
         report.failed,
         if args.dry_run {
-            format!(", {} ready (nothing was sent)", report.files.len() - report.skipped)
+            format!(
+                ", {} ready (nothing was sent)",
+                report.files.len() - report.skipped
+            )
         } else {
             String::new()
         },
@@ -365,25 +389,34 @@ pub fn run_upload(args: &UploadArgs) -> Result<ExitStatus, Failure> {
         github_error(&env, "Upload failed", &failed.join("\n"));
         return Err(Failure::usage(format!("{} file(s) failed to upload:\n  {}", failed.len(), failed.join("\n  ")))
             .with_status(ExitStatus::Service)
-            .with_hint("re-run the same command: files already uploaded are accepted again (identical re-upload) or skipped with --skip-existing"));
+            .with_hint("fix the cause shown for each file, then run the same command again; with --skip-existing the files already on the index are skipped"));
     }
     Ok(ExitStatus::Success)
 }
 
 fn is_loopback(url: &reqwest::Url) -> bool {
-    matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]" | "::1"))
+    matches!(
+        url.host_str(),
+        Some("127.0.0.1" | "localhost" | "[::1]" | "::1")
+    )
 }
 
 fn skip_outcome(index_sha: &str, local_sha: &str) -> Outcome {
     let same = index_sha.eq_ignore_ascii_case(local_sha);
     Outcome {
-        status: if same { Status::Skipped } else { Status::Failed },
+        status: if same {
+            Status::Skipped
+        } else {
+            Status::Failed
+        },
         attempts: 0,
         http_status: None,
         message: if same {
             "already on the index with the same sha256".into()
         } else {
-            format!("the index has a different file with this name (sha256 {index_sha}); a file name can never be reused: build a new version")
+            format!(
+                "the index has a different file with this name (sha256 {index_sha}); a file name can never be reused: build a new version"
+            )
         },
         elapsed_ms: 0,
         service_failure: false,
@@ -405,12 +438,10 @@ fn upload_files(dists: &[Dist], attestations: bool) -> Result<Vec<UploadFile>, F
                 .with_hint("signing PEP 740 attestations is not built into this chora-publish yet; create them (e.g. with pypi-attestations) or drop --attestations"));
             }
             for path in found {
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    Failure::usage(format!("cannot read {}: {e}", path.display()))
-                })?;
-                serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
-                    Failure::usage(format!("{} is not JSON: {e}", path.display()))
-                })?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+                serde_json::from_str::<serde_json::Value>(&text)
+                    .map_err(|e| Failure::usage(format!("{} is not JSON: {e}", path.display())))?;
                 texts.push(text.trim().to_string());
             }
         }

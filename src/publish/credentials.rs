@@ -52,7 +52,10 @@ impl Env {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str).filter(|v| !v.is_empty())
+        self.0
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     pub fn in_github_actions(&self) -> bool {
@@ -87,7 +90,10 @@ pub enum CredentialError {
     #[error("cannot read the token file {path}: {reason}")]
     TokenFile { path: String, reason: String },
     #[error("the OIDC token request to {provider} failed: {reason}")]
-    Fetch { provider: &'static str, reason: String },
+    Fetch {
+        provider: &'static str,
+        reason: String,
+    },
 }
 
 /// The GitLab variable holding an ID token for `audience` (`pypi` -> `PYPI_ID_TOKEN`).
@@ -145,7 +151,9 @@ pub fn api_token(env: &Env, token_file: Option<&Path>) -> Result<Option<Secret>,
         }
         return Ok(Some(Secret::new(token)));
     }
-    Ok(env.get("CHORA_PUBLISH_TOKEN").map(|t| Secret::new(t.trim())))
+    Ok(env
+        .get("CHORA_PUBLISH_TOKEN")
+        .map(|t| Secret::new(t.trim())))
 }
 
 #[derive(Deserialize)]
@@ -227,7 +235,10 @@ mod tests {
             ("ACTIONS_ID_TOKEN_REQUEST_URL", "http://x/?a=1"),
             ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "t"),
         ]);
-        assert!(matches!(detect_ambient(&gh, "pypi"), Some(Ambient::GitHub { .. })));
+        assert!(matches!(
+            detect_ambient(&gh, "pypi"),
+            Some(Ambient::GitHub { .. })
+        ));
         let gl = env(&[("GITLAB_CI", "true"), ("TESTPYPI_ID_TOKEN", "jwt")]);
         assert!(matches!(
             detect_ambient(&gl, "testpypi"),

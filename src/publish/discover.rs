@@ -23,7 +23,8 @@ pub fn expand(args: &[String]) -> Result<Vec<PathBuf>, String> {
         };
         if found.is_empty() {
             return Err(if defaulted {
-                "no distributions in dist/ (build them first, e.g. `uv build`, or name the files)".to_string()
+                "no distributions in dist/ (build them first, e.g. `uv build`, or name the files)"
+                    .to_string()
             } else {
                 format!("{arg} matches no file")
             });
@@ -36,7 +37,10 @@ pub fn expand(args: &[String]) -> Result<Vec<PathBuf>, String> {
 }
 
 fn expand_pattern(path: &Path) -> Result<Vec<PathBuf>, String> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let pattern = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -60,7 +64,11 @@ fn list_dir(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
-        if is_file && !name.starts_with('.') && !name.ends_with(".attestation") && glob.is_match(&name) {
+        if is_file
+            && !name.starts_with('.')
+            && !name.ends_with(".attestation")
+            && glob.is_match(&name)
+        {
             out.push(entry.path());
         }
     }
@@ -72,7 +80,10 @@ pub fn attestations_for(dist: &Path) -> Vec<PathBuf> {
     let Some(name) = dist.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return Vec::new();
     };
-    let dir = dist.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = dist
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| {
             entries
@@ -98,7 +109,12 @@ mod tests {
     #[test]
     fn expands_patterns_and_skips_hidden_and_attestations() {
         let dir = tempfile::tempdir().unwrap();
-        for name in ["a-1.0.tar.gz", "a-1.0-py3-none-any.whl", ".gitignore", "a-1.0.tar.gz.publish.attestation"] {
+        for name in [
+            "a-1.0.tar.gz",
+            "a-1.0-py3-none-any.whl",
+            ".gitignore",
+            "a-1.0.tar.gz.publish.attestation",
+        ] {
             std::fs::write(dir.path().join(name), "x").unwrap();
         }
         let pattern = format!("{}/*", dir.path().display());
@@ -108,10 +124,7 @@ mod tests {
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["a-1.0-py3-none-any.whl", "a-1.0.tar.gz"]);
-        assert_eq!(
-            attestations_for(&dir.path().join("a-1.0.tar.gz")).len(),
-            1
-        );
+        assert_eq!(attestations_for(&dir.path().join("a-1.0.tar.gz")).len(), 1);
         assert!(expand(&[format!("{}/*.zip", dir.path().display())]).is_err());
     }
 }

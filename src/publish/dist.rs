@@ -656,15 +656,11 @@ fn parse_wheel(file_name: &str, stem: &str) -> Result<DistFilename, String> {
 
 fn parse_sdist(file_name: &str, stem: &str) -> Result<DistFilename, String> {
     // The rightmost '-' that leaves a valid name on the left and a valid version on the right.
-    let split = stem
-        .match_indices('-')
-        .map(|(i, _)| i)
-        .rev()
-        .find_map(|i| {
-            let (name, version) = (&stem[..i], &stem[i + 1..]);
-            let normalized = normalize_version(version)?;
-            is_valid_name(name).then_some((name, version, normalized))
-        });
+    let split = stem.match_indices('-').map(|(i, _)| i).rev().find_map(|i| {
+        let (name, version) = (&stem[..i], &stem[i + 1..]);
+        let normalized = normalize_version(version)?;
+        is_valid_name(name).then_some((name, version, normalized))
+    });
     let Some((name, version, normalized_version)) = split else {
         return Err(format!(
             "expected {{name}}-{{version}}.tar.gz with a valid name and PEP 440 version, got \
@@ -946,17 +942,15 @@ fn parse_record(text: &str, details: &mut Vec<String>) -> BTreeMap<String, Recor
             None
         } else {
             match hash.split_once('=') {
-                Some((algo, value)) => {
-                    match URL_SAFE_NO_PAD.decode(value.trim_end_matches('=')) {
-                        Ok(bytes) => Some((algo.to_ascii_lowercase(), bytes)),
-                        Err(_) => {
-                            details.push(format!(
-                                "line {line_no}: the hash of {path} is not urlsafe base64"
-                            ));
-                            continue;
-                        }
+                Some((algo, value)) => match URL_SAFE_NO_PAD.decode(value.trim_end_matches('=')) {
+                    Ok(bytes) => Some((algo.to_ascii_lowercase(), bytes)),
+                    Err(_) => {
+                        details.push(format!(
+                            "line {line_no}: the hash of {path} is not urlsafe base64"
+                        ));
+                        continue;
                     }
-                }
+                },
                 None => {
                     details.push(format!(
                         "line {line_no}: the hash of {path} is not `algorithm=value`"
@@ -970,7 +964,9 @@ fn parse_record(text: &str, details: &mut Vec<String>) -> BTreeMap<String, Recor
         } else if let Ok(n) = size.parse::<u64>() {
             Some(n)
         } else {
-            details.push(format!("line {line_no}: size '{size}' of {path} is not a number"));
+            details.push(format!(
+                "line {line_no}: size '{size}' of {path} is not a number"
+            ));
             continue;
         };
         if rows
@@ -1109,11 +1105,9 @@ fn read_wheel(path: &Path, filename: &DistFilename) -> Result<ArchiveContents, D
     // Names first (central directory only), to find the .dist-info directory.
     let mut names = Vec::with_capacity(archive.len());
     for i in 0..archive.len() {
-        let entry = archive
-            .by_index_raw(i)
-            .map_err(|e| {
-                DistErrorKind::BadZip(format!("corrupt zip archive: entry {i}: {}", chain(&e)))
-            })?;
+        let entry = archive.by_index_raw(i).map_err(|e| {
+            DistErrorKind::BadZip(format!("corrupt zip archive: entry {i}: {}", chain(&e)))
+        })?;
         let name = entry
             .name()
             .map_err(|e| {
@@ -1161,7 +1155,9 @@ fn read_wheel(path: &Path, filename: &DistFilename) -> Result<ArchiveContents, D
     let record_path = format!("{dist_info}/RECORD");
     let wheel_path = format!("{dist_info}/WHEEL");
     if !names.iter().any(|(n, _)| *n == wheel_path) {
-        return Err(DistErrorKind::Layout(format!("no {wheel_path} in the wheel")));
+        return Err(DistErrorKind::Layout(format!(
+            "no {wheel_path} in the wheel"
+        )));
     }
     if !names.iter().any(|(n, _)| *n == record_path) {
         return Err(DistErrorKind::Layout(format!(
@@ -1228,10 +1224,12 @@ fn read_wheel(path: &Path, filename: &DistFilename) -> Result<ArchiveContents, D
             }
             _ => None,
         };
-        let mut entry = archive.by_index(i).map_err(|e| DistErrorKind::BadZipMember {
-            member: name.clone(),
-            detail: chain(&e),
-        })?;
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| DistErrorKind::BadZipMember {
+                member: name.clone(),
+                detail: chain(&e),
+            })?;
         let (size, _) = drain(&mut entry, hasher.as_mut(), None, &mut buf).map_err(|e| {
             DistErrorKind::BadZipMember {
                 member: name.clone(),
@@ -1549,7 +1547,10 @@ mod tests {
             csv_fields(r#""a,b.py",sha256=x,3"#),
             vec!["a,b.py", "sha256=x", "3"]
         );
-        assert_eq!(csv_fields(r#""say ""hi"".txt",,"#), vec![r#"say "hi".txt"#, "", ""]);
+        assert_eq!(
+            csv_fields(r#""say ""hi"".txt",,"#),
+            vec![r#"say "hi".txt"#, "", ""]
+        );
     }
 
     #[test]

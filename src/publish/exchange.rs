@@ -111,7 +111,10 @@ pub fn audience(
 ) -> Result<String, ExchangeError> {
     let url = format!("{}/_/oidc/audience", index_origin(upload_url));
     let host = host_of(upload_url);
-    let resp = send(|| client.get(&url).header("Accept", "application/json"), &url)?;
+    let resp = send(
+        || client.get(&url).header("Accept", "application/json"),
+        &url,
+    )?;
     let status = resp.status().as_u16();
     let body = resp.text().unwrap_or_default();
     match status {
@@ -167,10 +170,7 @@ pub fn mint(
     )?;
     let status = resp.status().as_u16();
     // Never let an echoed identity token reach the output.
-    let body = resp
-        .text()
-        .unwrap_or_default()
-        .replace(jwt.expose(), "***");
+    let body = resp.text().unwrap_or_default().replace(jwt.expose(), "***");
     if status == 200 {
         let reply: MintReply =
             serde_json::from_str(&body).map_err(|_| ExchangeError::Unexpected {

@@ -57,7 +57,9 @@ fn fix_lines(ctx: &Context) -> Vec<String> {
         return out;
     };
     if let Some((owner, repo, workflow, environment)) = publisher_values(claims) {
-        out.push(format!("On {web}, the trusted publisher must have exactly:"));
+        out.push(format!(
+            "On {web}, the trusted publisher must have exactly:"
+        ));
         out.push(format!("  Owner:            {owner}"));
         out.push(format!("  Repository name:  {repo}"));
         out.push(format!("  Workflow name:    {workflow}"));

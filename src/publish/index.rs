@@ -114,9 +114,15 @@ mod tests {
     fn web_roots() {
         let root = |u: &str| web_root(&reqwest::Url::parse(u).unwrap()).to_string();
         assert_eq!(root("https://upload.pypi.org/legacy/"), "https://pypi.org/");
-        assert_eq!(root("https://test.pypi.org/legacy/"), "https://test.pypi.org/");
+        assert_eq!(
+            root("https://test.pypi.org/legacy/"),
+            "https://test.pypi.org/"
+        );
         assert_eq!(root("http://127.0.0.1:8080/"), "http://127.0.0.1:8080/");
-        assert_eq!(root("http://127.0.0.1:8080/legacy"), "http://127.0.0.1:8080/");
+        assert_eq!(
+            root("http://127.0.0.1:8080/legacy"),
+            "http://127.0.0.1:8080/"
+        );
     }
 
     #[test]

@@ -30,7 +30,12 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(repository_url: String, auth: String, dry_run: bool, files: Vec<FileReport>) -> Self {
+    pub fn new(
+        repository_url: String,
+        auth: String,
+        dry_run: bool,
+        files: Vec<FileReport>,
+    ) -> Self {
         let count = |s: Status| files.iter().filter(|f| f.outcome.status == s).count();
         Report {
             chora_publish_version: env!("CARGO_PKG_VERSION"),

@@ -81,7 +81,9 @@ fn delay(retry: &Retry, attempt: u32, retry_after: Option<Duration>) -> Duration
     if let Some(after) = retry_after {
         return after.min(Duration::from_secs(300));
     }
-    let exp = retry.base.saturating_mul(1u32 << attempt.min(16).saturating_sub(1));
+    let exp = retry
+        .base
+        .saturating_mul(1u32 << attempt.min(16).saturating_sub(1));
     let capped = exp.min(retry.max);
     // Jitter: 50%..100% of the delay, from the clock's nanoseconds (no RNG dependency).
     let nanos = std::time::SystemTime::now()
@@ -113,19 +115,76 @@ fn server_message(reason: Option<&str>, body: &str) -> String {
         return text.to_string();
     }
     if !text.is_empty() {
-        // An HTML error page: keep its title or first meaningful line.
-        let plain: String = text
-            .split('<')
-            .filter_map(|chunk| chunk.split_once('>').map(|(_, t)| t.trim()))
-            .filter(|t| !t.is_empty())
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let plain = html_message(text);
         if !plain.is_empty() {
             return plain;
         }
     }
     reason.unwrap_or("no message").to_string()
+}
+
+/// The useful words of an HTML error page: its `<pre>` block, else its title, else its text
+/// without styles and scripts.
+fn html_message(html: &str) -> String {
+    let inner = |tag: &str| -> Option<String> {
+        let start = html.find(&format!("<{tag}"))?;
+        let open_end = html[start..].find('>')? + start + 1;
+        let close = html[open_end..].find(&format!("</{tag}>"))? + open_end;
+        Some(html[open_end..close].to_string())
+    };
+    let squash = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let strip_tags = |t: &str| {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in t.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    };
+    for tag in ["pre", "title", "h1"] {
+        if let Some(text) = inner(tag) {
+            let text = unescape(&squash(&strip_tags(&text)));
+            if !text.is_empty() && text != "None" {
+                return text;
+            }
+        }
+    }
+    String::new()
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&#039;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// What to do about a refusal, by status.
+fn hint_for(status: u16, message: &str) -> &'static str {
+    let lower = message.to_ascii_lowercase();
+    match status {
+        401 | 403 if lower.contains("isn't allowed to upload") || lower.contains("not allowed") => {
+            " (the token is valid but not for this project: use a token scoped to it, or register this workflow as its trusted publisher)"
+        }
+        401 | 403 => {
+            " (the index refused the credentials: check that the token is a current API token for this index; PyPI and TestPyPI tokens differ)"
+        }
+        400 | 409 if lower.contains("exist") => {
+            " (a file with this name is already on the index; if it is this very file, re-run with --skip-existing; otherwise release a new version: file names can never be reused)"
+        }
+        405 => {
+            " (this URL does not accept uploads: is --repository-url the upload endpoint, e.g. https://upload.pypi.org/legacy/, not the simple index?)"
+        }
+        413 => " (the file is larger than the index allows)",
+        _ => "",
+    }
 }
 
 fn form(file: &UploadFile) -> std::io::Result<Form> {
@@ -134,10 +193,7 @@ fn form(file: &UploadFile) -> std::io::Result<Form> {
         form = form.text(key.clone(), value.clone());
     }
     if !file.attestations.is_empty() {
-        form = form.text(
-            "attestations",
-            format!("[{}]", file.attestations.join(",")),
-        );
+        form = form.text("attestations", format!("[{}]", file.attestations.join(",")));
     }
     let reader = std::fs::File::open(&file.path)?;
     let part = Part::reader_with_length(reader, file.size)
@@ -227,7 +283,9 @@ pub fn upload(
                         false,
                     );
                 }
-                Err(message) => return finish(Status::Failed, attempt, Some(status), message, false),
+                Err(message) => {
+                    return finish(Status::Failed, attempt, Some(status), message, false);
+                }
             }
         }
         let retry_after = parse_retry_after(&resp);
@@ -236,8 +294,18 @@ pub fn upload(
         let message = server_message(reason.as_deref(), &body);
         if (200..300).contains(&status) {
             let warnings = body.trim();
-            let warnings = if warnings.starts_with('<') { "" } else { warnings };
-            return finish(Status::Uploaded, attempt, Some(status), warnings.to_string(), false);
+            let warnings = if warnings.starts_with('<') {
+                ""
+            } else {
+                warnings
+            };
+            return finish(
+                Status::Uploaded,
+                attempt,
+                Some(status),
+                warnings.to_string(),
+                false,
+            );
         }
         if retryable(status) {
             last_message = format!("HTTP {status}: {message}");
@@ -246,11 +314,12 @@ pub fn upload(
             }
             continue;
         }
+        let hint = hint_for(status, &message);
         return finish(
             Status::Failed,
             attempt,
             Some(status),
-            format!("HTTP {status}: {message}"),
+            format!("HTTP {status}: {message}{hint}"),
             false,
         );
     }
@@ -272,7 +341,12 @@ fn redirect_target(
         .headers()
         .get("location")
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| format!("HTTP {} redirect without a Location", resp.status().as_u16()))?;
+        .ok_or_else(|| {
+            format!(
+                "HTTP {} redirect without a Location",
+                resp.status().as_u16()
+            )
+        })?;
     let next = from
         .join(location)
         .map_err(|e| format!("bad redirect Location {location:?}: {e}"))?;
@@ -313,7 +387,26 @@ mod tests {
         let d4 = delay(&retry, 4, None);
         assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100));
         assert!(d4 >= Duration::from_millis(400) && d4 <= Duration::from_millis(800));
-        assert_eq!(delay(&retry, 1, Some(Duration::from_secs(3))), Duration::from_secs(3));
+        assert_eq!(
+            delay(&retry, 1, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+    }
+
+    #[test]
+    fn html_pages_give_their_pre_or_title() {
+        let page = "<html><head><title>Error: 409 Conflict</title><style>body {color: red}</style></head><body><h1>Error</h1><pre>Package 'x-1.0.tar.gz' already exists!</pre></body></html>";
+        assert_eq!(
+            server_message(Some("Conflict"), page),
+            "Package 'x-1.0.tar.gz' already exists!"
+        );
+        assert_eq!(
+            server_message(
+                None,
+                "<html><head><title>Error: 403 Forbidden</title><style>x</style></head></html>"
+            ),
+            "Error: 403 Forbidden"
+        );
     }
 
     #[test]
@@ -322,7 +415,10 @@ mod tests {
             server_message(Some("Bad Request"), r#"{"message":"File already exists"}"#),
             "File already exists"
         );
-        assert_eq!(server_message(Some("Bad Request"), "plain words\n"), "plain words");
+        assert_eq!(
+            server_message(Some("Bad Request"), "plain words\n"),
+            "plain words"
+        );
         assert_eq!(
             server_message(Some("Service Unavailable"), ""),
             "Service Unavailable"

@@ -11,7 +11,9 @@ use super::dist::{self, Dist, DistKind};
 
 /// The `Metadata-Version` values chora-publish understands. `2.0` never existed as a standard,
 /// but old `bdist_wheel` wrote it and PyPI accepts it.
-pub const METADATA_VERSIONS: &[&str] = &["1.0", "1.1", "1.2", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5"];
+pub const METADATA_VERSIONS: &[&str] = &[
+    "1.0", "1.1", "1.2", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5",
+];
 
 /// Core-metadata fields that may appear at most once.
 const SINGLE_USE_FIELDS: &[&str] = &[

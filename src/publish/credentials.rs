@@ -124,15 +124,11 @@ pub fn detect_ambient(env: &Env, audience: &str) -> Option<Ambient> {
         });
     }
     let variable = gitlab_variable(audience);
-    if env.get("GITLAB_CI").is_some() || env.get(&variable).is_some() {
-        if let Some(token) = env.get(&variable) {
-            return Some(Ambient::GitLab {
-                variable,
-                token: Secret::new(token),
-            });
-        }
-    }
-    None
+    let token = env.get(&variable)?;
+    Some(Ambient::GitLab {
+        token: Secret::new(token),
+        variable,
+    })
 }
 
 /// The API token from `--token-file` or `CHORA_PUBLISH_TOKEN`.

@@ -249,7 +249,7 @@ fn check_license_files(d: &Dist) -> Vec<String> {
             DistKind::Wheel => format!("{base}/licenses/{license}"),
             DistKind::Sdist => format!("{base}/{license}"),
         };
-        if !d.members.iter().any(|m| *m == expected) {
+        if !d.members.contains(&expected) {
             out.push(format!(
                 "License-File {license} is not in the archive (expected {expected})"
             ));

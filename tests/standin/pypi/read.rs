@@ -1,0 +1,224 @@
+//! The read side: Simple API (PEP 503 HTML / PEP 691 JSON), JSON API, file downloads.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::super::http::{Request, Response};
+use super::super::util::normalize_name;
+use super::upload::accept_q;
+use super::{State, StoredFile};
+
+fn wants_simple_json(req: &Request) -> bool {
+    let accept = req.header("accept").unwrap_or("");
+    let json = accept_q(accept, "application/vnd.pypi.simple.v1+json")
+        .max(accept_q(accept, "application/vnd.pypi.simple.latest+json"));
+    let html =
+        accept_q(accept, "application/vnd.pypi.simple.v1+html").max(accept_q(accept, "text/html"));
+    json > 0.0 && json >= html
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+pub(super) fn simple_index(st: &State, req: &Request) -> Response {
+    if wants_simple_json(req) {
+        let projects: Vec<Value> = st
+            .projects
+            .iter()
+            .map(|p| json!({"name": p, "_last-serial": st.serial}))
+            .collect();
+        return Response::new(200)
+            .header("Content-Type", "application/vnd.pypi.simple.v1+json")
+            .body(
+                json!({"meta": {"api-version": "1.1", "_last-serial": st.serial}, "projects": projects})
+                    .to_string()
+                    .into_bytes(),
+            );
+    }
+    let mut html = String::from(
+        "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"1.1\">\n    <title>Simple index</title>\n  </head>\n  <body>\n",
+    );
+    for p in &st.projects {
+        html.push_str(&format!("    <a href=\"/simple/{p}/\">{p}</a>\n"));
+    }
+    html.push_str("  </body>\n</html>\n");
+    Response::html(200, html)
+}
+
+fn project_files<'a>(st: &'a State, project: &str) -> Vec<&'a StoredFile> {
+    st.files.values().filter(|f| f.project == project).collect()
+}
+
+pub(super) fn simple_project(st: &State, req: &Request, project: &str) -> Response {
+    if !st.projects.contains(project) {
+        return Response::text(404, "404 Not Found\n");
+    }
+    let base = req.base_url();
+    let files = project_files(st, project);
+    if wants_simple_json(req) {
+        let mut versions: Vec<String> = files.iter().map(|f| f.version.clone()).collect();
+        versions.sort_by_key(|v| version_key(v));
+        versions.dedup();
+        let entries: Vec<Value> = files
+            .iter()
+            .map(|f| {
+                json!({
+                    "filename": f.filename,
+                    "url": format!("{base}/packages/{}", f.filename),
+                    "hashes": {"sha256": f.sha256, "blake2b_256": f.blake2_256},
+                    "requires-python": if f.requires_python.is_empty() { Value::Null } else { json!(f.requires_python) },
+                    "size": f.data.len(),
+                    "upload-time": iso8601(f.upload_time),
+                    "yanked": false,
+                })
+            })
+            .collect();
+        return Response::new(200)
+            .header("Content-Type", "application/vnd.pypi.simple.v1+json")
+            .header("X-PyPI-Last-Serial", &st.serial.to_string())
+            .body(
+                json!({
+                    "meta": {"api-version": "1.1", "_last-serial": st.serial},
+                    "name": project,
+                    "files": entries,
+                    "versions": versions,
+                })
+                .to_string()
+                .into_bytes(),
+            );
+    }
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"1.1\">\n    <title>Links for {project}</title>\n  </head>\n  <body>\n    <h1>Links for {project}</h1>\n"
+    );
+    for f in files {
+        let rp = if f.requires_python.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " data-requires-python=\"{}\"",
+                html_escape(&f.requires_python)
+            )
+        };
+        html.push_str(&format!(
+            "    <a href=\"{base}/packages/{fname}#sha256={sha}\"{rp}>{fname}</a><br />\n",
+            fname = f.filename,
+            sha = f.sha256
+        ));
+    }
+    html.push_str("  </body>\n</html>\n");
+    Response::html(200, html).header("X-PyPI-Last-Serial", &st.serial.to_string())
+}
+
+/// A sortable key for simple versions (`1.10.0` after `1.9.0`); pre-releases are not
+/// special-cased.
+fn version_key(v: &str) -> Vec<(u64, String)> {
+    v.split(['.', '-', '+'])
+        .map(|seg| {
+            let digits: String = seg.chars().take_while(char::is_ascii_digit).collect();
+            (digits.parse().unwrap_or(0), seg[digits.len()..].to_string())
+        })
+        .collect()
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.000000Z` for a Unix time (civil-from-days).
+fn iso8601(t: i64) -> String {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000000Z",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
+fn json_file(base: &str, f: &StoredFile) -> Value {
+    json!({
+        "filename": f.filename,
+        "url": format!("{base}/packages/{}", f.filename),
+        "digests": {"sha256": f.sha256, "blake2b_256": f.blake2_256},
+        "packagetype": f.filetype,
+        "python_version": f.pyversion,
+        "requires_python": if f.requires_python.is_empty() { Value::Null } else { json!(f.requires_python) },
+        "size": f.data.len(),
+        "upload_time_iso_8601": iso8601(f.upload_time),
+        "yanked": false,
+        "yanked_reason": null,
+        "comment_text": "",
+    })
+}
+
+pub(super) fn json_api(
+    st: &State,
+    req: &Request,
+    project: &str,
+    version: Option<&str>,
+) -> Response {
+    let name = normalize_name(project);
+    if !st.projects.contains(&name) {
+        return Response::json(404, &json!({"message": "Not Found"}));
+    }
+    let base = req.base_url();
+    let files = project_files(st, &name);
+    let mut releases: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for f in &files {
+        releases
+            .entry(f.version.clone())
+            .or_default()
+            .push(json_file(&base, f));
+    }
+    let latest = releases
+        .keys()
+        .max_by(|a, b| version_key(a).cmp(&version_key(b)))
+        .cloned();
+    let chosen = match version {
+        Some(v) => {
+            if !releases.contains_key(v) {
+                return Response::json(404, &json!({"message": "Not Found"}));
+            }
+            Some(v.to_string())
+        }
+        None => latest,
+    };
+    let urls = chosen
+        .as_ref()
+        .and_then(|v| releases.get(v))
+        .cloned()
+        .unwrap_or_default();
+    let requires_python = files
+        .iter()
+        .find(|f| Some(&f.version) == chosen.as_ref())
+        .map(|f| f.requires_python.clone())
+        .unwrap_or_default();
+    let mut body = json!({
+        "info": {
+            "name": name,
+            "version": chosen,
+            "requires_python": requires_python,
+            "summary": "",
+            "yanked": false,
+        },
+        "last_serial": st.serial,
+        "urls": urls,
+        "vulnerabilities": [],
+    });
+    if version.is_none() {
+        body["releases"] = json!(releases);
+    }
+    Response::json(200, &body)
+}

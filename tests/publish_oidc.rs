@@ -565,3 +565,157 @@ fn dry_run_stops_before_the_first_byte_of_upload() {
     assert_eq!(index.mints().len(), 1, "credentials are checked");
     assert!(index.upload_attempts().is_empty(), "nothing uploaded");
 }
+
+#[test]
+fn customised_sub_claim_is_explained() {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    oidc.set_claims(oidc.claims().set(
+        "sub",
+        serde_json::json!("repository_owner_id:1234:repository_id:5678:environment:pypi"),
+    ));
+    let (_tmp, dir) = dists();
+    let run = publish(
+        &dir,
+        &oidc.env_vars(),
+        &["--repository-url", &upload_url(&index)],
+    );
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stderr.contains("Check failed for required claim 'sub'"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("customises the OIDC `sub` claim"));
+    assert!(run.stderr.contains("use_default=true"));
+}
+
+#[test]
+fn job_workflow_ref_mismatch_is_explained() {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    oidc.set_claims(oidc.claims().set(
+        "job_workflow_ref",
+        serde_json::json!("octo-org/demo-pkg/.github/workflows/release.yml@refs/heads/some-branch"),
+    ));
+    let (_tmp, dir) = dists();
+    let run = publish(
+        &dir,
+        &oidc.env_vars(),
+        &["--repository-url", &upload_url(&index)],
+    );
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("The job_workflow_ref claim does not match"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "is not the registered workflow file of this repository at the ref being built"
+        )
+    );
+}
+
+#[test]
+fn unknown_issuer_is_invalid_payload() {
+    let oidc = GithubOidc::start();
+    let index = Index::start(); // trusts no issuer
+    index.add_github_publisher("demo-pkg", GithubPublisher::matching(&oidc.claims()));
+    let (_tmp, dir) = dists();
+    let run = publish(
+        &dir,
+        &oidc.env_vars(),
+        &["--repository-url", &upload_url(&index)],
+    );
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(run.stderr.contains("`invalid-payload`"), "{}", run.stderr);
+    assert!(run.stderr.contains("does not trust its issuer"));
+}
+
+#[test]
+fn gitlab_trusted_publishing_uploads() {
+    let gitlab = GitlabOidc::new();
+    let index = Index::start();
+    index.trust_gitlab(&gitlab);
+    index.add_gitlab_publisher(
+        "demo-pkg",
+        standin::pypi::GitlabPublisher::matching(&gitlab.claims()),
+    );
+    let (_tmp, dir) = dists();
+    let run = publish(
+        &dir,
+        &gitlab.env_vars("pypi"),
+        &["--repository-url", &upload_url(&index)],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains("exchanged the GitLab CI identity"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(index.files().len(), 2);
+}
+
+#[test]
+fn token_mode_uploads_and_never_prints_the_token() {
+    let index = Index::start();
+    index.add_api_token("pypi-stand-in-secret-token", None);
+    let (_tmp, dir) = dists();
+    let env = vec![(
+        "CHORA_PUBLISH_TOKEN".to_string(),
+        "pypi-stand-in-secret-token".to_string(),
+    )];
+    let run = publish(
+        &dir,
+        &env,
+        &["--repository-url", &upload_url(&index), "--auth", "token"],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(!run.all().contains("pypi-stand-in-secret-token"));
+    let report: serde_json::Value = serde_json::from_str(&run.report).unwrap();
+    assert_eq!(report["auth"], "token");
+    assert_eq!(index.mints().len(), 0, "no exchange in token mode");
+}
+
+#[test]
+fn auto_without_identity_or_token_names_both_ways() {
+    let index = Index::start();
+    let (_tmp, dir) = dists();
+    let run = publish(&dir, &[], &["--repository-url", &upload_url(&index)]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("no credentials"), "{}", run.stderr);
+    assert!(run.stderr.contains("id-token: write"));
+    assert!(run.stderr.contains("CHORA_PUBLISH_TOKEN"));
+    assert_eq!(index.server().count("/"), 0);
+}
+
+#[test]
+fn fork_pull_requests_are_explained() {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    let (_tmp, dir) = dists();
+    let event = dir.join("event.json");
+    std::fs::write(
+        &event,
+        r#"{"pull_request": {"head": {"repo": {"full_name": "someone/demo-pkg"}}}}"#,
+    )
+    .unwrap();
+    let mut env = oidc.env_vars_without_id_token();
+    env.retain(|(k, _)| k != "GITHUB_EVENT_NAME" && k != "GITHUB_EVENT_PATH");
+    env.push(("GITHUB_EVENT_NAME".into(), "pull_request".into()));
+    env.push(("GITHUB_EVENT_PATH".into(), event.display().to_string()));
+    let run = publish(
+        &dir,
+        &env,
+        &["--repository-url", &upload_url(&index), "--auth", "oidc"],
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("pull request from the fork someone/demo-pkg"),
+        "{}",
+        run.stderr
+    );
+}

@@ -86,10 +86,10 @@ fn cause_for(error: &ServerError, ctx: &Context) -> String {
     let d = error.description.as_str();
     match error.code.as_str() {
         "invalid-publisher" if d.contains("job_workflow_ref") => format!(
-            "the workflow file that ran ({}) is not the one registered on {web}; register this file name, or publish from the registered workflow.",
+            "the workflow that ran ({}) is not the registered workflow file of this repository at the ref being built; PyPI expects `<owner>/<repo>/.github/workflows/<registered file>@<ref>`. Publish from the registered workflow file itself (not a copy, not a reusable workflow in another repository), or register this one.",
             ctx.claims
                 .as_ref()
-                .and_then(Claims::workflow_file)
+                .and_then(|c| c.job_workflow_ref.clone())
                 .unwrap_or_else(|| "unknown".into())
         ),
         "invalid-publisher" if d.contains("'sub'") => format!(
@@ -175,16 +175,26 @@ pub fn preflight_warnings(env: &Env, claims: Option<&Claims>) -> Vec<String> {
     out
 }
 
+/// `pull_request.head.repo.full_name` from the event payload (`GITHUB_EVENT_PATH`).
+fn pull_request_head_repo(env: &Env) -> Option<String> {
+    let text = std::fs::read_to_string(env.get("GITHUB_EVENT_PATH")?).ok()?;
+    let event: serde_json::Value = serde_json::from_str(&text).ok()?;
+    event
+        .pointer("/pull_request/head/repo/full_name")?
+        .as_str()
+        .map(str::to_string)
+}
+
 /// Why no identity is available in GitHub Actions, when one was expected.
 pub fn missing_identity(env: &Env) -> String {
     if env.in_github_actions() {
-        if env.get("GITHUB_EVENT_NAME") == Some("pull_request")
-            && env
-                .get("GITHUB_HEAD_REPOSITORY")
-                .zip(env.get("GITHUB_REPOSITORY"))
-                .is_none_or(|(head, base)| head != base)
-        {
-            return "GitHub does not give OIDC tokens to workflows run for pull requests from forks; publish on a tag push or a release instead.".into();
+        if env.get("GITHUB_EVENT_NAME") == Some("pull_request") {
+            return match pull_request_head_repo(env) {
+                Some(head) if Some(head.as_str()) != env.get("GITHUB_REPOSITORY") => format!(
+                    "this run is for a pull request from the fork {head}: GitHub never gives OIDC tokens to workflows run for fork pull requests. Publish on a tag push or a release instead."
+                ),
+                _ => "this run is for a pull request, which cannot publish: if it comes from a fork GitHub gives it no OIDC token, and publishing from pull requests is unsafe anyway. Publish on a tag push or a release.".into(),
+            };
         }
         return "this GitHub Actions job has no OIDC token: ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set. Grant it to the publishing job only:\n\n  permissions:\n    id-token: write\n".into();
     }

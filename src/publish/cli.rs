@@ -435,7 +435,7 @@ fn upload_files(dists: &[Dist], attestations: bool) -> Result<Vec<UploadFile>, F
                     d.path.display(),
                     file_name(d)
                 ))
-                .with_hint("signing PEP 740 attestations is not built into this chora-publish yet; create them (e.g. with pypi-attestations) or drop --attestations"));
+                .with_hint("nothing was uploaded. Signing PEP 740 attestations is not built into this chora-publish version yet: create the files first (e.g. with pypi-attestations), or drop --attestations (in a chora project: `chora update --data attestations=false`, or `--data publisher=pypa`)"));
             }
             for path in found {
                 let text = std::fs::read_to_string(&path)

@@ -719,3 +719,31 @@ fn fork_pull_requests_are_explained() {
         run.stderr
     );
 }
+
+#[test]
+fn attestations_next_to_the_files_are_sent_and_missing_ones_stop_the_upload() {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    let (_tmp, dir) = dists();
+    let args = ["--repository-url", &upload_url(&index), "--attestations"];
+    let run = publish(&dir, &oidc.env_vars(), &args);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("no attestation next to"),
+        "{}",
+        run.stderr
+    );
+    assert!(index.upload_attempts().is_empty(), "nothing uploaded");
+
+    for entry in std::fs::read_dir(dir.join("dist")).unwrap() {
+        let path = entry.unwrap().path();
+        let mut name = path.file_name().unwrap().to_os_string();
+        name.push(".publish.attestation");
+        std::fs::write(path.with_file_name(name), r#"{"version": 1}"#).unwrap();
+    }
+    let run = publish(&dir, &oidc.env_vars(), &args);
+    assert_eq!(run.code, 0, "{}", run.all());
+    for upload in index.uploads() {
+        assert_eq!(upload.field("attestations"), Some(r#"[{"version": 1}]"#));
+    }
+}

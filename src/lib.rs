@@ -5,6 +5,7 @@ pub mod exit;
 pub mod fs;
 pub mod generate;
 pub mod git;
+pub mod names;
 pub mod publish;
 pub mod template;
 

@@ -67,7 +67,7 @@ fn wheel_form(d: &dist::Dist) -> Multipart {
     upload_form(&d.name, &d.version, &d.filename, &d.data)
 }
 
-/// A pinned tool from .tools/bin (panics, never skips, when it is missing).
+/// A pinned tool from .tools/bin (panics when it is missing, so the suite fails loudly).
 fn tool(name: &str) -> std::process::Command {
     let path = pypiserver::tools_dir().join("bin").join(name);
     assert!(

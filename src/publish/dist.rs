@@ -324,22 +324,7 @@ fn err(file: &str, kind: DistErrorKind) -> DistError {
 // Names and versions
 
 /// PEP 503 normalisation: lowercase, every run of `-`, `_` and `.` becomes one `-`.
-pub fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut in_sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_sep {
-                out.push('-');
-            }
-            in_sep = true;
-        } else {
-            out.extend(c.to_lowercase());
-            in_sep = false;
-        }
-    }
-    out
-}
+pub use crate::names::pep503 as normalize_name;
 
 /// True when `name` is a valid distribution name (PEP 508: ASCII letters and digits, with
 /// `.`, `_`, `-` inside).

@@ -84,23 +84,7 @@ pub fn build(facts: &Facts) -> Result<Environment<'static>, Error> {
     Ok(env)
 }
 
-/// PEP 503 normalised project name: lowercase, runs of `-`, `_`, `.` become one `-`.
-pub fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut in_sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_sep {
-                out.push('-');
-            }
-            in_sep = true;
-        } else {
-            out.extend(c.to_lowercase());
-            in_sep = false;
-        }
-    }
-    out
-}
+pub use crate::names::pep503;
 
 /// A Python import name derived from a project name: lowercase, separators become `_`.
 pub fn python_identifier(name: &str) -> String {

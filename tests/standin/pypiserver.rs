@@ -47,7 +47,7 @@ pub struct PypiServer {
 }
 
 impl PypiServer {
-    /// Start pypiserver with an empty package directory. Panics (never skips) when the tool
+    /// Start pypiserver with an empty package directory. Panics (the suite fails) when the tool
     /// is not installed.
     pub fn start() -> PypiServer {
         let venv = tools_dir().join("venv").join("bin");

@@ -55,7 +55,7 @@ pub fn generate(home: &Path, dest: &Path, extra: &[&str]) {
 }
 
 /// Path of a pinned external tool installed into the working tree by
-/// scripts/install-test-tools.sh. Panics (never skips) when it is missing.
+/// scripts/install-test-tools.sh. Panics when it is missing, so the suite fails loudly.
 pub fn tool(name: &str) -> PathBuf {
     let dir = std::env::var_os("CHORA_TOOLS_DIR")
         .map(PathBuf::from)

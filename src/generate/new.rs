@@ -205,36 +205,23 @@ fn check_destination(dest: &Path, force: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The answers file: answers (never secret ones) and the blob id of each managed file.
+/// The answers file; a template folder is recorded as an absolute path, so check/update find
+/// it from inside the project too.
 fn answers_record(
     template: &Template,
     template_arg: &str,
     resolved: &Resolved,
     tree: &FileTree,
 ) -> Result<AnswersFile, Failure> {
-    let mut answers = resolved.answers.clone();
-    answers.retain(|key, _| template.spec.question(key).is_some_and(|q| !q.secret));
-    let mut files = std::collections::BTreeMap::new();
-    for (path, file) in tree.iter().filter(|(_, f)| f.managed) {
-        let id = crate::git::blob_id(&file.contents)
-            .map_err(|e| Failure::usage(format!("cannot hash {path}: {e}")))?;
-        files.insert(path.clone(), id);
-    }
     let template_name = if source::embedded_names().iter().any(|n| n == template_arg) {
         template.spec.name.clone()
     } else {
-        // A template folder is recorded as an absolute path, so check/update find it from
-        // inside the project too.
         std::path::absolute(template_arg)
             .map(|p| p.display().to_string())
             .unwrap_or_else(|_| template_arg.to_string())
     };
-    Ok(AnswersFile {
-        chora_version: crate::VERSION.to_string(),
-        template: template_name,
-        answers,
-        files,
-    })
+    AnswersFile::record(&template_name, template, resolved, tree)
+        .map_err(|e| Failure::usage(format!("cannot hash the generated files: {e}")))
 }
 
 fn write_tree(dest: &Path, tree: &mut FileTree, planned: &[Planned]) -> Result<(), Failure> {

@@ -300,20 +300,8 @@ fn new_record(
     resolved: &Resolved,
     tree: &FileTree,
 ) -> Result<AnswersFile, Failure> {
-    let mut answers = resolved.answers.clone();
-    answers.retain(|key, _| template.spec.question(key).is_some_and(|q| !q.secret));
-    let mut files = std::collections::BTreeMap::new();
-    for (path, file) in tree.iter().filter(|(_, f)| f.managed) {
-        let id = crate::git::blob_id(&file.contents)
-            .map_err(|e| Failure::usage(format!("cannot hash {path}: {e}")))?;
-        files.insert(path.clone(), id);
-    }
-    Ok(AnswersFile {
-        chora_version: crate::VERSION.to_string(),
-        template: old.template.clone(),
-        answers,
-        files,
-    })
+    AnswersFile::record(&old.template, template, resolved, tree)
+        .map_err(|e| Failure::usage(format!("cannot hash the generated files: {e}")))
 }
 
 fn apply(dir: &Path, change: &Change) -> Result<(), Failure> {

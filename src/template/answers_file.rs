@@ -28,6 +28,28 @@ pub struct AnswersFile {
 }
 
 impl AnswersFile {
+    /// The record of a render: this chora's version, the answers (never secret ones) and the
+    /// blob id of each managed file.
+    pub fn record(
+        template_name: &str,
+        template: &super::source::Template,
+        resolved: &super::resolve::Resolved,
+        tree: &super::render::FileTree,
+    ) -> Result<Self, git2::Error> {
+        let mut answers = resolved.answers.clone();
+        answers.retain(|key, _| template.spec.question(key).is_some_and(|q| !q.secret));
+        let mut files = BTreeMap::new();
+        for (path, file) in tree.iter().filter(|(_, f)| f.managed) {
+            files.insert(path.clone(), crate::git::blob_id(&file.contents)?);
+        }
+        Ok(AnswersFile {
+            chora_version: crate::VERSION.to_string(),
+            template: template_name.to_string(),
+            answers,
+            files,
+        })
+    }
+
     pub fn to_yaml(&self) -> Result<String, yaml_serde::Error> {
         Ok(format!("{HEADER}{}", yaml_serde::to_string(self)?))
     }

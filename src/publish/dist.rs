@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use blake2::Blake2b256;
 use sha2::{Digest as _, Sha256, Sha384, Sha512};
 
 /// The size of the buffer every streaming read here uses; memory does not grow with file size.
@@ -798,13 +797,13 @@ pub fn hash_reader(reader: &mut dyn Read) -> io::Result<FileDigests> {
         let (to_blake, chunks) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(HASH_BUFFERS);
         let (give_back, returned) = std::sync::mpsc::channel::<Vec<u8>>();
         let blake_thread = scope.spawn(move || {
-            let mut blake = Blake2b256::new();
+            let mut blake = blake2b_simd::Params::new().hash_length(32).to_state();
             for (buf, n) in chunks {
                 blake.update(&buf[..n]);
                 // The reader may have stopped early; a closed return channel is fine.
                 let _ = give_back.send(buf);
             }
-            hex(&blake.finalize())
+            hex(blake.finalize().as_bytes())
         });
 
         let mut sha = Sha256::new();

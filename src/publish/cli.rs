@@ -283,6 +283,8 @@ pub fn run_upload(args: &UploadArgs) -> Result<ExitStatus, Failure> {
         }
     };
     let retry = retry_policy(args.retries);
+    let uploader = super::http::uploader(Duration::from_secs(15 * 60))
+        .map_err(|e| Failure::usage(e.to_string()))?;
     let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; files.len()]);
     let next = AtomicUsize::new(0);
     let progress = Progress::new(files.len());
@@ -313,7 +315,7 @@ pub fn run_upload(args: &UploadArgs) -> Result<ExitStatus, Failure> {
                             ));
                         }
                         let mut outcome =
-                            upload::upload(&client, &url, &|| token_fn(&auth), file, &retry);
+                            upload::upload(&uploader, &url, &|| token_fn(&auth), file, &retry);
                         if outcome.status == Status::Failed
                             && args.skip_existing
                             && matches!(outcome.http_status, Some(400 | 409))

@@ -4,11 +4,16 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::blocking::multipart::{Form, Part};
+use std::io::Read;
+
+use reqwest::multipart::{Form, Part};
 use serde::Serialize;
 
 use super::credentials::Secret;
-use super::http::error_chain;
+use super::http::{Uploader, error_chain};
+
+/// Size of the pieces a file is streamed in.
+const CHUNK: usize = 256 * 1024;
 
 /// One file to upload: where it is and the form fields describing it (metadata, digests).
 #[derive(Debug, Clone)]
@@ -94,8 +99,8 @@ fn delay(retry: &Retry, attempt: u32, retry_after: Option<Duration>) -> Duration
     capped.mul_f64(factor)
 }
 
-fn parse_retry_after(resp: &reqwest::blocking::Response) -> Option<Duration> {
-    let value = resp.headers().get("retry-after")?.to_str().ok()?;
+fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get("retry-after")?.to_str().ok()?;
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
@@ -187,6 +192,34 @@ fn hint_for(status: u16, message: &str) -> &'static str {
     }
 }
 
+/// The file as a stream of `CHUNK`-sized pieces, read from disk as the upload goes (memory
+/// stays flat whatever the file size).
+fn file_stream(
+    path: &std::path::Path,
+) -> std::io::Result<impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> + Send + 'static> {
+    let file = std::fs::File::open(path)?;
+    Ok(futures_util::stream::unfold(
+        Some(file),
+        |state| async move {
+            let mut file = state?;
+            let mut buf = vec![0u8; CHUNK];
+            let mut filled = 0;
+            while filled < CHUNK {
+                match file.read(&mut buf[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) => return Some((Err(e), None)),
+                }
+            }
+            if filled == 0 {
+                return None;
+            }
+            buf.truncate(filled);
+            Some((Ok(buf), Some(file)))
+        },
+    ))
+}
+
 fn form(file: &UploadFile) -> std::io::Result<Form> {
     let mut form = Form::new();
     for (key, value) in &file.fields {
@@ -195,18 +228,54 @@ fn form(file: &UploadFile) -> std::io::Result<Form> {
     if !file.attestations.is_empty() {
         form = form.text("attestations", format!("[{}]", file.attestations.join(",")));
     }
-    let reader = std::fs::File::open(&file.path)?;
-    let part = Part::reader_with_length(reader, file.size)
+    let body = reqwest::Body::wrap_stream(file_stream(&file.path)?);
+    let part = Part::stream_with_length(body, file.size)
         .file_name(file.file_name.clone())
         .mime_str("application/octet-stream")
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     Ok(form.part("content", part))
 }
 
+/// What the uploader needs from a response.
+struct Reply {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+fn send(
+    uploader: &Uploader,
+    target: &reqwest::Url,
+    secret: &Secret,
+    body: Form,
+) -> Result<Reply, reqwest::Error> {
+    uploader.runtime.block_on(async {
+        let resp = uploader
+            .client
+            .post(target.clone())
+            .basic_auth("__token__", Some(secret.expose()))
+            .header(
+                "Accept",
+                "application/json;q=0.9, text/plain;q=0.8, text/html;q=0.7",
+            )
+            .multipart(body)
+            .send()
+            .await?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.text().await.unwrap_or_default();
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    })
+}
+
 /// Upload one file. `token` is called before each attempt, so a token close to expiry can be
 /// replaced (Trusted Publishing re-mint).
 pub fn upload(
-    client: &reqwest::blocking::Client,
+    uploader: &Uploader,
     url: &reqwest::Url,
     token: &dyn Fn() -> Result<Secret, String>,
     file: &UploadFile,
@@ -244,17 +313,8 @@ pub fn upload(
                 );
             }
         };
-        let sent = client
-            .post(target.clone())
-            .basic_auth("__token__", Some(secret.expose()))
-            .header(
-                "Accept",
-                "application/json;q=0.9, text/plain;q=0.8, text/html;q=0.7",
-            )
-            .multipart(body)
-            .send();
-        let resp = match sent {
-            Ok(resp) => resp,
+        let reply = match send(uploader, &target, &secret, body) {
+            Ok(reply) => reply,
             Err(e) => {
                 last_status = None;
                 last_message = format!("transport error: {}", error_chain(&e));
@@ -264,10 +324,10 @@ pub fn upload(
                 continue;
             }
         };
-        let status = resp.status().as_u16();
+        let status = reply.status;
         last_status = Some(status);
         if (300..400).contains(&status) {
-            match redirect_target(&target, &resp) {
+            match redirect_target(&target, status, &reply.headers) {
                 Ok(next) if redirects < 5 => {
                     redirects += 1;
                     target = next;
@@ -288,9 +348,12 @@ pub fn upload(
                 }
             }
         }
-        let retry_after = parse_retry_after(&resp);
-        let reason = resp.status().canonical_reason().map(str::to_string);
-        let body = resp.text().unwrap_or_default();
+        let retry_after = parse_retry_after(&reply.headers);
+        let reason = reqwest::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .map(str::to_string);
+        let body = reply.body;
         let message = server_message(reason.as_deref(), &body);
         if (200..300).contains(&status) {
             let warnings = body.trim();
@@ -335,18 +398,13 @@ pub fn upload(
 /// Where a redirect points, if it stays on the same host (credentials never leave it).
 fn redirect_target(
     from: &reqwest::Url,
-    resp: &reqwest::blocking::Response,
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
 ) -> Result<reqwest::Url, String> {
-    let location = resp
-        .headers()
+    let location = headers
         .get("location")
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| {
-            format!(
-                "HTTP {} redirect without a Location",
-                resp.status().as_u16()
-            )
-        })?;
+        .ok_or_else(|| format!("HTTP {status} redirect without a Location"))?;
     let next = from
         .join(location)
         .map_err(|e| format!("bad redirect Location {location:?}: {e}"))?;

@@ -1,7 +1,6 @@
 //! The `chora-publish` commands: `check` (validation only) and `upload` (discover -> vet ->
 //! credentials -> upload with retries -> summary and report).
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,6 +11,7 @@ use clap::Args;
 use super::auth::{self, Auth, AuthError};
 use super::credentials::{AuthMode, Env, Secret};
 use super::dist::Dist;
+use super::progress::{Progress, human_size};
 use super::report::{FileReport, Report};
 use super::upload::{self, Outcome, Retry, Status, UploadFile};
 use super::{discover, dist, explain, index, vet};
@@ -114,21 +114,6 @@ fn file_name(d: &Dist) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 /// Emit an explanation where a GitHub Actions user sees it: the step summary and an error
@@ -456,64 +441,4 @@ fn upload_files(dists: &[Dist], attestations: bool) -> Result<Vec<UploadFile>, F
         });
     }
     Ok(out)
-}
-
-/// Progress: bars on a terminal, one plain line per file otherwise (CI logs).
-struct Progress {
-    bars: Option<indicatif::ProgressBar>,
-}
-
-impl Progress {
-    fn new(total: usize) -> Self {
-        let bars = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(total as u64);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} files {msg}",
-            ) {
-                bar.set_style(style);
-            }
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        });
-        Progress { bars }
-    }
-
-    fn line(&self, text: &str) {
-        match &self.bars {
-            Some(bar) => bar.println(text),
-            None => println!("{text}"),
-        }
-    }
-
-    fn done(&self, file: &UploadFile, outcome: &Outcome) {
-        let verb = match outcome.status {
-            Status::Uploaded => "uploaded",
-            Status::Skipped => "skipped",
-            Status::DryRun => "ready",
-            Status::Failed => "FAILED",
-        };
-        let mut text = format!(
-            "{verb:<8} {} ({}, {} attempt{}, {:.1} s)",
-            file.file_name,
-            human_size(file.size),
-            outcome.attempts,
-            if outcome.attempts == 1 { "" } else { "s" },
-            outcome.elapsed_ms as f64 / 1000.0
-        );
-        if !outcome.message.is_empty() {
-            text.push_str(&format!(": {}", outcome.message));
-        }
-        self.line(&text);
-        if let Some(bar) = &self.bars {
-            bar.inc(1);
-        }
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        if let Some(bar) = &self.bars {
-            bar.finish_and_clear();
-        }
-    }
 }

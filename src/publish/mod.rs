@@ -11,6 +11,7 @@ pub mod exchange;
 pub mod explain;
 pub mod http;
 pub mod index;
+pub mod progress;
 pub mod report;
 pub mod upload;
 pub mod vet;

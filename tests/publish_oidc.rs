@@ -78,6 +78,16 @@ fn publish(dir: &Path, env: &[(String, String)], args: &[&str]) -> Run {
     }
 }
 
+/// Publish demo-pkg's wheel and sdist from a GitHub Actions job with `id-token: write`.
+fn publish_github(oidc: &GithubOidc, index: &Index, extra: &[&str]) -> (tempfile::TempDir, Run) {
+    let (tmp, dir) = dists();
+    let url = upload_url(index);
+    let mut args = vec!["--repository-url", url.as_str()];
+    args.extend_from_slice(extra);
+    let run = publish(&dir, &oidc.env_vars(), &args);
+    (tmp, run)
+}
+
 fn assert_no_secrets(run: &Run, oidc: &GithubOidc, index: &Index) {
     let text = run.all_but_masks();
     for issued in oidc.issued() {
@@ -105,12 +115,7 @@ fn upload_url(index: &Index) -> String {
 fn github_trusted_publishing_mints_masks_and_uploads() {
     let oidc = GithubOidc::start();
     let index = Index::for_github(&oidc);
-    let (_tmp, dir) = dists();
-    let run = publish(
-        &dir,
-        &oidc.env_vars(),
-        &["--repository-url", &upload_url(&index)],
-    );
+    let (_tmp, run) = publish_github(&oidc, &index, &[]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(index.uploads().iter().filter(|u| u.accepted()).count(), 2);
     let minted = index.minted_tokens();
@@ -142,12 +147,7 @@ fn github_trusted_publishing_mints_masks_and_uploads() {
 fn rs256_identity_tokens_work_too() {
     let oidc = GithubOidc::start_rs256();
     let index = Index::for_github(&oidc);
-    let (_tmp, dir) = dists();
-    let run = publish(
-        &dir,
-        &oidc.env_vars(),
-        &["--repository-url", &upload_url(&index)],
-    );
+    let (_tmp, run) = publish_github(&oidc, &index, &[]);
     assert_eq!(run.code, 0, "{}", run.all());
 }
 
@@ -161,12 +161,7 @@ fn wrong_workflow_file_is_explained_with_the_fix() {
         "demo-pkg",
         GithubPublisher::matching(&claims.clone().workflow_file("publish.yml")),
     );
-    let (_tmp, dir) = dists();
-    let run = publish(
-        &dir,
-        &oidc.env_vars(),
-        &["--repository-url", &upload_url(&index)],
-    );
+    let (_tmp, run) = publish_github(&oidc, &index, &[]);
     assert_eq!(run.code, 3, "{}", run.all());
     let err = &run.stderr;
     // Like warehouse, the stand-in looks publishers up by workflow file name, so a different
@@ -208,12 +203,7 @@ fn no_publisher_at_all_names_the_values_and_the_pending_route() {
     let index = Index::start();
     index.trust_github(&oidc);
     index.add_project("demo-pkg");
-    let (_tmp, dir) = dists();
-    let run = publish(
-        &dir,
-        &oidc.env_vars(),
-        &["--repository-url", &upload_url(&index)],
-    );
+    let (_tmp, run) = publish_github(&oidc, &index, &[]);
     assert_eq!(run.code, 3);
     assert!(
         run.stderr.contains("no trusted publisher on"),
@@ -233,12 +223,7 @@ fn pending_publisher_for_an_existing_project_is_explained() {
     index.trust_github(&oidc);
     index.add_project("demo-pkg");
     index.add_pending_github_publisher("demo-pkg", GithubPublisher::matching(&oidc.claims()));
-    let (_tmp, dir) = dists();
-    let run = publish(
-        &dir,
-        &oidc.env_vars(),
-        &["--repository-url", &upload_url(&index)],
-    );
+    let (_tmp, run) = publish_github(&oidc, &index, &[]);
     assert_eq!(run.code, 3, "{}", run.all());
     assert!(
         run.stderr.contains("`invalid-pending-publisher`"),
@@ -262,12 +247,7 @@ fn bad_signature_is_invalid_token() {
         impostor.jwks(),
     );
     index.add_github_publisher("demo-pkg", GithubPublisher::matching(&oidc.claims()));
-    let (_tmp, dir) = dists();
-    let run = publish(
-        &dir,
-        &oidc.env_vars(),
-        &["--repository-url", &upload_url(&index)],
-    );
+    let (_tmp, run) = publish_github(&oidc, &index, &[]);
     assert_eq!(run.code, 3, "{}", run.all());
     assert!(run.stderr.contains("`invalid-token`"), "{}", run.stderr);
     assert!(
@@ -281,12 +261,7 @@ fn trusted_publishing_disabled_is_explained() {
     let oidc = GithubOidc::start();
     let index = Index::for_github(&oidc);
     index.set_trusted_publishing(false);
-    let (_tmp, dir) = dists();
-    let run = publish(
-        &dir,
-        &oidc.env_vars(),
-        &["--repository-url", &upload_url(&index)],
-    );
+    let (_tmp, run) = publish_github(&oidc, &index, &[]);
     assert_eq!(run.code, 3, "{}", run.all());
     assert!(
         run.stderr.contains("Trusted Publishing disabled"),
@@ -326,12 +301,7 @@ fn long_batches_re_mint_with_fresh_identity_tokens() {
     let oidc = GithubOidc::start();
     let index = Index::for_github(&oidc);
     index.set_token_lifetime(60);
-    let (_tmp, dir) = dists();
-    let run = publish(
-        &dir,
-        &oidc.env_vars(),
-        &["--repository-url", &upload_url(&index), "--jobs", "1"],
-    );
+    let (_tmp, run) = publish_github(&oidc, &index, &["--jobs", "1"]);
     assert_eq!(run.code, 0, "{}", run.all());
     let mints = index.mints();
     assert!(mints.len() >= 2, "re-minted: {} mints", mints.len());
@@ -398,12 +368,7 @@ fn transient_failures_are_retried_without_duplicates() {
     server.inject("/legacy/", Fault::status(503));
     server.inject("/legacy/", Fault::retry_after(1));
     server.inject("/legacy/", Fault::reset_mid_body());
-    let (_tmp, dir) = dists();
-    let run = publish(
-        &dir,
-        &oidc.env_vars(),
-        &["--repository-url", &upload_url(&index), "--jobs", "1"],
-    );
+    let (_tmp, run) = publish_github(&oidc, &index, &["--jobs", "1"]);
     assert_eq!(run.code, 0, "{}", run.all());
     let report: serde_json::Value = serde_json::from_str(&run.report).unwrap();
     let attempts: u64 = report["files"]
@@ -433,12 +398,7 @@ fn client_errors_are_not_retried() {
         ),
         2,
     );
-    let (_tmp, dir) = dists();
-    let run = publish(
-        &dir,
-        &oidc.env_vars(),
-        &["--repository-url", &upload_url(&index), "--jobs", "1"],
-    );
+    let (_tmp, run) = publish_github(&oidc, &index, &["--jobs", "1"]);
     assert_eq!(run.code, 3);
     assert!(
         run.stderr.contains("Invalid value for classifiers"),
@@ -554,12 +514,7 @@ fn invalid_distributions_send_nothing() {
 fn dry_run_stops_before_the_first_byte_of_upload() {
     let oidc = GithubOidc::start();
     let index = Index::for_github(&oidc);
-    let (_tmp, dir) = dists();
-    let run = publish(
-        &dir,
-        &oidc.env_vars(),
-        &["--repository-url", &upload_url(&index), "--dry-run"],
-    );
+    let (_tmp, run) = publish_github(&oidc, &index, &["--dry-run"]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(run.stdout.contains("Dry run"), "{}", run.stdout);
     assert_eq!(index.mints().len(), 1, "credentials are checked");
@@ -574,12 +529,7 @@ fn customised_sub_claim_is_explained() {
         "sub",
         serde_json::json!("repository_owner_id:1234:repository_id:5678:environment:pypi"),
     ));
-    let (_tmp, dir) = dists();
-    let run = publish(
-        &dir,
-        &oidc.env_vars(),
-        &["--repository-url", &upload_url(&index)],
-    );
+    let (_tmp, run) = publish_github(&oidc, &index, &[]);
     assert_eq!(run.code, 3, "{}", run.all());
     assert!(
         run.stderr.contains("Check failed for required claim 'sub'"),
@@ -598,12 +548,7 @@ fn job_workflow_ref_mismatch_is_explained() {
         "job_workflow_ref",
         serde_json::json!("octo-org/demo-pkg/.github/workflows/release.yml@refs/heads/some-branch"),
     ));
-    let (_tmp, dir) = dists();
-    let run = publish(
-        &dir,
-        &oidc.env_vars(),
-        &["--repository-url", &upload_url(&index)],
-    );
+    let (_tmp, run) = publish_github(&oidc, &index, &[]);
     assert_eq!(run.code, 3, "{}", run.all());
     assert!(
         run.stderr
@@ -623,12 +568,7 @@ fn unknown_issuer_is_invalid_payload() {
     let oidc = GithubOidc::start();
     let index = Index::start(); // trusts no issuer
     index.add_github_publisher("demo-pkg", GithubPublisher::matching(&oidc.claims()));
-    let (_tmp, dir) = dists();
-    let run = publish(
-        &dir,
-        &oidc.env_vars(),
-        &["--repository-url", &upload_url(&index)],
-    );
+    let (_tmp, run) = publish_github(&oidc, &index, &[]);
     assert_eq!(run.code, 3, "{}", run.all());
     assert!(run.stderr.contains("`invalid-payload`"), "{}", run.stderr);
     assert!(run.stderr.contains("does not trust its issuer"));

@@ -2,7 +2,8 @@
 # Benchmark: `chora-publish upload` against `uv publish` and `twine upload`, uploading the same
 # wheels to the same local pypiserver in the same run; prints per tool the client's CPU time
 # (user+sys of the client process only) and peak RSS, the ratios chora/uv and chora/twine, the
-# hashing rate of `chora-publish check`, and whether chora meets its targets. Not part of the
+# hashing rate of `chora-publish check`, the single-core floor of the two digests
+# (examples/hash_floor.rs), and whether chora meets its targets. Not part of the
 # test suite or CI (timings are never asserted).
 #
 #   bash scripts/bench/publish.sh [--no-large] [--runs N] [--large-runs N] [--hash-runs N]
@@ -50,8 +51,8 @@ fi
 bash scripts/install-test-tools.sh >/dev/null
 py="$repo/.tools/venv/bin/python"   # the venv's own path (the .tools/bin symlink loses the venv)
 
-echo "building chora-publish (cargo build --release)..."
-cargo build --release --quiet --bin chora-publish
+echo "building chora-publish and examples/hash_floor (cargo build --release)..."
+cargo build --release --quiet --bin chora-publish --example hash_floor
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/chora-bench-publish.XXXXXX")"
 trap 'rm -rf "$work"' EXIT

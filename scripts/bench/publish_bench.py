@@ -28,7 +28,11 @@ What it does, in one run on one machine:
      rate alone (the command exits 2; its message must say the file is not a zip archive);
      then checks chora's sha256 and blake2b-256 of the 1 GiB wheel (`upload --dry-run
      --report`, which sends nothing with a token) against Python's hashlib;
-  5. prints the machine, a table and the ratios, and the targets met or missed.
+  5. measures the floor: single-core SHA-256 and BLAKE2b-256 rates on data in memory
+     (examples/hash_floor.rs, the same libraries), and what the hashing chora-publish must do
+     on the 1 GiB wheel (two upload digests + the RECORD sha256 of its member) costs in CPU
+     at those rates, against uv's CPU;
+  6. prints the machine, a table and the ratios, and the targets met or missed.
 
 Measurement. Each tool runs under GNU time (/usr/bin/time -f '%x %U %S %M'), which forks and
 execs it and reads that one process's resource usage from wait4 (with any children it waited
@@ -349,6 +353,38 @@ def bench_hash(repo, work, large_wheel, runs):
     return rows
 
 
+def bench_floor(repo):
+    """Single-core SHA-256 and BLAKE2b-256 rates (examples/hash_floor.rs: the libraries
+    chora-publish uses, data in memory, best of 5). Returns (sha256 GB/s, blake2b GB/s)."""
+    exe = os.path.join(repo, "target", "release", "examples", "hash_floor")
+    proc = subprocess.run([exe], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL, check=False)
+    if proc.returncode != 0:
+        sys.exit("hash_floor failed:\n" + proc.stdout.decode(errors="replace"))
+    got = json.loads(proc.stdout)
+    return got["sha256_gbps"], got["blake2b_gbps"]
+
+
+def print_floor(floor, summaries):
+    """What the work chora-publish must do costs on this core, whatever the implementation."""
+    sha, blake = floor
+    per_gib = GiB / 1e9
+    digests = per_gib / sha + per_gib / blake
+    record = per_gib / sha
+    print("floor on this core (examples/hash_floor, in memory, one thread): sha256 %.2f GB/s,"
+          " blake2b-256 %.2f GB/s" % (sha, blake))
+    print("  one file's sha256 + blake2b-256 on any number of threads: at most %.2f GB/s"
+          " (BLAKE2b is one sequential stream)" % min(sha, blake))
+    for label, s in summaries:
+        if label != "1 x 1 GiB":
+            continue
+        uv = s["uv publish"]["cpu"]
+        need = digests + record
+        print("  1 GiB wheel: the two upload digests (%.2f s) + RECORD sha256 of the member (%.2f s)"
+              " = %.2f s CPU before reading or sending a byte = %.2f x uv's %.2f s"
+              % (digests, record, need, need / uv, uv))
+
+
 # --- report -------------------------------------------------------------------------------------
 
 def machine():
@@ -455,6 +491,7 @@ def main():
     if not args.no_large:
         print("hashing (chora-publish check):", flush=True)
         hash_rows = bench_hash(repo, work, wheel_sets[-1][1][0], args.hash_runs)
+    floor = bench_floor(repo)
 
     print()
     print("load average at end: %.2f %.2f %.2f" % os.getloadavg())
@@ -482,6 +519,8 @@ def main():
         print("| %s | %.2f | %.2f | %.2f | %.2f |" % (
             label, c["cpu"] / u["cpu"], c["cpu"] / t["cpu"], c["rss"] / u["rss"],
             c["rss"] / t["rss"]))
+    print()
+    print_floor(floor, summaries)
     print()
     print("targets:")
     for label, s in summaries:

@@ -26,7 +26,7 @@ PY_PACKAGES=(
   "twine==7.0.0"
   "copier==9.19.1"
   # pypiserver: a real package index on 127.0.0.1 for upload -> pip install round trips
-  # (tests/standin/pypiserver.rs); passlib reads its htpasswd file (`-a update -P FILE`).
+  # (tests/support/standin/pypiserver.rs); passlib reads its htpasswd file (`-a update -P FILE`).
   # Its other requirements (defusedxml, packaging, pip, importlib-resources) come with it.
   "pypiserver==2.4.2"
   "passlib==1.7.4"

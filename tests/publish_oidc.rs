@@ -2,6 +2,7 @@
 //! ES256/RS256 JWTs, warehouse's claim matching and error codes): Trusted Publishing, every
 //! refusal's explanation, warnings, re-minting, fault injection, and secrecy.
 
+#[path = "support/standin/mod.rs"]
 mod standin;
 
 use std::path::{Path, PathBuf};

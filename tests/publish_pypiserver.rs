@@ -2,6 +2,7 @@
 //! token upload, then `pip install` of the uploaded package into a fresh virtualenv and an
 //! import; skip-existing by hash; a partial batch re-run finishes without duplicates.
 
+#[path = "support/standin/mod.rs"]
 mod standin;
 mod support;
 

@@ -1,6 +1,7 @@
-//! Self-tests of the stand-in servers in tests/standin/: each one driven with plain HTTP,
+//! Self-tests of the stand-in servers in tests/support/standin/: each one driven with plain HTTP,
 //! checking the wire formats the real services use (reference/publish.md).
 
+#[path = "support/standin/mod.rs"]
 mod standin;
 
 use std::io::{Read, Write};

@@ -20,7 +20,7 @@
 # Targets: client CPU <= 0.5 x uv's; peak RSS <= 15 MiB and flat from 20 MiB to 1 GiB files;
 # hashing (sha256 + blake2b-256 in one pass) >= 1 GB/s.
 #
-# The server is the pinned pypiserver on 127.0.0.1, started as tests/standin/pypiserver.rs
+# The server is the pinned pypiserver on 127.0.0.1, started as tests/support/standin/pypiserver.rs
 # does; its package folder is emptied before every upload, so each tool uploads every file,
 # and after each upload the folder must hold exactly the set's files with the original sha256
 # (and the tool must exit 0), or the benchmark stops. Runs alternate between the tools. Each

@@ -14,7 +14,7 @@ What it does, in one run on one machine:
      (Metadata-Version 2.1, Name, Version), WHEEL and a RECORD with the sha256 and size of every
      member; the payload is os.urandom data stored uncompressed (ZIP_STORED), so no tool gains
      from compression and the file size is the bytes sent;
-  2. starts the pinned pypiserver on 127.0.0.1 as tests/standin/pypiserver.rs does (htpasswd
+  2. starts the pinned pypiserver on 127.0.0.1 as tests/support/standin/pypiserver.rs does (htpasswd
      written by passlib with apr1, `-a update -P htpasswd --disable-fallback --hash-algo sha256
      --backend simple-dir`, user __token__, password pypi-test-token);
   3. for each set, runs of the three tools alternate (chora-publish, uv, twine, then again) so

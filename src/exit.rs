@@ -66,3 +66,20 @@ Exit status:
   1  the check found a problem (drift, migration needed, audit below threshold)
   2  usage or input error (bad or missing answers, unsafe destination)
   3  remote or service failure after retries";
+
+/// An error and its sources on one line, `outer: inner: innermost` (libraries such as reqwest
+/// and zip keep the interesting part in the sources); a source already quoted by the text
+/// before it is not repeated.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        let inner_text = inner.to_string();
+        if !text.contains(&inner_text) {
+            text.push_str(": ");
+            text.push_str(&inner_text);
+        }
+        source = inner.source();
+    }
+    text
+}

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+pub use crate::exit::error_chain;
+
 /// Why a client could not be created.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot create the HTTP client: {0}")]
@@ -46,19 +48,4 @@ pub fn uploader(read_timeout: Duration) -> Result<Uploader, ClientError> {
         .build()
         .map_err(|e| ClientError(error_chain(&e)))?;
     Ok(Uploader { runtime, client })
-}
-
-/// An error and its sources on one line (reqwest hides the interesting part in sources).
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(inner) = source {
-        let inner_text = inner.to_string();
-        if !text.contains(&inner_text) {
-            text.push_str(": ");
-            text.push_str(&inner_text);
-        }
-        source = inner.source();
-    }
-    text
 }

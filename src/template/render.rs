@@ -42,15 +42,9 @@ fn classify(path: &str) -> (String, Option<Delimiters>) {
 }
 
 fn template_error(file: &str, err: &minijinja::Error) -> RenderError {
-    let mut message = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(inner) = source {
-        message.push_str(&format!(": {inner}"));
-        source = inner.source();
-    }
     RenderError::Template {
         file: file.to_string(),
-        message,
+        message: crate::exit::error_chain(err),
     }
 }
 

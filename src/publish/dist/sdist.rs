@@ -1,0 +1,111 @@
+//! Source distributions (.tar.gz): find PKG-INFO and check the archive reads to its end.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+
+use super::archive::drain;
+use super::{ArchiveContents, CHUNK_SIZE, DistErrorKind, DistFilename, MAX_TEXT_MEMBER};
+use crate::exit::error_chain;
+
+/// A reader that counts the bytes read through it.
+pub(super) struct Counting<R> {
+    inner: R,
+    count: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+pub(super) fn read_sdist(
+    path: &Path,
+    filename: &DistFilename,
+    file_size: u64,
+) -> Result<ArchiveContents, DistErrorKind> {
+    let file = File::open(path).map_err(DistErrorKind::Io)?;
+    // Count the uncompressed bytes the tar reader consumes: that is where a problem is.
+    let count = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let counting = Counting {
+        inner: flate2::read::GzDecoder::new(BufReader::new(file)),
+        count: count.clone(),
+    };
+    let stream_error = |what: &str, e: &io::Error| {
+        let at = count.get();
+        let detail = error_chain(e);
+        DistErrorKind::BadTarGz(if e.kind() == io::ErrorKind::UnexpectedEof {
+            format!(
+                "truncated .tar.gz: the file ends after {file_size} bytes, {at} bytes into the \
+                 uncompressed tar stream, while {what} ({detail})"
+            )
+        } else if detail.contains("gzip header") {
+            format!("not a gzip-compressed tar archive ({detail})")
+        } else {
+            format!(
+                "corrupt .tar.gz: bad data {at} bytes into the uncompressed tar stream, while \
+                 {what} ({detail})"
+            )
+        })
+    };
+    let mut archive = tar::Archive::new(counting);
+    let root = filename.stem().to_string();
+    let wanted = format!("{root}/PKG-INFO");
+    let mut metadata = None;
+    let mut other_pkg_info = Vec::new();
+    let mut members = Vec::new();
+    let mut buf = vec![0u8; CHUNK_SIZE];
+    let entries = archive
+        .entries()
+        .map_err(|e| stream_error("reading the tar stream", &e))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| stream_error("reading the next tar header", &e))?;
+        let raw = entry
+            .path()
+            .map_err(|e| stream_error("reading a member name", &e))?
+            .to_string_lossy()
+            .replace('\\', "/");
+        let name = raw.strip_prefix("./").unwrap_or(&raw).to_string();
+        let kind = entry.header().entry_type();
+        if kind.is_dir() {
+            continue;
+        }
+        if name == wanted {
+            let (_, kept) = drain(&mut entry, None, Some(MAX_TEXT_MEMBER), &mut buf)
+                .map_err(|e| stream_error(&format!("reading {name}"), &e))?;
+            metadata = Some(kept);
+        } else if name.split('/').count() == 2 && name.ends_with("/PKG-INFO") {
+            other_pkg_info.push(name.clone());
+        }
+        if kind.is_file() {
+            members.push(name);
+        }
+    }
+    // Read to the end of the gzip stream, so a truncated or corrupt tail (and the gzip CRC)
+    // is checked even after the tar end-of-archive blocks.
+    let mut rest = archive.into_inner();
+    drain(&mut rest, None, None, &mut buf)
+        .map_err(|e| stream_error("reading the end of the gzip stream", &e))?;
+
+    let Some(metadata) = metadata else {
+        let found = if other_pkg_info.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; found {}, but the top-level directory must be the filename without .tar.gz",
+                other_pkg_info.join(", ")
+            )
+        };
+        return Err(DistErrorKind::MissingMetadata(format!(
+            "no {wanted} in the sdist{found}"
+        )));
+    };
+    Ok(ArchiveContents {
+        metadata_path: wanted,
+        metadata,
+        members,
+    })
+}

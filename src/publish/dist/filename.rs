@@ -96,18 +96,7 @@ pub(super) fn parse_wheel(file_name: &str, stem: &str) -> Result<DistFilename, S
             return Err(format!("empty {what} tag"));
         }
     }
-    let mut non_normalized = Vec::new();
-    let expected_name = wheel_name_form(name);
-    if name != expected_name {
-        non_normalized.push(format!(
-            "the name '{name}' is not normalised (expected '{expected_name}')"
-        ));
-    }
-    if version != normalized_version {
-        non_normalized.push(format!(
-            "the version '{version}' is not normalised (expected '{normalized_version}')"
-        ));
-    }
+    let non_normalized = normalisation_notes(name, version, &normalized_version, "");
     Ok(DistFilename {
         file_name: file_name.to_string(),
         kind: DistKind::Wheel,
@@ -123,6 +112,29 @@ pub(super) fn parse_wheel(file_name: &str, stem: &str) -> Result<DistFilename, S
     })
 }
 
+/// What is not in normal form in a filename's name and version (`name_rule` is appended to the
+/// expected name, e.g. the PEP that requires it).
+fn normalisation_notes(
+    name: &str,
+    version: &str,
+    normalized_version: &str,
+    name_rule: &str,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let expected_name = wheel_name_form(name);
+    if name != expected_name {
+        notes.push(format!(
+            "the name '{name}' is not normalised (expected '{expected_name}'{name_rule})"
+        ));
+    }
+    if version != normalized_version {
+        notes.push(format!(
+            "the version '{version}' is not normalised (expected '{normalized_version}')"
+        ));
+    }
+    notes
+}
+
 pub(super) fn parse_sdist(file_name: &str, stem: &str) -> Result<DistFilename, String> {
     // The rightmost '-' that leaves a valid name on the left and a valid version on the right.
     let split = stem.match_indices('-').map(|(i, _)| i).rev().find_map(|i| {
@@ -136,18 +148,7 @@ pub(super) fn parse_sdist(file_name: &str, stem: &str) -> Result<DistFilename, S
              '{stem}'"
         ));
     };
-    let mut non_normalized = Vec::new();
-    let expected_name = wheel_name_form(name);
-    if name != expected_name {
-        non_normalized.push(format!(
-            "the name '{name}' is not normalised (expected '{expected_name}', PEP 625)"
-        ));
-    }
-    if version != normalized_version {
-        non_normalized.push(format!(
-            "the version '{version}' is not normalised (expected '{normalized_version}')"
-        ));
-    }
+    let non_normalized = normalisation_notes(name, version, &normalized_version, ", PEP 625");
     Ok(DistFilename {
         file_name: file_name.to_string(),
         kind: DistKind::Sdist,

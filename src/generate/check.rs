@@ -77,7 +77,11 @@ pub fn file_diff(file: &FileDrift, color: bool) -> Option<String> {
 
 pub fn run(args: &CheckArgs) -> Result<ExitStatus, Failure> {
     let (project, files) = drifts(&args.dir)?;
-    let drifted: Vec<&FileDrift> = files.iter().filter(|f| f.state != State::InSync).collect();
+    let drifted: Vec<&FileDrift> = files.iter().filter(|f| f.state.is_drift()).collect();
+    let pins_newer: Vec<&FileDrift> = files
+        .iter()
+        .filter(|f| f.state == State::PinsNewer)
+        .collect();
     let show_diff = !args.no_diff;
     let status = if drifted.is_empty() {
         ExitStatus::Success
@@ -112,6 +116,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, Failure> {
             project.record.template,
             crate::VERSION
         );
+        print_pins_newer(&pins_newer);
         return Ok(status);
     }
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -133,6 +138,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, Failure> {
             print!("{diff}");
         }
     }
+    print_pins_newer(&pins_newer);
     let update_helps = drifted.iter().any(|f| f.state != State::EditedLocally);
     if update_helps {
         println!(
@@ -144,4 +150,17 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, Failure> {
         );
     }
     Ok(status)
+}
+
+/// Files whose only difference is actions pinned to newer releases: named, not failed.
+fn print_pins_newer(files: &[&FileDrift]) {
+    if files.is_empty() {
+        return;
+    }
+    println!(
+        "\nPinned to newer action releases than this chora's template (Dependabot updates; not drift):"
+    );
+    for file in files {
+        println!("  {}", file.path);
+    }
 }

@@ -14,6 +14,9 @@ use crate::template::render::FileTree;
 pub enum State {
     /// Disk equals the current render.
     InSync,
+    /// Disk equals the current render but for actions pinned to newer releases (Dependabot's
+    /// bumps): not drift.
+    PinsNewer,
     /// Disk differs from what chora wrote; the template renders the same as then.
     EditedLocally,
     /// Disk is what chora wrote, but this chora renders something else: an update is available.
@@ -32,6 +35,7 @@ impl State {
     pub fn describe(self) -> &'static str {
         match self {
             State::InSync => "in sync",
+            State::PinsNewer => "in sync but for actions pinned to newer releases",
             State::EditedLocally => "edited locally",
             State::TemplateChanged => "template changed",
             State::Both => "edited locally and template changed",
@@ -41,10 +45,18 @@ impl State {
         }
     }
 
+    /// Whether a file in this state makes `chora check` fail.
+    pub fn is_drift(self) -> bool {
+        !matches!(self, State::InSync | State::PinsNewer)
+    }
+
     /// The next step for a file in this state.
     pub fn next_step(self) -> &'static str {
         match self {
             State::InSync => "",
+            State::PinsNewer => {
+                "nothing: a later chora release with these pins (or newer) brings the file back in sync"
+            }
             State::EditedLocally => {
                 "move the change into the answers (`chora update --data KEY=VALUE`) or restore the file (`git checkout -- FILE`)"
             }
@@ -120,6 +132,9 @@ fn classify(disk: Option<&[u8]>, rendered: Option<&[u8]>, recorded: Option<&str>
             }
         }
         (Some(disk), Some(rendered)) if disk == rendered => State::InSync,
+        (Some(disk), Some(rendered)) if super::pin_bumps::newer_pins_only(disk, rendered) => {
+            State::PinsNewer
+        }
         (Some(disk), Some(rendered)) => {
             let Some(base) = recorded else {
                 // The template now manages a file the user already had.
@@ -158,5 +173,25 @@ mod tests {
         assert_eq!(classify(None, Some(b"v1\n"), None), State::New);
         assert_eq!(classify(Some(b"v1\n"), None, b), State::NoLongerGenerated);
         assert_eq!(classify(None, None, b), State::InSync);
+    }
+
+    #[test]
+    fn newer_action_pins_alone_are_not_drift() {
+        let pin = |sha: char, version: &str| {
+            format!(
+                "steps:\n  - uses: actions/checkout@{} # {version}\n",
+                sha.to_string().repeat(40)
+            )
+            .into_bytes()
+        };
+        let rendered = pin('1', "v4.2.2");
+        let base = id_of(&rendered);
+        let b = Some(base.as_str());
+        let state = classify(Some(&pin('2', "v4.3.0")), Some(&rendered), b);
+        assert_eq!(state, State::PinsNewer);
+        assert!(!state.is_drift());
+        let state = classify(Some(&pin('2', "v4.2.1")), Some(&rendered), b);
+        assert_eq!(state, State::EditedLocally);
+        assert!(state.is_drift());
     }
 }

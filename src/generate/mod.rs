@@ -7,6 +7,7 @@ pub mod drift;
 pub mod inputs;
 pub mod merge;
 pub mod new;
+pub mod pin_bumps;
 pub mod plan;
 pub mod project;
 pub mod update;

@@ -1,7 +1,8 @@
 //! `chora update`: bring a generated project to the current templates and/or changed answers.
 //! Per managed file: unchanged since chora wrote it -> the new render; edited -> 3-way merge
-//! (base = recorded blob, ours = disk, theirs = new render), conflicts as markers. The answers
-//! file is written last.
+//! (base = recorded blob, ours = disk, theirs = new render, action pins raised to the newer
+//! release on both sides first), conflicts as markers; only newer action pins on disk ->
+//! kept. The answers file is written last.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use clap::Args;
 
 use super::drift::{self, FileDrift};
 use super::merge::{self, Merged};
+use super::pin_bumps;
 use super::{diff, inputs, project};
 use crate::exit::{ExitStatus, Failure};
 use crate::template::answers_file::{self, AnswersFile};
@@ -96,6 +98,8 @@ pub fn plan_managed(file: &FileDrift, base: &dyn Fn(&str) -> Option<Vec<u8>>) ->
             created: true,
         },
         (Some(disk), Some(rendered)) if disk == rendered => Outcome::Keep,
+        // Only newer action pins (Dependabot's): nothing to bring over.
+        (Some(disk), Some(rendered)) if pin_bumps::newer_pins_only(disk, rendered) => Outcome::Keep,
         (Some(disk), Some(rendered)) => {
             if disk_id.is_some() && disk_id == file.recorded {
                 Outcome::Write {
@@ -109,11 +113,13 @@ pub fn plan_managed(file: &FileDrift, base: &dyn Fn(&str) -> Option<Vec<u8>>) ->
                 let base_text = file.recorded.as_deref().and_then(base);
                 let base_missing = base_text.is_none();
                 let base_text = base_text.map(|b| String::from_utf8_lossy(&b).into_owned());
-                let merged = merge::three_way(
-                    base_text.as_deref(),
+                // A pin both sides moved (Dependabot on disk, a newer chora in the template)
+                // takes the newer release on both sides, so it merges instead of conflicting.
+                let (ours, theirs) = pin_bumps::keep_newest(
                     &String::from_utf8_lossy(disk),
                     &String::from_utf8_lossy(rendered),
                 );
+                let merged = merge::three_way(base_text.as_deref(), &ours, &theirs);
                 Outcome::Merge {
                     merged,
                     base_missing,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::drift::{self, FileDrift};
+use super::drift::{self, FileDrift, State};
 use super::merge::{self, Merged};
 use super::pin_bumps;
 use super::{diff, inputs, project};
@@ -99,7 +99,7 @@ pub fn plan_managed(file: &FileDrift, base: &dyn Fn(&str) -> Option<Vec<u8>>) ->
         },
         (Some(disk), Some(rendered)) if disk == rendered => Outcome::Keep,
         // Only newer action pins (Dependabot's): nothing to bring over.
-        (Some(disk), Some(rendered)) if pin_bumps::newer_pins_only(disk, rendered) => Outcome::Keep,
+        (Some(_), Some(_)) if file.state == State::PinsNewer => Outcome::Keep,
         (Some(disk), Some(rendered)) => {
             if disk_id.is_some() && disk_id == file.recorded {
                 Outcome::Write {

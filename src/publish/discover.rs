@@ -14,14 +14,15 @@ pub fn expand(args: &[String]) -> Result<Vec<PathBuf>, String> {
         args.to_vec()
     };
     let mut out = Vec::new();
-    let mut attestations_given = 0;
+    let mut attestations_given = false;
     for arg in &args {
         let path = Path::new(arg);
-        if !arg.contains(['*', '?', '[']) && is_attestation(path) && path.is_file() {
-            attestations_given += 1;
+        let is_pattern = arg.contains(['*', '?', '[']);
+        if !is_pattern && is_attestation(path) && path.is_file() {
+            attestations_given = true;
             continue;
         }
-        let found = if arg.contains(['*', '?', '[']) {
+        let found = if is_pattern {
             expand_pattern(path)?
         } else if path.is_dir() {
             list_dir(path, "*")?
@@ -38,7 +39,7 @@ pub fn expand(args: &[String]) -> Result<Vec<PathBuf>, String> {
         }
         out.extend(found);
     }
-    if out.is_empty() && attestations_given > 0 {
+    if out.is_empty() && attestations_given {
         return Err(
             "only attestation files were named: name the distributions (their \
                     attestations next to them are sent with --attestations)"

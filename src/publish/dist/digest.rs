@@ -6,7 +6,7 @@ use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
 
-use super::{CHUNK_SIZE, FileDigests};
+use super::{Blake2b256, CHUNK_SIZE, FileDigests};
 
 /// Lowercase hex of bytes.
 pub(super) fn hex(bytes: &[u8]) -> String {
@@ -38,13 +38,13 @@ pub fn hash_reader(reader: &mut dyn Read) -> io::Result<FileDigests> {
         let (to_blake, chunks) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(HASH_BUFFERS);
         let (give_back, returned) = std::sync::mpsc::channel::<Vec<u8>>();
         let blake_thread = scope.spawn(move || {
-            let mut blake = blake2b_simd::Params::new().hash_length(32).to_state();
+            let mut blake = Blake2b256::new();
             for (buf, n) in chunks {
                 blake.update(&buf[..n]);
                 // The reader may have stopped early; a closed return channel is fine.
                 let _ = give_back.send(buf);
             }
-            hex(blake.finalize().as_bytes())
+            hex(&blake.finalize())
         });
 
         let mut sha = Sha256::new();

@@ -9,6 +9,7 @@
 //! This module holds the types and [`read_dist`]; each stage has its own submodule.
 
 mod archive;
+mod blake2b;
 mod digest;
 mod filename;
 mod form;
@@ -18,6 +19,7 @@ mod sdist;
 mod version;
 mod wheel;
 
+pub use blake2b::{Blake2b256, Kernel as Blake2bKernel};
 pub use digest::{hash_file, hash_reader};
 pub use filename::parse_filename;
 pub use form::upload_fields;

@@ -183,12 +183,7 @@ fn seed_files_are_never_reported() {
 
 #[test]
 fn template_change_is_detected_and_applied() {
-    let template = tempfile::tempdir().unwrap();
-    copy_dir(
-        &support::repo_root().join("templates/python-package"),
-        template.path(),
-    );
-    let f = Fixture::with_template(Some(template.path()), &[], true);
+    let (template, f) = from_template_copy();
     let wf = template
         .path()
         .join(".github/workflows/release.yml.jinja-gh");
@@ -501,12 +496,7 @@ fn checkout_at(sha_digit: char, version: &str) -> String {
 
 #[test]
 fn dependabot_pin_bumps_are_not_drift_and_update_keeps_the_newest_pin() {
-    let template = tempfile::tempdir().unwrap();
-    copy_dir(
-        &support::repo_root().join("templates/python-package"),
-        template.path(),
-    );
-    let f = Fixture::with_template(Some(template.path()), &[], true);
+    let (template, f) = from_template_copy();
     let (generated, major) = checkout_pin(&f.read(RELEASE));
 
     // Dependabot moves checkout two majors ahead.
@@ -596,6 +586,18 @@ fn dependabot_pin_bumps_are_not_drift_and_update_keeps_the_newest_pin() {
         .stdout(predicate::str::contains(format!(
             "{RELEASE}: edited locally"
         )));
+}
+
+/// A project generated (in git) from a writable copy of the default template, so that a test
+/// can change the template the way a newer chora would.
+fn from_template_copy() -> (tempfile::TempDir, Fixture) {
+    let template = tempfile::tempdir().unwrap();
+    copy_dir(
+        &support::repo_root().join("templates/python-package"),
+        template.path(),
+    );
+    let f = Fixture::with_template(Some(template.path()), &[], true);
+    (template, f)
 }
 
 fn copy_dir(from: &Path, to: &Path) {

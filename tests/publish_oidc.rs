@@ -108,6 +108,18 @@ fn assert_no_secrets(run: &Run, oidc: &GithubOidc, index: &Index) {
     );
 }
 
+/// A GitLab identity and an index that trusts it, with a matching publisher for demo-pkg.
+fn gitlab_index() -> (GitlabOidc, Index) {
+    let gitlab = GitlabOidc::new();
+    let index = Index::start();
+    index.trust_gitlab(&gitlab);
+    index.add_gitlab_publisher(
+        "demo-pkg",
+        standin::pypi::GitlabPublisher::matching(&gitlab.claims()),
+    );
+    (gitlab, index)
+}
+
 fn upload_url(index: &Index) -> String {
     index.upload_url()
 }
@@ -274,13 +286,7 @@ fn trusted_publishing_disabled_is_explained() {
 
 #[test]
 fn gitlab_single_job_token_reuse_is_explained() {
-    let gitlab = GitlabOidc::new();
-    let index = Index::start();
-    index.trust_gitlab(&gitlab);
-    index.add_gitlab_publisher(
-        "demo-pkg",
-        standin::pypi::GitlabPublisher::matching(&gitlab.claims()),
-    );
+    let (gitlab, index) = gitlab_index();
     // Tokens shorter-lived than the re-mint margin force a second exchange.
     index.set_token_lifetime(60);
     let (_tmp, dir) = dists();
@@ -577,13 +583,7 @@ fn unknown_issuer_is_invalid_payload() {
 
 #[test]
 fn gitlab_trusted_publishing_uploads() {
-    let gitlab = GitlabOidc::new();
-    let index = Index::start();
-    index.trust_gitlab(&gitlab);
-    index.add_gitlab_publisher(
-        "demo-pkg",
-        standin::pypi::GitlabPublisher::matching(&gitlab.claims()),
-    );
+    let (gitlab, index) = gitlab_index();
     let (_tmp, dir) = dists();
     let run = publish(
         &dir,

@@ -445,34 +445,25 @@ fn invalid_new_answers_are_rejected_before_anything_is_written() {
 fn missing_or_invalid_answers_file_is_exit_2() {
     let home = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    chora(home.path())
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(".chora-answers.yml"));
-    std::fs::write(
-        dir.path().join(".chora-answers.yml"),
-        "template: [unclosed\n",
-    )
-    .unwrap();
-    chora(home.path())
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("not a valid answers file"));
-    std::fs::write(
-        dir.path().join(".chora-answers.yml"),
-        "chora_version: 0.1.0\ntemplate: no-such-template\nanswers: {}\nfiles: {}\n",
-    )
-    .unwrap();
-    chora(home.path())
-        .arg("check")
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("unknown template"));
+    let cases = [
+        (None, ".chora-answers.yml"),
+        (Some("template: [unclosed\n"), "not a valid answers file"),
+        (
+            Some("chora_version: 0.1.0\ntemplate: no-such-template\nanswers: {}\nfiles: {}\n"),
+            "unknown template",
+        ),
+    ];
+    for (answers, message) in cases {
+        if let Some(text) = answers {
+            std::fs::write(dir.path().join(".chora-answers.yml"), text).unwrap();
+        }
+        chora(home.path())
+            .arg("check")
+            .arg(dir.path())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
 }
 
 /// The `actions/checkout` pin line of a workflow: (whole `uses:` value, major version).

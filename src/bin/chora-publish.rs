@@ -57,6 +57,7 @@ Examples:
   CHORA_PUBLISH_TOKEN=pypi-... chora-publish upload --auth token dist/*
   chora-publish upload --dry-run --report upload.json
   chora-publish upload --skip-existing --repository-url http://127.0.0.1:8080/ dist/*
+  uvx pypi-attestations@0.0.30 sign dist/* && chora-publish upload --attestations dist/*
 
 Exit status: 0 all uploaded or skipped; 2 bad input or credentials (nothing sent);
 3 the index refused a file or failed after retries.";

@@ -62,7 +62,8 @@ pub struct UploadArgs {
     /// Write a JSON report (per file: size, digests, status, attempts, timings).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Send PEP 740 attestations found next to each file (`<file>.<kind>.attestation`).
+    /// Send PEP 740 attestations found next to each file (`<file>.<kind>.attestation`, as
+    /// `pypi-attestations sign dist/*` writes them); a file without one stops the upload.
     #[arg(long)]
     pub attestations: bool,
     /// Print each request's details (never secrets).

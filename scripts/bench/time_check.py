@@ -12,14 +12,14 @@ drifts in machine load hit both alike. Wall time of the whole process (time.perf
 subprocess.run), which is what a user or a pre-commit hook waits for.
 """
 
-import filecmp
 import os
 import statistics
 import subprocess
 import sys
 import time
 
-ANSWERS_FILES = {".chora-answers.yml", ".copier-answers.yml"}
+from tree_compare import compare
+
 TARGET_MS = 10.0
 
 
@@ -44,35 +44,6 @@ def clean(project):
         sys.exit("the project changed or is not a clean git tree: %s" % project)
 
 
-def tree(root):
-    files = {}
-    for dirpath, dirs, names in os.walk(root):
-        dirs[:] = [d for d in dirs if d != ".git"]
-        for name in names:
-            path = os.path.join(dirpath, name)
-            files[os.path.relpath(path, root)] = path
-    return files
-
-
-def compare(a_root, b_root, a_name, b_name):
-    a, b = tree(a_root), tree(b_root)
-    common = set(a) & set(b) - ANSWERS_FILES
-    only_a = sorted(set(a) - set(b) - ANSWERS_FILES)
-    only_b = sorted(set(b) - set(a) - ANSWERS_FILES)
-    differ = sorted(p for p in common if not filecmp.cmp(a[p], b[p], shallow=False))
-    print("projects: %d files identical" % (len(common) - len(differ)), end="")
-    if not (only_a or only_b or differ):
-        print(" (all of them; .git and answers files not compared)")
-        return
-    print("; differences:")
-    for p in only_a:
-        print("  only in %s's project: %s" % (a_name, p))
-    for p in only_b:
-        print("  only in %s's project: %s" % (b_name, p))
-    for p in differ:
-        print("  differ: %s" % p)
-
-
 def main():
     args = sys.argv[1:]
     rest = args[4:]
@@ -88,7 +59,8 @@ def main():
         out = run(cmd, capture=True).strip().splitlines()
         print("warm-up %s (exit 0): %s" % (tool, out[-1] if out else "(no output)"))
         clean(projects[tool])
-    compare(projects["chora"], projects["copier"], "chora", "copier")
+    compare(projects["chora"], projects["copier"], "chora", "copier",
+            heading="projects", only_label="only in %s's project", skip_git=True)
 
     times = {tool: [] for tool in tools}
     for i in range(max(counts.values())):

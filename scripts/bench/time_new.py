@@ -11,15 +11,13 @@ Before timing, the outputs of the warm-up runs are compared file by file (answer
 and the differences are listed, so that a reader can see that both did the same work.
 """
 
-import filecmp
 import os
 import statistics
 import subprocess
 import sys
 import time
 
-ANSWERS_FILES = {".chora-answers.yml", ".copier-answers.yml"}
-
+from tree_compare import compare
 
 def command(template, dest):
     if any("{dest}" in arg for arg in template):
@@ -37,35 +35,6 @@ def run(template, dest):
         sys.stderr.write(proc.stderr.decode(errors="replace"))
         sys.exit("failed (exit %d): %s" % (proc.returncode, " ".join(cmd)))
     return elapsed * 1000.0
-
-
-def tree(root):
-    files = {}
-    for dirpath, _dirs, names in os.walk(root):
-        for name in names:
-            path = os.path.join(dirpath, name)
-            files[os.path.relpath(path, root)] = path
-    return files
-
-
-def compare(a_root, b_root, a_name, b_name):
-    a, b = tree(a_root), tree(b_root)
-    only_a = sorted(set(a) - set(b) - ANSWERS_FILES)
-    only_b = sorted(set(b) - set(a) - ANSWERS_FILES)
-    differ = sorted(p for p in set(a) & set(b) - ANSWERS_FILES
-                    if not filecmp.cmp(a[p], b[p], shallow=False))
-    same = len(set(a) & set(b) - ANSWERS_FILES) - len(differ)
-    print("outputs: %d files identical" % same, end="")
-    if not (only_a or only_b or differ):
-        print(" (all of them; answers files not compared)")
-        return
-    print("; differences:")
-    for p in only_a:
-        print("  only from %s: %s" % (a_name, p))
-    for p in only_b:
-        print("  only from %s: %s" % (b_name, p))
-    for p in differ:
-        print("  differ: %s" % p)
 
 
 def main():
@@ -88,7 +57,8 @@ def main():
     warm = {tool: fresh(tool) for tool in tools}
     for tool, cmd in tools.items():
         run(cmd, warm[tool])
-    compare(warm["chora"], warm["copier"], "chora", "copier")
+    compare(warm["chora"], warm["copier"], "chora", "copier",
+            heading="outputs", only_label="only from %s", skip_git=False)
 
     times = {tool: [] for tool in tools}
     for i in range(max(counts.values())):

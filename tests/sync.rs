@@ -95,6 +95,28 @@ impl Fixture {
     }
 }
 
+/// `chora check --format json` in the fixture, expecting exit `code`: the report and the entry
+/// for `path`.
+fn check_json(f: &Fixture, code: i32, path: &str) -> (serde_json::Value, serde_json::Value) {
+    let out = f
+        .chora()
+        .args(["check", "--format", "json"])
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let entry = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} in the report"))
+        .clone();
+    (report, entry)
+}
+
 /// Insert `line` after the first line equal to `after`.
 fn insert_after(text: &str, after: &str, line: &str) -> String {
     let mut out = String::new();
@@ -148,22 +170,8 @@ fn local_edit_is_reported_with_a_diff() {
         .stdout(predicate::str::contains(
             "--- a/.github/workflows/release.yml",
         ));
-    let out = f
-        .chora()
-        .args(["check", "--format", "json"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let (report, file) = check_json(&f, 1, RELEASE);
     assert_eq!(report["in_sync"], false);
-    let file = report["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == RELEASE)
-        .unwrap();
     assert_eq!(file["state"], "edited-locally");
     assert!(file["diff"].as_str().unwrap().contains("tuned by hand"));
     f.chora()
@@ -502,20 +510,8 @@ fn dependabot_pin_bumps_are_not_drift_and_update_keeps_the_newest_pin() {
         .stdout(predicate::str::contains(format!(
             "Pinned to newer action releases than this chora's template (Dependabot updates; not drift):\n  {RELEASE}"
         )));
-    let json = f
-        .chora()
-        .args(["check", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(json.status.success());
-    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let (report, release) = check_json(&f, 0, RELEASE);
     assert_eq!(report["in_sync"], true);
-    let release = report["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == RELEASE)
-        .unwrap();
     assert_eq!(release["state"], "pins-newer");
     f.chora()
         .arg("update")

@@ -255,16 +255,13 @@ fn find_pending(
     kind: IssuerKind,
     iss: &str,
 ) -> Result<usize, FindError> {
-    let candidates: Vec<(usize, &Publisher)> = st
-        .pending
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.publisher.kind() == kind)
-        .map(|(i, p)| (i, &p.publisher))
-        .collect();
-    let idx = lookup_and_verify(&candidates, claims, iss)?;
-    check_reuse(st, claims)?;
-    Ok(idx)
+    find_among(
+        st,
+        st.pending.iter().map(|p| &p.publisher),
+        claims,
+        kind,
+        iss,
+    )
 }
 
 fn find_publisher(
@@ -273,12 +270,27 @@ fn find_publisher(
     kind: IssuerKind,
     iss: &str,
 ) -> Result<usize, FindError> {
-    let candidates: Vec<(usize, &Publisher)> = st
-        .publishers
-        .iter()
+    find_among(
+        st,
+        st.publishers.iter().map(|p| &p.publisher),
+        claims,
+        kind,
+        iss,
+    )
+}
+
+/// The index (in `publishers`) of the one of `kind` that the claims match, refusing a reused
+/// token.
+fn find_among<'a>(
+    st: &State,
+    publishers: impl Iterator<Item = &'a Publisher>,
+    claims: &Value,
+    kind: IssuerKind,
+    iss: &str,
+) -> Result<usize, FindError> {
+    let candidates: Vec<(usize, &Publisher)> = publishers
         .enumerate()
-        .filter(|(_, p)| p.publisher.kind() == kind)
-        .map(|(i, p)| (i, &p.publisher))
+        .filter(|(_, p)| p.kind() == kind)
         .collect();
     let idx = lookup_and_verify(&candidates, claims, iss)?;
     check_reuse(st, claims)?;

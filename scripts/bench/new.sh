@@ -28,22 +28,11 @@
 # scripts/install-test-tools.sh (.tools/bin/copier). git is not run by either (--no-git).
 set -euo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$repo"
 n_chora="${1:-30}"
 n_copier="${2:-10}"
-
-bash scripts/install-test-tools.sh >/dev/null
-py="$repo/.tools/bin/python"
-copier_bin="$repo/.tools/bin/copier"
-
-echo "building chora (cargo build --release)..."
-cargo build --release --quiet
-chora="$repo/target/release/chora"
-version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/chora-bench-new.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=scripts/bench/setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+bench_setup new
 
 "$py" scripts/bench/make_copier_template.py \
   templates/python-package data/action-pins.tsv "$version" "$work/copier"

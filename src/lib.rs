@@ -1,6 +1,7 @@
 //! chora: secure Python releases by default. The library behind the `chora` binary: templates
 //! and rendering, project generation, git and file-system helpers.
 
+pub mod cli;
 pub mod exit;
 pub mod fs;
 pub mod generate;

@@ -1,4 +1,5 @@
-//! Exit statuses shared by every command, and the failure type the CLI prints.
+//! Exit statuses shared by every command, the failure type the CLI prints, and (in the
+//! submodules) the one place each module's typed errors are mapped to a status and a hint.
 
 use std::fmt;
 
@@ -13,6 +14,9 @@ pub enum ExitStatus {
     Usage = 2,
     /// Remote or service failure after retries.
     Service = 3,
+    /// Local I/O failure: a file or folder could not be read or written (permission denied,
+    /// read-only file system, disk full).
+    LocalIo = 4,
 }
 
 impl ExitStatus {
@@ -33,6 +37,15 @@ impl Failure {
     pub fn usage(message: impl Into<String>) -> Self {
         Failure {
             status: ExitStatus::Usage,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A local I/O failure (exit status 4).
+    pub fn local_io(message: impl Into<String>) -> Self {
+        Failure {
+            status: ExitStatus::LocalIo,
             message: message.into(),
             hint: None,
         }
@@ -65,7 +78,8 @@ Exit status:
   0  success
   1  the check found a problem (drift, migration needed, audit below threshold)
   2  usage or input error (bad or missing answers, unsafe destination)
-  3  remote or service failure after retries";
+  3  remote or service failure after retries
+  4  local I/O failure (permission denied, read-only file system, disk full)";
 
 /// An error and its sources on one line, `outer: inner: innermost` (libraries such as reqwest
 /// and zip keep the interesting part in the sources); a source already quoted by the text

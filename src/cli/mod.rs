@@ -1,0 +1,4 @@
+//! The command layer: clap argument structs, dispatch and printing for both binaries. Library
+//! modules under `generate/`, `template/` and `publish/` never print and never parse arguments.
+
+pub mod publish;

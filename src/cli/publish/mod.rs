@@ -1,0 +1,1 @@
+//! The `chora-publish` command layer (arguments, dispatch, output).

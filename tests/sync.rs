@@ -378,9 +378,15 @@ fn edited_file_the_template_stops_generating_is_kept() {
 }
 
 #[test]
-fn pruned_base_blob_makes_a_whole_file_conflict() {
-    // Generated without git: the blobs chora wrote were never stored.
-    let f = Fixture::with_template(None, &["pypi_auth_method=token"], false);
+fn folder_template_without_its_base_blob_makes_a_whole_file_conflict() {
+    // A folder template generated without git: the blobs chora wrote were never stored, and a
+    // folder template has no history chora could render the base from.
+    let template = tempfile::tempdir().unwrap();
+    copy_dir(
+        &support::repo_root().join("templates/python-package"),
+        template.path(),
+    );
+    let f = Fixture::with_template(Some(template.path()), &["pypi_auth_method=token"], false);
     git2::Repository::init(&f.dir).unwrap();
     let edited = insert_after(&f.read(RELEASE), "name: Release", "# local line");
     f.write(RELEASE, &edited);
@@ -390,12 +396,33 @@ fn pruned_base_blob_makes_a_whole_file_conflict() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
-            "base is missing from the git object database",
+            "for a folder template it is kept only as a git blob",
         ));
     let merged = f.read(RELEASE);
     assert!(merged.starts_with("<<<<<<< yours (on disk)\n"));
     assert!(merged.contains("# local line"), "nothing is lost");
     assert!(merged.contains("(not available)"));
+}
+
+#[test]
+fn built_in_template_base_is_rendered_again_without_its_blob() {
+    // The same, with the built-in template: chora renders the base from its template history.
+    let f = Fixture::with_template(None, &["pypi_auth_method=token"], false);
+    git2::Repository::init(&f.dir).unwrap();
+    let edited = insert_after(&f.read(RELEASE), "name: Release", "# local line");
+    f.write(RELEASE, &edited);
+    f.commit("edited before the first commit");
+    f.chora()
+        .args(["update", "--data", "pypi_auth_method=oidc"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "merge    managed .github/workflows/release.yml",
+        ));
+    let merged = f.read(RELEASE);
+    assert!(!merged.contains("<<<<<<<"), "{merged}");
+    assert!(merged.contains("# local line"));
+    assert!(merged.contains("id-token: write"));
 }
 
 #[test]

@@ -86,6 +86,7 @@ pub fn facts(dest: &Path) -> Facts {
         remote: crate::git::discover(dest).and_then(|r| crate::git::github_remote(&r)),
         dest_name,
         current_year: current_year(),
+        release: Default::default(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Project generation and sync: `chora new` (answers -> tree -> disk), `chora check` (answers
 //! file -> tree -> compare with disk) and `chora update` (3-way merge onto disk).
 
+pub mod bases;
 pub mod check;
 pub mod diff;
 pub mod drift;

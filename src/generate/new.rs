@@ -44,11 +44,16 @@ pub struct NewArgs {
     pub no_git: bool,
 }
 
+/// True when `spec` (a `--template` value, as the answers file records it) names a folder
+/// rather than a built-in template.
+pub fn is_folder_template(spec: &str) -> bool {
+    spec.contains(['/', '\\']) || Path::new(spec).join(source::SPEC_FILE).is_file()
+}
+
 /// Load a template given by name or folder.
 pub fn load_template(spec: &str) -> Result<Template, Failure> {
-    let as_dir = Path::new(spec);
-    let result = if spec.contains(['/', '\\']) || as_dir.join(source::SPEC_FILE).is_file() {
-        source::load_dir(as_dir)
+    let result = if is_folder_template(spec) {
+        source::load_dir(Path::new(spec))
     } else {
         source::load_embedded(spec)
     };

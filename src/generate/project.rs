@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 
 use super::inputs;
+pub use super::new::is_folder_template;
 use super::new::load_template;
 use crate::exit::Failure;
 use crate::template::answers_file::{self, AnswersFile};
@@ -84,4 +85,23 @@ impl Project {
             ))
         })
     }
+}
+
+/// Render `template` for the answers `record` holds (no prompts, defaults for anything not
+/// recorded); `None` when they no longer resolve or render, e.g. with an older template.
+pub fn render_recorded(
+    template: &Template,
+    facts: &Facts,
+    record: &AnswersFile,
+) -> Option<FileTree> {
+    let given: IndexMap<String, Given> = record
+        .answers
+        .iter()
+        .filter(|(k, _)| template.spec.question(k).is_some())
+        .map(|(k, v)| (k.clone(), Given::Recorded(v.clone())))
+        .collect();
+    let env = env::build(facts).ok()?;
+    let resolved = resolve::resolve(&template.spec, &env, facts, &given, Asker::Defaults).ok()?;
+    let context = resolve::context(&resolved.values, facts);
+    render::render(template, &context, facts).ok()
 }

@@ -1,13 +1,15 @@
 //! `chora update`: bring a generated project to the current templates and/or changed answers.
 //! Per managed file: unchanged since chora wrote it -> the new render; edited -> 3-way merge
-//! (base = recorded blob, ours = disk, theirs = new render, action pins raised to the newer
-//! release on both sides first), conflicts as markers; only newer action pins on disk ->
-//! kept. The answers file is written last.
+//! (base = the content chora recorded, from `bases`: rendered again from the template history
+//! or read from git; ours = disk, theirs = new render, action pins raised to the newer release
+//! on both sides first), conflicts as markers; only newer action pins on disk -> kept. The
+//! answers file is written last.
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::bases::Bases;
 use super::drift::{self, FileDrift, State};
 use super::merge::{self, Merged};
 use super::pin_bumps;
@@ -192,7 +194,8 @@ pub fn run(args: &UpdateArgs) -> Result<ExitStatus, Failure> {
 
     let files = drift::compare(dir, &project.record.files, &new_tree)
         .map_err(|e| Failure::usage(format!("cannot read {}: {e}", dir.display())))?;
-    let read_base = |id: &str| repo.as_ref().and_then(|r| crate::git::read_blob(r, id));
+    let bases = Bases::new(repo.as_ref(), &project);
+    let read_base = |id: &str| bases.get(id);
     let mut changes: Vec<Change> = files.iter().map(|f| plan_managed(f, &read_base)).collect();
     changes.extend(plan_seeds(dir, &new_tree, old_tree.as_ref()));
     changes.sort_by(|a, b| a.path.cmp(&b.path));
@@ -217,7 +220,7 @@ pub fn run(args: &UpdateArgs) -> Result<ExitStatus, Failure> {
         .collect();
 
     if args.dry_run {
-        print_changes(&acting, true);
+        print_changes(&acting, true, &bases);
         if record_changes {
             println!(
                 "\n{}",
@@ -254,7 +257,7 @@ pub fn run(args: &UpdateArgs) -> Result<ExitStatus, Failure> {
         )
         .map_err(|e| Failure::usage(e.to_string()))?;
     }
-    print_changes(&acting, false);
+    print_changes(&acting, false, &bases);
     if acting.is_empty() && !record_changes {
         println!("Already up to date.");
     } else if !conflicts.is_empty() {
@@ -332,19 +335,18 @@ fn apply(dir: &Path, change: &Change) -> Result<(), Failure> {
     Ok(())
 }
 
-fn print_changes(changes: &[&Change], with_diff: bool) {
+fn print_changes(changes: &[&Change], with_diff: bool, bases: &Bases<'_>) {
     for change in changes {
         let owner = if change.managed { "managed" } else { "seed" };
         let note = match &change.outcome {
             Outcome::Merge {
                 base_missing: true, ..
-            } => {
-                " (the recorded base is missing from the git object database: the whole file is marked as a conflict)"
-            }
+            } => format!(" ({})", bases.why_missing()),
             Outcome::KeepOrphan => {
                 " (no longer generated, but edited: kept; delete it if you no longer need it)"
+                    .to_string()
             }
-            _ => "",
+            _ => String::new(),
         };
         println!("{:<8} {owner:<7} {}{note}", change.verb(), change.path);
         if with_diff {

@@ -23,7 +23,25 @@ pub enum Delimiters {
     Brackets,
 }
 
-/// Facts about the machine and destination that defaults may use.
+/// The chora release a template renders as: its version (generated workflows pin `chora-cli`
+/// to it) and its action pins. This chora's own by default; an earlier release's when
+/// `chora update` renders a merge base again from the template history.
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub chora_version: String,
+    pub pins: Vec<pins::Pin>,
+}
+
+impl Default for Release {
+    fn default() -> Self {
+        Release {
+            chora_version: crate::VERSION.to_string(),
+            pins: pins::all(),
+        }
+    }
+}
+
+/// Facts about the machine and destination that defaults may use, and the release rendered.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
     /// `user.name`, `user.email` … as read from git config.
@@ -33,6 +51,8 @@ pub struct Facts {
     /// The destination folder's name.
     pub dest_name: String,
     pub current_year: i32,
+    /// The chora release whose version and pins the render uses.
+    pub release: Release,
 }
 
 pub fn syntax(delimiters: Delimiters) -> Result<SyntaxConfig, Error> {
@@ -61,13 +81,16 @@ pub fn build(facts: &Facts) -> Result<Environment<'static>, Error> {
     env.set_syntax(syntax(Delimiters::Default)?);
     env.add_filter("pep503", pep503);
     env.add_filter("python_identifier", python_identifier);
-    env.add_function("uses", |action: &str| -> Result<String, Error> {
-        pins::find(action).map(|p| p.uses()).ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidOperation,
-                format!("no pin for action {action:?} in data/action-pins.tsv"),
-            )
-        })
+    let table = facts.release.pins.clone();
+    env.add_function("uses", move |action: &str| -> Result<String, Error> {
+        pins::find_in(&table, action)
+            .map(|p| p.uses())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("no pin for action {action:?} in data/action-pins.tsv"),
+                )
+            })
     });
     let config = facts.git_config.clone();
     env.add_function("git_config", move |key: &str| {

@@ -4,6 +4,7 @@
 pub mod answers;
 pub mod answers_file;
 pub mod env;
+pub mod history;
 pub mod pins;
 pub mod prompt;
 pub mod render;

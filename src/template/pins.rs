@@ -18,14 +18,16 @@ impl Pin {
     }
 }
 
-const PINS_TSV: &str = include_str!("../../data/action-pins.tsv");
+/// The pin table this chora embeds.
+pub const PINS_TSV: &str = include_str!("../../data/action-pins.tsv");
 
 /// Parse the embedded pin table.
 pub fn all() -> Vec<Pin> {
     parse(PINS_TSV)
 }
 
-fn parse(text: &str) -> Vec<Pin> {
+/// Parse a pin table (`action<TAB>tag<TAB>sha` lines; `#` comments).
+pub fn parse(text: &str) -> Vec<Pin> {
     text.lines()
         .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
         .filter_map(|line| {
@@ -42,10 +44,15 @@ fn parse(text: &str) -> Vec<Pin> {
 /// Find the pin of an action (`owner/repo`; a sub-path such as `github/codeql-action/init`
 /// uses its repository's pin).
 pub fn find(action: &str) -> Option<Pin> {
+    find_in(&all(), action)
+}
+
+/// [`find`] in a given pin table (an earlier chora release's, for instance).
+pub fn find_in(pins: &[Pin], action: &str) -> Option<Pin> {
     let repo: String = action.splitn(3, '/').take(2).collect::<Vec<_>>().join("/");
-    all().into_iter().find(|p| p.action == repo).map(|p| Pin {
+    pins.iter().find(|p| p.action == repo).map(|p| Pin {
         action: action.to_string(),
-        ..p
+        ..p.clone()
     })
 }
 

@@ -69,7 +69,10 @@ pub enum Asker<'a> {
 /// Built-in template values that are not answers.
 pub fn builtins(facts: &Facts) -> Vec<(&'static str, Value)> {
     vec![
-        ("chora_version", Value::from(crate::VERSION)),
+        (
+            "chora_version",
+            Value::from(facts.release.chora_version.as_str()),
+        ),
         ("dest_name", Value::from(facts.dest_name.as_str())),
         ("current_year", Value::from(facts.current_year)),
     ]

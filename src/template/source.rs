@@ -41,6 +41,15 @@ pub enum SourceError {
     },
 }
 
+/// Every file of the embedded `templates/` tree, paths relative to it (`python-package/…`):
+/// the current state the template history must hold.
+pub fn embedded_tree() -> Vec<SourceFile> {
+    let mut files = Vec::new();
+    collect_embedded(&EMBEDDED, EMBEDDED.path(), &mut files);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
 /// Names of the embedded templates.
 pub fn embedded_names() -> Vec<String> {
     let mut names: Vec<String> = EMBEDDED
@@ -106,6 +115,11 @@ pub fn load_dir(path: &Path) -> Result<Template, SourceError> {
         }
     }
     finish(&path.display().to_string(), files)
+}
+
+/// A template from its files (`template.yml` among them), as the template history holds them.
+pub fn from_files(name: &str, files: Vec<SourceFile>) -> Result<Template, SourceError> {
+    finish(name, files)
 }
 
 fn finish(name: &str, mut files: Vec<SourceFile>) -> Result<Template, SourceError> {

@@ -47,10 +47,20 @@ pub fn plan(tree: &FileTree, dest: &Path) -> Result<Vec<Planned>, FsError> {
     Ok(out)
 }
 
-/// True when `dest` does not exist or is an empty folder.
+/// True when `dest` does not exist or is an empty folder (one holding only `.git/` counts).
 pub fn is_empty_dir(dest: &Path) -> std::io::Result<bool> {
     match std::fs::read_dir(dest) {
-        Ok(mut entries) => Ok(entries.next().is_none()),
+        Ok(entries) => {
+            for entry in entries {
+                let entry = entry?;
+                // A fresh clone of an empty repository holds only `.git/`: that counts as empty.
+                let is_git_dir = entry.file_name() == ".git" && entry.file_type()?.is_dir();
+                if !is_git_dir {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
         Err(e) => Err(e),
     }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use chora::exit::EXIT_CODES_HELP;
+use chora::exit::{EXIT_CODES_HELP, Failure};
 use chora::generate::check::{self, CheckArgs};
 use chora::generate::new::{self, NewArgs};
 use chora::generate::update::{self, UpdateArgs};
@@ -25,7 +25,8 @@ Examples:
 Exit status:
   0  updated (or already up to date)
   1  conflicts were written and need resolving
-  2  bad answers, dirty git tree (without --allow-dirty), missing answers file";
+  2  bad answers, dirty git tree (without --allow-dirty), missing answers file
+  4  a file could not be written (permission denied, read-only file system, disk full)";
 
 const CHECK_HELP: &str = "\
 Re-renders the project's template from .chora-answers.yml in memory and compares every managed
@@ -41,7 +42,8 @@ Examples:
 Exit status:
   0  every managed file is in sync
   1  drift found
-  2  missing or invalid .chora-answers.yml, unknown template, answers the template rejects";
+  2  missing or invalid .chora-answers.yml, unknown template, answers the template rejects
+  4  a file could not be read (permission denied)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -80,9 +82,9 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     let result = match &cli.command {
-        Command::New(args) => new::run(args),
-        Command::Check(args) => check::run(args),
-        Command::Update(args) => update::run(args),
+        Command::New(args) => new::run(args).map_err(Failure::from),
+        Command::Check(args) => check::run(args).map_err(Failure::from),
+        Command::Update(args) => update::run(args).map_err(Failure::from),
     };
     match result {
         Ok(status) => ExitCode::from(status.code()),

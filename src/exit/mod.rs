@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+pub mod generate;
+
 /// Process exit status, as documented in `--help` and docs/.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -17,6 +19,8 @@ pub enum ExitStatus {
     /// Local I/O failure: a file or folder could not be read or written (permission denied,
     /// read-only file system, disk full).
     LocalIo = 4,
+    /// Cancelled at a prompt (Esc, Ctrl-C), nothing written: the shell's status for SIGINT.
+    Interrupted = 130,
 }
 
 impl ExitStatus {
@@ -79,7 +83,8 @@ Exit status:
   1  the check found a problem (drift, migration needed, audit below threshold)
   2  usage or input error (bad or missing answers, unsafe destination)
   3  remote or service failure after retries
-  4  local I/O failure (permission denied, read-only file system, disk full)";
+  4  local I/O failure (permission denied, read-only file system, disk full)
+  130  cancelled at a prompt; nothing was written";
 
 /// An error and its sources on one line, `outer: inner: innermost` (libraries such as reqwest
 /// and zip keep the interesting part in the sources); a source already quoted by the text

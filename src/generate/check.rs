@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::diff;
 use super::drift::{self, FileDrift, State};
 use super::project;
-use crate::exit::{ExitStatus, Failure};
+use crate::exit::ExitStatus;
 use crate::template::resolve::Asker;
 
 /// Report format.
@@ -57,14 +57,29 @@ struct JsonFile {
     diff: Option<String>,
 }
 
+/// Why `chora check` could not compare.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error(transparent)]
+    Project(#[from] project::ProjectError),
+    #[error("cannot write JSON: {0}")]
+    Json(#[source] serde_json::Error),
+}
+
 /// Compare the project's managed files with what this chora renders.
-pub fn drifts(dir: &std::path::Path) -> Result<(project::Project, Vec<FileDrift>), Failure> {
+pub fn drifts(
+    dir: &std::path::Path,
+) -> Result<(project::Project, Vec<FileDrift>), project::ProjectError> {
     let project = project::load(dir)?;
     let given = project.given(IndexMap::new());
     let resolved = project.resolve(&given, Asker::Defaults, false)?;
     let tree = project.render(&resolved)?;
-    let files = drift::compare(dir, &project.record.files, &tree)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", dir.display())))?;
+    let files = drift::compare(dir, &project.record.files, &tree).map_err(|source| {
+        project::ProjectError::Read {
+            path: dir.to_path_buf(),
+            source,
+        }
+    })?;
     Ok((project, files))
 }
 
@@ -75,7 +90,7 @@ pub fn file_diff(file: &FileDrift, color: bool) -> Option<String> {
     (file.state != State::InSync).then(|| diff::unified(&file.path, disk, rendered, color))
 }
 
-pub fn run(args: &CheckArgs) -> Result<ExitStatus, Failure> {
+pub fn run(args: &CheckArgs) -> Result<ExitStatus, CheckError> {
     let (project, files) = drifts(&args.dir)?;
     let drifted: Vec<&FileDrift> = files.iter().filter(|f| f.state.is_drift()).collect();
     let pins_newer: Vec<&FileDrift> = files
@@ -104,8 +119,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, Failure> {
                 })
                 .collect(),
         };
-        let text = serde_json::to_string_pretty(&report)
-            .map_err(|e| Failure::usage(format!("cannot write JSON: {e}")))?;
+        let text = serde_json::to_string_pretty(&report).map_err(CheckError::Json)?;
         println!("{text}");
         return Ok(status);
     }

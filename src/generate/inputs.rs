@@ -7,10 +7,49 @@ use std::path::Path;
 
 use indexmap::IndexMap;
 
-use crate::exit::Failure;
 use crate::template::env::Facts;
 use crate::template::resolve::Asker;
 use crate::template::resolve::{Given, Problem};
+
+/// Why the given answers could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot read --data-file {}: {source}", path.display())]
+    DataFileRead {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("--data-file {} is not valid: {source}", path.display())]
+    DataFileInvalid {
+        path: std::path::PathBuf,
+        #[source]
+        source: yaml_serde::Error,
+    },
+    /// A `--data` argument that is not `KEY=VALUE`.
+    #[error("{0}")]
+    DataArg(String),
+    /// Missing or rejected answers, all of them (`prompted`: a terminal was there to ask on).
+    #[error("{}", problems_text(problems, *prompted))]
+    Answers {
+        problems: Vec<Problem>,
+        prompted: bool,
+    },
+    /// The user cancelled a prompt (Esc, Ctrl-C); nothing has been written.
+    #[error("cancelled; nothing was written")]
+    Cancelled,
+}
+
+impl InputError {
+    /// The error for answer problems from resolution.
+    pub fn from_problems(problems: Vec<Problem>, prompted: bool) -> Self {
+        if problems.contains(&Problem::Cancelled) {
+            InputError::Cancelled
+        } else {
+            InputError::Answers { problems, prompted }
+        }
+    }
+}
 
 /// Where answers come from: the options `chora new` and `chora update` share.
 #[derive(Debug, Clone, clap::Args)]
@@ -28,7 +67,7 @@ pub struct AnswerArgs {
 
 impl AnswerArgs {
     /// The given answers (`--data-file`, then `--data`).
-    pub fn given(&self) -> Result<IndexMap<String, Given>, Failure> {
+    pub fn given(&self) -> Result<IndexMap<String, Given>, InputError> {
         given_answers(self.data_file.as_deref(), &self.data)
     }
 
@@ -46,23 +85,25 @@ impl AnswerArgs {
 pub fn given_answers(
     data_file: Option<&Path>,
     data: &[String],
-) -> Result<IndexMap<String, Given>, Failure> {
+) -> Result<IndexMap<String, Given>, InputError> {
     let mut given = IndexMap::new();
     if let Some(path) = data_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Failure::usage(format!("cannot read --data-file {}: {e}", path.display()))
+        let text = std::fs::read_to_string(path).map_err(|source| InputError::DataFileRead {
+            path: path.to_path_buf(),
+            source,
         })?;
         let parsed: IndexMap<String, yaml_serde::Value> =
-            yaml_serde::from_str(&text).map_err(|e| {
-                Failure::usage(format!("--data-file {} is not valid: {e}", path.display()))
-                    .with_hint("a data file is a YAML mapping of question names to answers, e.g. `project_name: my-package`")
+            yaml_serde::from_str(&text).map_err(|source| InputError::DataFileInvalid {
+                path: path.to_path_buf(),
+                source,
             })?;
         for (key, value) in parsed {
             given.insert(key, Given::Yaml(value));
         }
     }
     for arg in data {
-        let (key, value) = crate::template::answers::split_data_arg(arg).map_err(Failure::usage)?;
+        let (key, value) =
+            crate::template::answers::split_data_arg(arg).map_err(InputError::DataArg)?;
         given.insert(key.to_string(), Given::Text(value.to_string()));
     }
     Ok(given)
@@ -116,8 +157,8 @@ fn year_from_days(days: i64) -> i32 {
     i32::try_from(year).unwrap_or(1970)
 }
 
-/// Report answer problems together: what is missing or wrong, and how to pass it.
-pub fn problems_failure(problems: &[Problem], prompted: bool) -> Failure {
+/// Answer problems reported together: what is missing or wrong, and how to pass it.
+pub fn problems_text(problems: &[Problem], prompted: bool) -> String {
     let mut missing = Vec::new();
     let mut lines = Vec::new();
     for problem in problems {
@@ -142,6 +183,7 @@ pub fn problems_failure(problems: &[Problem], prompted: bool) -> Failure {
                 ));
             }
             Problem::Check { message } => lines.push(format!("  {message}")),
+            Problem::Cancelled => lines.push("  cancelled at a prompt".to_string()),
         }
     }
     let mut message = String::new();
@@ -181,10 +223,7 @@ pub fn problems_failure(problems: &[Problem], prompted: bool) -> Failure {
             lines.join("\n")
         ));
     }
-    Failure::usage(message.trim_end().to_string()).with_hint(
-        "pass answers with --data KEY=VALUE (repeatable) or --data-file answers.yml; \
-         run in a terminal to be prompted; `chora new --help` lists every question",
-    )
+    message.trim_end().to_string()
 }
 
 #[cfg(test)]

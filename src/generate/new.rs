@@ -4,14 +4,45 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::inputs;
+use super::inputs::{self, InputError};
 use super::plan::{self, Action, Planned};
-use crate::exit::{ExitStatus, Failure};
+use super::project::ProjectError;
+use crate::exit::ExitStatus;
+use crate::fs::FsError;
 use crate::template::answers_file::{self, AnswersFile};
 use crate::template::env;
 use crate::template::render::{self, FileTree, GeneratedFile};
 use crate::template::resolve::{self, Resolved};
 use crate::template::source::{self, Template};
+
+/// Why `chora new` stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum NewError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    #[error("{} exists and is not a folder", .0.display())]
+    NotAFolder(PathBuf),
+    #[error("{} is not empty", .0.display())]
+    NotEmpty(PathBuf),
+    #[error("cannot read {}: {source}", path.display())]
+    ReadDestination {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The destination leads through a symbolic link, or a rendered path is unsafe.
+    #[error(transparent)]
+    UnsafeDestination(FsError),
+    #[error("{} file(s) in {} already exist with different content:\n{}", paths.len(), dest.display(), paths.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Differ { dest: PathBuf, paths: Vec<String> },
+    /// Writing a file failed (some files before it may have been written).
+    #[error(transparent)]
+    Write(FsError),
+    #[error("git: {}", .0.message())]
+    Git(#[source] git2::Error),
+}
 
 /// Arguments of `chora new`.
 #[derive(Debug, Clone, Args)]
@@ -51,13 +82,12 @@ pub fn is_folder_template(spec: &str) -> bool {
 }
 
 /// Load a template given by name or folder.
-pub fn load_template(spec: &str) -> Result<Template, Failure> {
-    let result = if is_folder_template(spec) {
+pub fn load_template(spec: &str) -> Result<Template, source::SourceError> {
+    if is_folder_template(spec) {
         source::load_dir(Path::new(spec))
     } else {
         source::load_embedded(spec)
-    };
-    result.map_err(|e| Failure::usage(e.to_string()))
+    }
 }
 
 /// The `chora new --help` epilogue: examples, the default template's questions, exit status.
@@ -98,44 +128,39 @@ pub fn help_text() -> String {
         "
 Exit status:
   0  success
-  2  bad or missing answers, non-empty destination, unsafe path, unknown template",
+  2  bad or missing answers, non-empty destination, unsafe path, unknown template
+  4  a file could not be written (permission denied, read-only file system, disk full)
+  130  cancelled at a prompt; nothing was written",
     );
     text
 }
 
-pub fn run(args: &NewArgs) -> Result<ExitStatus, Failure> {
-    let template = load_template(&args.template)?;
+pub fn run(args: &NewArgs) -> Result<ExitStatus, NewError> {
+    let template = load_template(&args.template).map_err(ProjectError::from)?;
     let dest = &args.dest;
     check_destination(dest, args.force)?;
 
     let facts = inputs::facts(dest);
     let given = args.answers.given()?;
-    let env = env::build(&facts).map_err(|e| Failure::usage(e.to_string()))?;
+    let env = env::build(&facts).map_err(ProjectError::Environment)?;
     let asker = args.answers.asker();
     let interactive = asker.prompts();
     let resolved = resolve::resolve(&template.spec, &env, &facts, &given, asker)
-        .map_err(|problems| inputs::problems_failure(&problems, interactive))?;
+        .map_err(|problems| InputError::from_problems(problems, interactive))?;
     for (key, why) in &resolved.ignored {
         eprintln!("warning: {key}: {why}");
     }
 
     let context = resolve::context(&resolved.values, &facts);
-    let mut tree = render::render(&template, &context, &facts).map_err(|e| {
-        Failure::usage(format!(
-            "template {:?} failed to render: {e}",
-            template.spec.name
-        ))
-    })?;
+    let mut tree =
+        render::render(&template, &context, &facts).map_err(|source| ProjectError::Render {
+            template: template.spec.name.clone(),
+            source,
+        })?;
     let record = answers_record(&template, &args.template, &resolved, &tree)?;
-    let record_text = record
-        .to_yaml()
-        .map_err(|e| Failure::usage(format!("cannot write the answers file: {e}")))?;
+    let record_text = record.to_yaml().map_err(ProjectError::AnswersFileWrite)?;
 
-    let planned = plan::plan(&tree, dest).map_err(|e| {
-        Failure::usage(e.to_string()).with_hint(
-            "nothing was written; choose a destination without symbolic links into other folders",
-        )
-    })?;
+    let planned = plan::plan(&tree, dest).map_err(NewError::UnsafeDestination)?;
     let replacing: Vec<&Planned> = planned
         .iter()
         .filter(|p| p.action == Action::Replace)
@@ -154,14 +179,10 @@ pub fn run(args: &NewArgs) -> Result<ExitStatus, Failure> {
         return Ok(ExitStatus::Success);
     }
     if !replacing.is_empty() && !args.overwrite {
-        let list: Vec<String> = replacing.iter().map(|p| format!("  {}", p.path)).collect();
-        return Err(Failure::usage(format!(
-            "{} file(s) in {} already exist with different content:\n{}",
-            replacing.len(),
-            dest.display(),
-            list.join("\n")
-        ))
-        .with_hint("nothing was written; review them with --dry-run, move them away, or pass --overwrite to replace them"));
+        return Err(NewError::Differ {
+            dest: dest.to_path_buf(),
+            paths: replacing.iter().map(|p| p.path.clone()).collect(),
+        });
     }
 
     write_tree(dest, &mut tree, &planned)?;
@@ -170,7 +191,7 @@ pub fn run(args: &NewArgs) -> Result<ExitStatus, Failure> {
         record_text.as_bytes(),
         false,
     )
-    .map_err(|e| Failure::usage(e.to_string()))?;
+    .map_err(NewError::Write)?;
     let git_note = store_in_git(dest, &tree, args.no_git)?;
 
     print_plan(dest, &template, &planned, false);
@@ -190,22 +211,16 @@ pub fn run(args: &NewArgs) -> Result<ExitStatus, Failure> {
     Ok(ExitStatus::Success)
 }
 
-fn check_destination(dest: &Path, force: bool) -> Result<(), Failure> {
+fn check_destination(dest: &Path, force: bool) -> Result<(), NewError> {
     if dest.exists() && !dest.is_dir() {
-        return Err(Failure::usage(format!(
-            "{} exists and is not a folder",
-            dest.display()
-        )));
+        return Err(NewError::NotAFolder(dest.to_path_buf()));
     }
-    let empty = plan::is_empty_dir(dest)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", dest.display())))?;
+    let empty = plan::is_empty_dir(dest).map_err(|source| NewError::ReadDestination {
+        path: dest.to_path_buf(),
+        source,
+    })?;
     if !empty && !force {
-        return Err(
-            Failure::usage(format!("{} is not empty", dest.display())).with_hint(
-                "choose a new folder, or pass --force to generate into it \
-             (files with different content are listed and refused unless --overwrite)",
-            ),
-        );
+        return Err(NewError::NotEmpty(dest.to_path_buf()));
     }
     Ok(())
 }
@@ -217,7 +232,7 @@ fn answers_record(
     template_arg: &str,
     resolved: &Resolved,
     tree: &FileTree,
-) -> Result<AnswersFile, Failure> {
+) -> Result<AnswersFile, ProjectError> {
     let template_name = if source::embedded_names().iter().any(|n| n == template_arg) {
         template.spec.name.clone()
     } else {
@@ -225,33 +240,24 @@ fn answers_record(
             .map(|p| p.display().to_string())
             .unwrap_or_else(|_| template_arg.to_string())
     };
-    AnswersFile::record(&template_name, template, resolved, tree)
-        .map_err(|e| Failure::usage(format!("cannot hash the generated files: {e}")))
+    AnswersFile::record(&template_name, template, resolved, tree).map_err(ProjectError::Hash)
 }
 
-fn write_tree(dest: &Path, tree: &mut FileTree, planned: &[Planned]) -> Result<(), Failure> {
+fn write_tree(dest: &Path, tree: &mut FileTree, planned: &[Planned]) -> Result<(), NewError> {
     for item in planned.iter().filter(|p| p.action != Action::Unchanged) {
         let Some(GeneratedFile { contents, .. }) = tree.get(&item.path) else {
             continue;
         };
-        let target =
-            crate::fs::safe_join(dest, &item.path).map_err(|e| Failure::usage(e.to_string()))?;
-        crate::fs::write_atomic(&target, contents, false).map_err(|e| {
-            Failure::usage(e.to_string()).with_hint(
-                "files before this one were written; fix the cause and re-run with --force",
-            )
-        })?;
+        let target = crate::fs::safe_join(dest, &item.path).map_err(NewError::UnsafeDestination)?;
+        crate::fs::write_atomic(&target, contents, false).map_err(NewError::Write)?;
     }
     Ok(())
 }
 
 /// Initialise a repository unless DEST is inside one or --no-git; store the managed files'
 /// blobs in the repository's object database so a later update has its merge base.
-fn store_in_git(dest: &Path, tree: &FileTree, no_git: bool) -> Result<Option<String>, Failure> {
-    let git_failure = |e: git2::Error| {
-        Failure::usage(format!("git: {}", e.message()))
-            .with_hint("the files were written; run `git init` yourself or re-run with --no-git")
-    };
+fn store_in_git(dest: &Path, tree: &FileTree, no_git: bool) -> Result<Option<String>, NewError> {
+    let git_failure = NewError::Git;
     let (repo, note) = match crate::git::discover(dest) {
         Some(repo) => (Some(repo), None),
         None if no_git => (None, None),

@@ -10,11 +10,14 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::bases::Bases;
+use super::diff;
 use super::drift::{self, FileDrift, State};
+use super::inputs::{self, InputError};
 use super::merge::{self, Merged};
 use super::pin_bumps;
-use super::{diff, inputs, project};
-use crate::exit::{ExitStatus, Failure};
+use super::project::{self, ProjectError};
+use crate::exit::ExitStatus;
+use crate::fs::FsError;
 use crate::template::answers_file::{self, AnswersFile};
 use crate::template::render::FileTree;
 use crate::template::resolve::{Asker, Resolved};
@@ -33,6 +36,39 @@ pub struct UpdateArgs {
     /// Run even when the git working tree has uncommitted changes.
     #[arg(long)]
     pub allow_dirty: bool,
+}
+
+/// Why `chora update` stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    /// Uncommitted changes (paths relative to the repository root).
+    #[error("the git working tree has uncommitted changes:\n{}", dirty_list(.0))]
+    Dirty(Vec<String>),
+    #[error("git status failed: {}", .0.message())]
+    GitStatus(#[source] git2::Error),
+    #[error("git: cannot store a blob: {}", .0.message())]
+    StoreBlob(#[source] git2::Error),
+    #[error(transparent)]
+    Write(FsError),
+    #[error("cannot delete {}: {source}", path.display())]
+    Delete {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// At most ten dirty paths, then a count.
+fn dirty_list(paths: &[String]) -> String {
+    let mut lines: Vec<String> = paths.iter().take(10).map(|p| format!("  {p}")).collect();
+    if paths.len() > 10 {
+        lines.push(format!("  … and {} more", paths.len() - 10));
+    }
+    lines.join("\n")
 }
 
 /// What update does to one file.
@@ -172,7 +208,7 @@ pub fn plan_seeds(dir: &Path, new_tree: &FileTree, old_tree: Option<&FileTree>) 
         .collect()
 }
 
-pub fn run(args: &UpdateArgs) -> Result<ExitStatus, Failure> {
+pub fn run(args: &UpdateArgs) -> Result<ExitStatus, UpdateError> {
     let dir = &args.dir;
     let project = project::load(dir)?;
     let repo = crate::git::discover(dir);
@@ -192,8 +228,12 @@ pub fn run(args: &UpdateArgs) -> Result<ExitStatus, Failure> {
         .and_then(|old| project.render(&old))
         .ok();
 
-    let files = drift::compare(dir, &project.record.files, &new_tree)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", dir.display())))?;
+    let files = drift::compare(dir, &project.record.files, &new_tree).map_err(|source| {
+        ProjectError::Read {
+            path: dir.to_path_buf(),
+            source,
+        }
+    })?;
     let bases = Bases::new(repo.as_ref(), &project);
     let read_base = |id: &str| bases.get(id);
     let mut changes: Vec<Change> = files.iter().map(|f| plan_managed(f, &read_base)).collect();
@@ -201,9 +241,7 @@ pub fn run(args: &UpdateArgs) -> Result<ExitStatus, Failure> {
     changes.sort_by(|a, b| a.path.cmp(&b.path));
 
     let record = new_record(&project.record, &project.template, &resolved, &new_tree)?;
-    let record_text = record
-        .to_yaml()
-        .map_err(|e| Failure::usage(format!("cannot write the answers file: {e}")))?;
+    let record_text = record.to_yaml().map_err(ProjectError::AnswersFileWrite)?;
     let old_record_text =
         std::fs::read_to_string(dir.join(answers_file::FILE_NAME)).unwrap_or_default();
     let record_changes = record_text != old_record_text;
@@ -244,9 +282,7 @@ pub fn run(args: &UpdateArgs) -> Result<ExitStatus, Failure> {
     }
     if let Some(repo) = &repo {
         for file in new_tree.values().filter(|f| f.managed) {
-            crate::git::write_blob(repo, &file.contents).map_err(|e| {
-                Failure::usage(format!("git: cannot store a blob: {}", e.message()))
-            })?;
+            crate::git::write_blob(repo, &file.contents).map_err(UpdateError::StoreBlob)?;
         }
     }
     if record_changes {
@@ -255,7 +291,7 @@ pub fn run(args: &UpdateArgs) -> Result<ExitStatus, Failure> {
             record_text.as_bytes(),
             false,
         )
-        .map_err(|e| Failure::usage(e.to_string()))?;
+        .map_err(UpdateError::Write)?;
     }
     print_changes(&acting, false, &bases);
     if acting.is_empty() && !record_changes {
@@ -277,30 +313,20 @@ pub fn run(args: &UpdateArgs) -> Result<ExitStatus, Failure> {
     Ok(status)
 }
 
-fn refuse_dirty(repo: Option<&git2::Repository>, dir: &Path) -> Result<(), Failure> {
+fn refuse_dirty(repo: Option<&git2::Repository>, dir: &Path) -> Result<(), UpdateError> {
     let Some(repo) = repo else {
         eprintln!(
-            "warning: {} is not in a git repository: edited files cannot be merged with their base and will be marked as whole-file conflicts",
+            "warning: {} is not in a git repository: chora cannot refuse uncommitted changes there, and edited files of a folder template cannot be merged with their base",
             dir.display()
         );
         return Ok(());
     };
-    let dirty = crate::git::dirty_paths(repo, dir)
-        .map_err(|e| Failure::usage(format!("git status failed: {}", e.message())))?;
+    let dirty = crate::git::dirty_paths(repo, dir).map_err(UpdateError::GitStatus)?;
     if dirty.is_empty() {
-        return Ok(());
-    }
-    let shown: Vec<String> = dirty.iter().take(10).map(|p| format!("  {p}")).collect();
-    let more = if dirty.len() > 10 {
-        format!("\n  … and {} more", dirty.len() - 10)
+        Ok(())
     } else {
-        String::new()
-    };
-    Err(Failure::usage(format!(
-        "the git working tree has uncommitted changes:\n{}{more}",
-        shown.join("\n")
-    ))
-    .with_hint("commit or stash them first so the update can be reviewed and undone with git, or pass --allow-dirty (or preview with --dry-run)"))
+        Err(UpdateError::Dirty(dirty))
+    }
 }
 
 fn new_record(
@@ -308,26 +334,23 @@ fn new_record(
     template: &crate::template::source::Template,
     resolved: &Resolved,
     tree: &FileTree,
-) -> Result<AnswersFile, Failure> {
-    AnswersFile::record(&old.template, template, resolved, tree)
-        .map_err(|e| Failure::usage(format!("cannot hash the generated files: {e}")))
+) -> Result<AnswersFile, ProjectError> {
+    AnswersFile::record(&old.template, template, resolved, tree).map_err(ProjectError::Hash)
 }
 
-fn apply(dir: &Path, change: &Change) -> Result<(), Failure> {
-    let target =
-        crate::fs::safe_join(dir, &change.path).map_err(|e| Failure::usage(e.to_string()))?;
-    crate::fs::check_no_symlink_parents(dir, &change.path)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+fn apply(dir: &Path, change: &Change) -> Result<(), UpdateError> {
+    let target = crate::fs::safe_join(dir, &change.path).map_err(UpdateError::Write)?;
+    crate::fs::check_no_symlink_parents(dir, &change.path).map_err(UpdateError::Write)?;
     match change.after() {
         Some(content) if Some(&content) != change.before.as_ref() => {
-            crate::fs::write_atomic(&target, &content, false)
-                .map_err(|e| Failure::usage(e.to_string()))?;
+            crate::fs::write_atomic(&target, &content, false).map_err(UpdateError::Write)?;
         }
         Some(_) => {}
         None => {
             if change.before.is_some() {
-                std::fs::remove_file(&target).map_err(|e| {
-                    Failure::usage(format!("cannot delete {}: {e}", target.display()))
+                std::fs::remove_file(&target).map_err(|source| UpdateError::Delete {
+                    path: target.clone(),
+                    source,
                 })?;
             }
         }

@@ -7,9 +7,19 @@ use inquire::{Confirm, InquireError, MultiSelect, Select, Text};
 use super::answers::{self, AnswerValue};
 use super::schema::{Question, QuestionType};
 
-/// Ask one question, pre-filling `default`. Cancelling (Esc, Ctrl-C) ends the program with
-/// status 130; nothing has been written at that point.
-pub fn ask(question: &Question, default: Option<&AnswerValue>) -> Result<AnswerValue, String> {
+/// Why a prompt gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PromptError {
+    /// Esc or Ctrl-C: the command stops (status 130); nothing has been written at that point.
+    #[error("cancelled")]
+    Cancelled,
+    /// The answer was rejected, or the terminal failed.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Ask one question, pre-filling `default`.
+pub fn ask(question: &Question, default: Option<&AnswerValue>) -> Result<AnswerValue, PromptError> {
     let label = format!("{} ({})", question.help, question.name);
     let result = match question.kind {
         QuestionType::Bool => {
@@ -67,9 +77,8 @@ pub fn ask(question: &Question, default: Option<&AnswerValue>) -> Result<AnswerV
     match result {
         Ok(value) => Ok(value),
         Err(InquireError::OperationCanceled | InquireError::OperationInterrupted) => {
-            eprintln!("cancelled; nothing was written");
-            std::process::exit(130);
+            Err(PromptError::Cancelled)
         }
-        Err(other) => Err(other.to_string()),
+        Err(other) => Err(PromptError::Failed(other.to_string())),
     }
 }

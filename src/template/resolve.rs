@@ -39,6 +39,8 @@ pub enum Problem {
     Unknown { key: String, known: Vec<String> },
     /// A check across answers failed.
     Check { message: String },
+    /// The user cancelled a prompt; resolution stops at once.
+    Cancelled,
 }
 
 /// The outcome of resolution.
@@ -53,8 +55,8 @@ pub struct Resolved {
 }
 
 /// Asks one question on a terminal, given its default.
-pub type PromptFn<'a> =
-    dyn FnMut(&Question, Option<&AnswerValue>) -> Result<AnswerValue, String> + 'a;
+pub type PromptFn<'a> = dyn FnMut(&Question, Option<&AnswerValue>) -> Result<AnswerValue, super::prompt::PromptError>
+    + 'a;
 
 /// How to obtain answers that were not given.
 pub enum Asker<'a> {
@@ -182,7 +184,10 @@ pub fn resolve(
                 Asker::Terminal | Asker::Prompt(_) => {
                     match ask(&mut asker, question, default.as_ref()) {
                         Ok(v) => v,
-                        Err(reason) => {
+                        Err(super::prompt::PromptError::Cancelled) => {
+                            return Err(vec![Problem::Cancelled]);
+                        }
+                        Err(super::prompt::PromptError::Failed(reason)) => {
                             problems.push(invalid(question, reason, false));
                             continue;
                         }
@@ -235,7 +240,7 @@ fn ask(
     asker: &mut Asker<'_>,
     question: &Question,
     default: Option<&AnswerValue>,
-) -> Result<AnswerValue, String> {
+) -> Result<AnswerValue, super::prompt::PromptError> {
     match asker {
         Asker::Prompt(prompt) => prompt(question, default),
         _ => super::prompt::ask(question, default),
@@ -353,6 +358,7 @@ checks:
                 | Problem::Invalid { key, .. }
                 | Problem::Unknown { key, .. } => key.clone(),
                 Problem::Check { message } => message.clone(),
+                Problem::Cancelled => "cancelled".to_string(),
             })
             .collect();
         assert_eq!(keys, ["nope", "project_name", "mode", "level"]);
@@ -396,5 +402,27 @@ checks:
             )
         );
         assert_eq!(resolved.answers.len(), 5);
+    }
+
+    #[test]
+    fn a_cancelled_prompt_stops_resolution() {
+        let spec = TemplateSpec::parse(SPEC).unwrap();
+        let facts = Facts::default();
+        let env = env::build(&facts).unwrap();
+        let mut asked = 0;
+        let mut ask = |_: &Question, _: Option<&AnswerValue>| {
+            asked += 1;
+            Err(super::super::prompt::PromptError::Cancelled)
+        };
+        let problems = resolve(
+            &spec,
+            &env,
+            &facts,
+            &IndexMap::new(),
+            Asker::Prompt(&mut ask),
+        )
+        .unwrap_err();
+        assert_eq!(problems, [Problem::Cancelled]);
+        assert_eq!(asked, 1, "no question after the cancelled one");
     }
 }

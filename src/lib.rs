@@ -1,5 +1,8 @@
-//! chora: secure Python releases by default. The library behind the `chora` binary: templates
-//! and rendering, project generation, git and file-system helpers.
+//! chora: secure Python releases by default. The library behind both binaries: `chora`
+//! (`template/`: embedded templates, their history, questions and rendering; `generate/`:
+//! `new`, `check`, `update`) and `chora-publish` (`publish/`: validating distributions,
+//! credentials, uploads); `cli/` is their command layer and `exit/` maps every module's errors
+//! to exit statuses. The map is docs/architecture.md.
 
 pub mod cli;
 pub mod exit;

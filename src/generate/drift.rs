@@ -116,7 +116,8 @@ pub fn compare(
     Ok(out)
 }
 
-fn id_of(bytes: &[u8]) -> String {
+/// The git blob id of `bytes` (empty if libgit2 cannot hash, which it always can in memory).
+pub fn id_of(bytes: &[u8]) -> String {
     crate::git::blob_id(bytes).unwrap_or_default()
 }
 

@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::bases::Bases;
 use super::diff;
-use super::drift::{self, FileDrift, State};
+use super::drift::{self, FileDrift, State, id_of};
 use super::inputs::{self, InputError};
 use super::merge::{self, Merged};
 use super::pin_bumps;
@@ -178,10 +178,6 @@ pub fn plan_managed(file: &FileDrift, base: &dyn Fn(&str) -> Option<Vec<u8>>) ->
         before: file.disk.clone(),
         outcome,
     }
-}
-
-fn id_of(bytes: &[u8]) -> String {
-    crate::git::blob_id(bytes).unwrap_or_default()
 }
 
 /// Seed files are created only when missing AND newly required by the answers: they are in

@@ -4,10 +4,11 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use chora::exit::{EXIT_CODES_HELP, Failure};
-use chora::generate::check::{self, CheckArgs};
-use chora::generate::new::{self, NewArgs};
-use chora::generate::update::{self, UpdateArgs};
+use chora::cli::chora::check::{self, CheckArgs};
+use chora::cli::chora::new::{self, NewArgs};
+use chora::cli::chora::update::{self, UpdateArgs};
+use chora::cli::output::Output;
+use chora::exit::EXIT_CODES_HELP;
 
 const UPDATE_HELP: &str = "\
 For each managed file: if it is unchanged since chora wrote it, it gets the new render; if you
@@ -81,15 +82,16 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    let mut out = Output::stdio();
     let result = match &cli.command {
-        Command::New(args) => new::run(args).map_err(Failure::from),
-        Command::Check(args) => check::run(args).map_err(Failure::from),
-        Command::Update(args) => update::run(args).map_err(Failure::from),
+        Command::New(args) => new::run(args, &mut out),
+        Command::Check(args) => check::run(args, &mut out),
+        Command::Update(args) => update::run(args, &mut out),
     };
     match result {
         Ok(status) => ExitCode::from(status.code()),
         Err(failure) => {
-            eprintln!("{failure}");
+            out.error_line(&failure);
             ExitCode::from(failure.status.code())
         }
     }

@@ -5,7 +5,6 @@ use std::io;
 
 use super::{ExitStatus, Failure};
 use crate::fs::FsError;
-use crate::generate::check::CheckError;
 use crate::generate::inputs::InputError;
 use crate::generate::new::NewError;
 use crate::generate::project::ProjectError;
@@ -148,15 +147,6 @@ impl From<UpdateError> for Failure {
             UpdateError::Delete { .. } => (ExitStatus::LocalIo, None),
         };
         failure(status, &err, hint)
-    }
-}
-
-impl From<CheckError> for Failure {
-    fn from(err: CheckError) -> Self {
-        match err {
-            CheckError::Project(e) => e.into(),
-            CheckError::Json(ref e) => failure(ExitStatus::LocalIo, e, None),
-        }
     }
 }
 

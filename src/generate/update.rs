@@ -3,16 +3,16 @@
 //! (base = the content chora recorded, from `bases`: rendered again from the template history
 //! or read from git; ours = disk, theirs = new render, action pins raised to the newer release
 //! on both sides first), conflicts as markers; only newer action pins on disk -> kept. The
-//! answers file is written last.
+//! answers file is written last. Two stages over plain data, `plan` and `apply`; the command
+//! layer (`cli::chora::update`) parses the arguments and prints.
 
 use std::path::{Path, PathBuf};
 
-use clap::Args;
+use indexmap::IndexMap;
 
 use super::bases::Bases;
-use super::diff;
 use super::drift::{self, FileDrift, State, id_of};
-use super::inputs::{self, InputError};
+use super::inputs::InputError;
 use super::merge::{self, Merged};
 use super::pin_bumps;
 use super::project::{self, ProjectError};
@@ -20,23 +20,7 @@ use crate::exit::ExitStatus;
 use crate::fs::FsError;
 use crate::template::answers_file::{self, AnswersFile};
 use crate::template::render::FileTree;
-use crate::template::resolve::{Asker, Resolved};
-
-/// Arguments of `chora update`.
-#[derive(Debug, Clone, Args)]
-pub struct UpdateArgs {
-    /// Project folder (holding .chora-answers.yml).
-    #[arg(default_value = ".")]
-    pub dir: PathBuf,
-    #[command(flatten)]
-    pub answers: inputs::AnswerArgs,
-    /// Print the full diff of every change; touch nothing.
-    #[arg(long, short = 'n')]
-    pub dry_run: bool,
-    /// Run even when the git working tree has uncommitted changes.
-    #[arg(long)]
-    pub allow_dirty: bool,
-}
+use crate::template::resolve::{Asker, Given, Resolved};
 
 /// Why `chora update` stopped.
 #[derive(Debug, thiserror::Error)]
@@ -113,7 +97,8 @@ impl Change {
         }
     }
 
-    fn verb(&self) -> &'static str {
+    /// The word the command shows for this change.
+    pub fn verb(&self) -> &'static str {
         match &self.outcome {
             Outcome::Keep => "keep",
             Outcome::Write { created: true, .. } => "create",
@@ -204,20 +189,81 @@ pub fn plan_seeds(dir: &Path, new_tree: &FileTree, old_tree: Option<&FileTree>) 
         .collect()
 }
 
-pub fn run(args: &UpdateArgs) -> Result<ExitStatus, UpdateError> {
-    let dir = &args.dir;
+/// What to update, and how.
+pub struct UpdateRequest<'a, 'p> {
+    /// Project folder (holding .chora-answers.yml).
+    pub dir: &'a Path,
+    /// Changed answers (`--data-file`, `--data`).
+    pub changes: IndexMap<String, Given>,
+    /// How newly needed answers are obtained.
+    pub asker: Asker<'p>,
+    /// Refuse a git working tree with uncommitted changes.
+    pub refuse_dirty: bool,
+}
+
+/// Everything `chora update` would do: one change per file, the new answers file, and why a
+/// merge base was missing (if one was).
+#[derive(Debug)]
+pub struct UpdatePlan {
+    pub dir: PathBuf,
+    /// Every managed file and every newly required seed file, by path.
+    pub changes: Vec<Change>,
+    pub record_text: String,
+    pub old_record_text: String,
+    /// Given keys ignored because their question does not apply.
+    pub ignored: Vec<(String, String)>,
+    /// Why a merged file's base could not be found (shown next to whole-file conflicts).
+    pub missing_base: String,
+    /// Not in a git repository: nothing could be checked for uncommitted changes.
+    pub outside_git: bool,
+    new_tree: FileTree,
+}
+
+impl UpdatePlan {
+    /// The changes that do something (not `Keep`).
+    pub fn acting(&self) -> Vec<&Change> {
+        self.changes
+            .iter()
+            .filter(|c| !matches!(c.outcome, Outcome::Keep))
+            .collect()
+    }
+
+    /// The changes with conflict markers.
+    pub fn conflicts(&self) -> Vec<&Change> {
+        self.changes.iter().filter(|c| c.conflicts() > 0).collect()
+    }
+
+    /// The answers file changes.
+    pub fn record_changes(&self) -> bool {
+        self.record_text != self.old_record_text
+    }
+
+    /// 0 when every file merged cleanly, 1 when conflicts were (or would be) written.
+    pub fn status(&self) -> ExitStatus {
+        if self.conflicts().is_empty() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Problem
+        }
+    }
+}
+
+/// Load the project, resolve the answers with the changes, render, and decide every file's
+/// change (3-way merges included, in memory). Touches nothing.
+pub fn plan(request: UpdateRequest<'_, '_>) -> Result<UpdatePlan, UpdateError> {
+    let dir = request.dir;
     let project = project::load(dir)?;
     let repo = crate::git::discover(dir);
-    if !args.allow_dirty && !args.dry_run {
-        refuse_dirty(repo.as_ref(), dir)?;
+    if request.refuse_dirty
+        && let Some(repo) = &repo
+    {
+        let dirty = crate::git::dirty_paths(repo, dir).map_err(UpdateError::GitStatus)?;
+        if !dirty.is_empty() {
+            return Err(UpdateError::Dirty(dirty));
+        }
     }
-    let changes_given = args.answers.given()?;
-    let asker = args.answers.asker();
-    let interactive = asker.prompts();
-    let resolved = project.resolve(&project.given(changes_given), asker, interactive)?;
-    for (key, why) in &resolved.ignored {
-        eprintln!("warning: {key}: {why}");
-    }
+    let interactive = request.asker.prompts();
+    let resolved = project.resolve(&project.given(request.changes), request.asker, interactive)?;
     let new_tree = project.render(&resolved)?;
     let old_tree = project
         .resolve(&project.given(Default::default()), Asker::Defaults, false)
@@ -240,89 +286,52 @@ pub fn run(args: &UpdateArgs) -> Result<ExitStatus, UpdateError> {
     let record_text = record.to_yaml().map_err(ProjectError::AnswersFileWrite)?;
     let old_record_text =
         std::fs::read_to_string(dir.join(answers_file::FILE_NAME)).unwrap_or_default();
-    let record_changes = record_text != old_record_text;
+    let base_missing = changes.iter().any(|c| {
+        matches!(
+            c.outcome,
+            Outcome::Merge {
+                base_missing: true,
+                ..
+            }
+        )
+    });
+    Ok(UpdatePlan {
+        dir: dir.to_path_buf(),
+        changes,
+        record_text,
+        old_record_text,
+        ignored: resolved.ignored,
+        missing_base: if base_missing {
+            bases.why_missing()
+        } else {
+            String::new()
+        },
+        outside_git: repo.is_none(),
+        new_tree,
+    })
+}
 
-    let conflicts: Vec<&Change> = changes.iter().filter(|c| c.conflicts() > 0).collect();
-    let status = if conflicts.is_empty() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Problem
-    };
-    let acting: Vec<&Change> = changes
-        .iter()
-        .filter(|c| !matches!(c.outcome, Outcome::Keep))
-        .collect();
-
-    if args.dry_run {
-        print_changes(&acting, true, &bases);
-        if record_changes {
-            println!(
-                "\n{}",
-                diff::unified(
-                    answers_file::FILE_NAME,
-                    old_record_text.as_bytes(),
-                    record_text.as_bytes(),
-                    false
-                )
-            );
-        }
-        if acting.is_empty() && !record_changes {
-            println!("Already up to date: nothing would change.");
-        }
-        println!("\nNothing was written (--dry-run).");
-        return Ok(status);
+/// Write the plan: every acting change, the managed files' blobs into git (when in a
+/// repository), and the answers file last.
+pub fn apply(plan: &UpdatePlan) -> Result<(), UpdateError> {
+    let dir = &plan.dir;
+    for change in plan.acting() {
+        apply_change(dir, change)?;
     }
-
-    for change in &acting {
-        apply(dir, change)?;
-    }
-    if let Some(repo) = &repo {
-        for file in new_tree.values().filter(|f| f.managed) {
-            crate::git::write_blob(repo, &file.contents).map_err(UpdateError::StoreBlob)?;
+    if let Some(repo) = crate::git::discover(dir) {
+        for file in plan.new_tree.values().filter(|f| f.managed) {
+            crate::git::write_blob(&repo, &file.contents).map_err(UpdateError::StoreBlob)?;
         }
     }
-    if record_changes {
+    if plan.record_changes() {
         crate::fs::write_atomic(
             &dir.join(answers_file::FILE_NAME),
-            record_text.as_bytes(),
+            plan.record_text.as_bytes(),
             false,
         )
         .map_err(UpdateError::Write)?;
     }
-    print_changes(&acting, false, &bases);
-    if acting.is_empty() && !record_changes {
-        println!("Already up to date.");
-    } else if !conflicts.is_empty() {
-        println!(
-            "\n{} file(s) have conflicts, marked with <<<<<<< ||||||| ======= >>>>>>>:",
-            conflicts.len()
-        );
-        for change in &conflicts {
-            println!("  {} ({} conflict(s))", change.path, change.conflicts());
-        }
-        println!(
-            "Resolve them (keep what you need between the markers, delete the markers), then run `chora check`."
-        );
-    } else {
-        println!("\nUpdated; review with `git diff` and commit.");
-    }
-    Ok(status)
-}
-
-fn refuse_dirty(repo: Option<&git2::Repository>, dir: &Path) -> Result<(), UpdateError> {
-    let Some(repo) = repo else {
-        eprintln!(
-            "warning: {} is not in a git repository: chora cannot refuse uncommitted changes there, and edited files of a folder template cannot be merged with their base",
-            dir.display()
-        );
-        return Ok(());
-    };
-    let dirty = crate::git::dirty_paths(repo, dir).map_err(UpdateError::GitStatus)?;
-    if dirty.is_empty() {
-        Ok(())
-    } else {
-        Err(UpdateError::Dirty(dirty))
-    }
+    Ok(())
 }
 
 fn new_record(
@@ -334,7 +343,7 @@ fn new_record(
     AnswersFile::record(&old.template, template, resolved, tree).map_err(ProjectError::Hash)
 }
 
-fn apply(dir: &Path, change: &Change) -> Result<(), UpdateError> {
+fn apply_change(dir: &Path, change: &Change) -> Result<(), UpdateError> {
     let target = crate::fs::safe_join(dir, &change.path).map_err(UpdateError::Write)?;
     crate::fs::check_no_symlink_parents(dir, &change.path).map_err(UpdateError::Write)?;
     match change.after() {
@@ -352,28 +361,4 @@ fn apply(dir: &Path, change: &Change) -> Result<(), UpdateError> {
         }
     }
     Ok(())
-}
-
-fn print_changes(changes: &[&Change], with_diff: bool, bases: &Bases<'_>) {
-    for change in changes {
-        let owner = if change.managed { "managed" } else { "seed" };
-        let note = match &change.outcome {
-            Outcome::Merge {
-                base_missing: true, ..
-            } => format!(" ({})", bases.why_missing()),
-            Outcome::KeepOrphan => {
-                " (no longer generated, but edited: kept; delete it if you no longer need it)"
-                    .to_string()
-            }
-            _ => String::new(),
-        };
-        println!("{:<8} {owner:<7} {}{note}", change.verb(), change.path);
-        if with_diff {
-            let before = change.before.clone().unwrap_or_default();
-            let after = change.after().unwrap_or_default();
-            if before != after {
-                print!("{}", diff::unified(&change.path, &before, &after, false));
-            }
-        }
-    }
 }

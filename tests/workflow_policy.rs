@@ -37,6 +37,7 @@ fn steps(job: &Value) -> Vec<Value> {
     job["steps"].as_sequence().cloned().unwrap_or_default()
 }
 
+/// The generated workflows (name, text, YAML), sorted by name: always these four.
 fn workflows(dest: &Path) -> Vec<(String, String, Value)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dest.join(".github/workflows")).unwrap() {
@@ -48,8 +49,19 @@ fn workflows(dest: &Path) -> Vec<(String, String, Value)> {
             load(&path),
         ));
     }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    let names: Vec<&str> = out.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["lint.yml", "release.yml", "security.yml", "tests.yml"],
+        "{}",
+        dest.display()
+    );
     out
 }
+
+/// Jobs in the four workflows together (tests 1, lint 2, security 2, release 5).
+const JOBS: usize = 10;
 
 fn is_publish_job(name: &str) -> bool {
     name.starts_with("publish")
@@ -59,6 +71,7 @@ fn is_publish_job(name: &str) -> bool {
 fn every_workflow_has_empty_top_level_permissions_and_safe_checkouts() {
     for answers in [&["pypi_auth_method=oidc"][..], &["pypi_auth_method=token"]] {
         let (_tmp, dest) = project(answers);
+        let mut checkouts = 0;
         for (name, text, wf) in workflows(&dest) {
             assert!(
                 text.starts_with("# Managed by chora"),
@@ -76,6 +89,7 @@ fn every_workflow_has_empty_top_level_permissions_and_safe_checkouts() {
                         .as_str()
                         .is_some_and(|u| u.starts_with("actions/checkout@"))
                     {
+                        checkouts += 1;
                         assert_eq!(
                             step["with"]["persist-credentials"],
                             Value::Bool(false),
@@ -85,6 +99,7 @@ fn every_workflow_has_empty_top_level_permissions_and_safe_checkouts() {
                 }
             }
         }
+        assert_eq!(checkouts, 6, "checkout steps ({answers:?})");
     }
 }
 
@@ -92,9 +107,10 @@ fn every_workflow_has_empty_top_level_permissions_and_safe_checkouts() {
 fn every_action_is_pinned_to_a_known_commit_with_its_tag() {
     let pins = chora::template::pins::all();
     let line_re = regex_lite::Regex::new(r"uses:\s*(\S+)@(\S+)(\s*#\s*(\S+))?").unwrap();
-    for answers in [
-        &["publisher=chora"][..],
-        &["publisher=pypa", "pypi_auth_method=token"],
+    // Each answer set with the number of `uses:` lines in its four workflows.
+    for (answers, expected) in [
+        (&["publisher=chora"][..], 21),
+        (&["publisher=pypa", "pypi_auth_method=token"], 19),
     ] {
         let (_tmp, dest) = project(answers);
         let mut seen = 0;
@@ -118,29 +134,96 @@ fn every_action_is_pinned_to_a_known_commit_with_its_tag() {
                 );
             }
         }
-        assert!(seen > 5, "found {seen} uses: lines");
+        assert_eq!(seen, expected, "uses: lines ({answers:?})");
     }
 }
 
-#[test]
-fn pins_match_the_reference_recommendations() {
-    let reference = support::repo_root().join("../shared/reference/recommended-pins.tsv");
-    let text = std::fs::read_to_string(&reference)
-        .unwrap_or_else(|e| panic!("{} is part of the test rig: {e}", reference.display()));
-    let pins = chora::template::pins::all();
-    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-        let cols: Vec<&str> = line.split('\t').collect();
-        let pin = pins
-            .iter()
-            .find(|p| p.action == cols[0])
-            .unwrap_or_else(|| panic!("{} missing from data/action-pins.tsv", cols[0]));
-        assert_eq!(
-            (pin.tag.as_str(), pin.sha.as_str()),
-            (cols[1], cols[2]),
-            "{}",
-            cols[0]
-        );
+/// The actions the templates emit with `uses("owner/repo")`.
+const TEMPLATE_ACTIONS: &[&str] = &[
+    "actions/checkout",
+    "actions/download-artifact",
+    "actions/upload-artifact",
+    "astral-sh/setup-uv",
+    "pypa/gh-action-pypi-publish",
+];
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
     }
+    out
+}
+
+/// data/action-pins.tsv is the project's own copy of the pins (the comparison with the
+/// reference notes outside the repository is scripts/check-pins-against-reference.sh): its
+/// header names its source and date, every line is `owner/repo<TAB>vX.Y.Z<TAB><40 hex>`, each
+/// action once, and it pins every action the templates use.
+#[test]
+fn action_pins_data_is_well_formed_dated_and_covers_the_templates() {
+    let text = std::fs::read_to_string(support::repo_root().join("data/action-pins.tsv")).unwrap();
+    let source = text
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .find(|l| l.starts_with("# Source:"))
+        .unwrap_or_else(|| panic!("a `# Source:` line in the header:\n{text}"));
+    let date = regex_lite::Regex::new(r"\b20\d\d-[01]\d-[0-3]\d\b").unwrap();
+    assert!(
+        date.is_match(source),
+        "the source line has a date: {source}"
+    );
+
+    let action_re = regex_lite::Regex::new(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$").unwrap();
+    let tag_re = regex_lite::Regex::new(r"^v\d+\.\d+\.\d+$").unwrap();
+    let sha_re = regex_lite::Regex::new(r"^[0-9a-f]{40}$").unwrap();
+    let mut actions = std::collections::BTreeSet::new();
+    let mut lines = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        lines += 1;
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [action, tag, sha] = cols[..] else {
+            panic!("three tab-separated columns: {line:?}");
+        };
+        assert!(action_re.is_match(action), "owner/repo: {line:?}");
+        assert!(tag_re.is_match(tag), "an exact tag vX.Y.Z: {line:?}");
+        assert!(sha_re.is_match(sha), "a full commit SHA: {line:?}");
+        assert!(actions.insert(action), "{action} is pinned twice");
+    }
+    assert_eq!(lines, 14, "pinned actions in data/action-pins.tsv");
+    assert_eq!(
+        chora::template::pins::all().len(),
+        lines,
+        "chora reads every pin line"
+    );
+
+    let uses_re = regex_lite::Regex::new(r#"uses\(\s*["']([^"']+)["']"#).unwrap();
+    let templates = support::repo_root().join("templates");
+    let mut used = std::collections::BTreeSet::new();
+    for file in files_under(&templates) {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        for caps in uses_re.captures_iter(&text) {
+            let action = caps[1].to_string();
+            assert!(
+                chora::template::pins::find(&action).is_some(),
+                "{}: {action} has no pin in data/action-pins.tsv",
+                file.display()
+            );
+            used.insert(action);
+        }
+    }
+    assert_eq!(
+        used.iter().map(String::as_str).collect::<Vec<_>>(),
+        TEMPLATE_ACTIONS,
+        "the actions the templates use"
+    );
 }
 
 #[test]
@@ -148,12 +231,14 @@ fn oidc_grants_id_token_only_to_publish_jobs_and_uses_no_secret() {
     for publisher in ["publisher=chora", "publisher=pypa"] {
         let (_tmp, dest) = project(&["pypi_auth_method=oidc", publisher]);
         let mut publish_jobs = 0;
+        let mut all_jobs = 0;
         for (name, text, wf) in workflows(&dest) {
             assert!(
                 !text.contains("secrets."),
                 "{name}: no secret in OIDC mode ({publisher})"
             );
             for (job_name, job) in jobs(&wf) {
+                all_jobs += 1;
                 let id_token = job["permissions"]["id-token"].as_str();
                 if name == "release.yml" && is_publish_job(&job_name) {
                     publish_jobs += 1;
@@ -171,6 +256,7 @@ fn oidc_grants_id_token_only_to_publish_jobs_and_uses_no_secret() {
             publish_jobs, 2,
             "TestPyPI and PyPI publish jobs ({publisher})"
         );
+        assert_eq!(all_jobs, JOBS, "{publisher}");
     }
 }
 
@@ -178,8 +264,11 @@ fn oidc_grants_id_token_only_to_publish_jobs_and_uses_no_secret() {
 fn token_mode_passes_the_secret_only_to_the_publish_step() {
     for publisher in ["publisher=chora", "publisher=pypa"] {
         let (_tmp, dest) = project(&["pypi_auth_method=token", publisher]);
+        let mut all_jobs = 0;
+        let mut secret_steps = 0;
         for (name, _text, wf) in workflows(&dest) {
             for (job_name, job) in jobs(&wf) {
+                all_jobs += 1;
                 assert!(
                     job["permissions"]["id-token"].is_null(),
                     "{name}/{job_name}: no id-token in token mode"
@@ -192,6 +281,7 @@ fn token_mode_passes_the_secret_only_to_the_publish_step() {
                 for step in steps(&job) {
                     let text = yaml_serde::to_string(&step).unwrap();
                     if text.contains("secrets.") {
+                        secret_steps += 1;
                         assert!(
                             name == "release.yml" && is_publish_job(&job_name),
                             "{name}/{job_name}: secrets only in publish jobs"
@@ -206,6 +296,11 @@ fn token_mode_passes_the_secret_only_to_the_publish_step() {
                 }
             }
         }
+        assert_eq!(all_jobs, JOBS, "{publisher}");
+        assert_eq!(
+            secret_steps, 2,
+            "the TestPyPI and PyPI upload steps ({publisher})"
+        );
     }
 }
 
@@ -222,12 +317,14 @@ fn release_workflow_runs_on_version_tags_without_caches() {
         !text.contains("actions/cache"),
         "no cache action in release.yml"
     );
+    let mut setup_uv = 0;
     for (job_name, job) in jobs(&wf) {
         for step in steps(&job) {
             if step["uses"]
                 .as_str()
                 .is_some_and(|u| u.starts_with("astral-sh/setup-uv@"))
             {
+                setup_uv += 1;
                 assert_eq!(
                     step["with"]["enable-cache"],
                     Value::Bool(false),
@@ -236,7 +333,9 @@ fn release_workflow_runs_on_version_tags_without_caches() {
             }
         }
     }
+    assert_eq!(setup_uv, 4, "setup-uv steps in release.yml");
     let names: Vec<String> = jobs(&wf).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names.len(), 5, "{names:?}");
     for expected in [
         "build",
         "publish-testpypi",

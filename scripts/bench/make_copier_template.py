@@ -9,7 +9,7 @@ OUT_DIR/ext/        chora_bench_ext.py, a Jinja extension with chora's template 
 How chora's template is translated (the aim is the same output from the same answers, so that
 both tools do the same work):
 - template.yml questions -> copier.yml questions, same order, types, choices and defaults.
-  `validator` (regex, forbid) -> a copier validator template; the cross-answer `checks` become
+  `validator` (regex, forbid, not_stdlib) -> a copier validator template; the cross-answer `checks` become
   part of the last question's validator (copier has no separate checks). `when` -> `when`.
   A `list` question -> copier `type: yaml` whose default renders to a list.
 - chora's built-ins: `dest_name` is a hidden question (when: false) computed from the
@@ -106,6 +106,9 @@ def expr(condition):
     return "{{ %s }}" % condition
 
 
+STDLIB = []
+
+
 def validator(name, spec, checks):
     parts = []
     v = spec.get("validator") or {}
@@ -120,6 +123,12 @@ def validator(name, spec, checks):
             "{%% %s %s in %s %%}%s: %s"
             % ("elif" if parts else "if", name, json.dumps(forbid), name,
                v.get("forbid_message", "forbidden"))
+        )
+    if v.get("not_stdlib"):
+        parts.append(
+            "{%% %s %s in %s %%}%s: %s"
+            % ("elif" if parts else "if", name, json.dumps(STDLIB), name,
+               "is a module of Python's standard library")
         )
     for check in checks:
         parts.append(
@@ -143,6 +152,10 @@ def default(spec):
 
 def main():
     src, pins_tsv, version, out = sys.argv[1:5]
+    # not_stdlib validators refuse these names (data/stdlib-modules.txt, beside the pins).
+    stdlib_txt = os.path.join(os.path.dirname(pins_tsv), "stdlib-modules.txt")
+    with open(stdlib_txt, encoding="utf-8") as f:
+        STDLIB.extend(l.strip() for l in f if l.strip() and not l.startswith("#"))
     spec = yaml.safe_load(open(os.path.join(src, "template.yml"), encoding="utf-8"))
     tdir = os.path.join(out, "template")
     edir = os.path.join(out, "ext")

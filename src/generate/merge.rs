@@ -1,5 +1,4 @@
-//! Three-way merges of managed files: base = what chora last wrote (from the git object
-//! database), ours = the file on disk, theirs = the new render. Conflicts become standard
+//! Three-way merges of managed files: base = what chora last wrote (see `bases`), ours = the file on disk, theirs = the new render. Conflicts become standard
 //! diff3 markers with labels; the result is deterministic.
 
 use similar::{TextMerge, merge::ConflictStyle};

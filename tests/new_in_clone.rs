@@ -15,17 +15,23 @@ fn git_init(dir: &std::path::Path) {
     assert!(ok, "{out}");
 }
 
+/// `chora new . --defaults` with the standard answers, run inside `dir`.
+fn new_here(home: &std::path::Path, dir: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = chora(home);
+    cmd.current_dir(dir).args(["new", ".", "--defaults"]);
+    for answer in STANDARD_ANSWERS {
+        cmd.arg("--data").arg(answer);
+    }
+    cmd
+}
+
 #[test]
 fn a_folder_holding_only_git_counts_as_empty() {
     let home = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("demo-pkg");
     git_init(&dir);
-    let mut cmd = chora(home.path());
-    cmd.current_dir(&dir).args(["new", ".", "--defaults"]);
-    for answer in STANDARD_ANSWERS {
-        cmd.arg("--data").arg(answer);
-    }
+    let mut cmd = new_here(home.path(), &dir);
     cmd.assert()
         .success()
         .stdout(predicate::str::contains("Initialised a git repository").not());
@@ -51,11 +57,7 @@ fn a_folder_with_git_and_a_file_is_still_not_empty() {
     let dir = out.path().join("demo-pkg");
     git_init(&dir);
     std::fs::write(dir.join("README.md"), "from GitHub\n").unwrap();
-    let mut cmd = chora(home.path());
-    cmd.current_dir(&dir).args(["new", ".", "--defaults"]);
-    for answer in STANDARD_ANSWERS {
-        cmd.arg("--data").arg(answer);
-    }
+    let mut cmd = new_here(home.path(), &dir);
     cmd.assert()
         .code(2)
         .stderr(predicate::str::contains("is not empty"))

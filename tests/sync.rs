@@ -369,6 +369,17 @@ fn edited_file_the_template_stops_generating_is_kept() {
     assert!(f.read(guide).contains("Our team notes."));
 }
 
+/// A token-mode project generated without git (so chora stored no blob), with a local line in
+/// release.yml, committed in a repository made afterwards.
+fn edited_before_the_first_commit(template: Option<&Path>) -> Fixture {
+    let f = Fixture::with_template(template, &["pypi_auth_method=token"], false);
+    git2::Repository::init(&f.dir).unwrap();
+    let edited = insert_after(&f.read(RELEASE), "name: Release", "# local line");
+    f.write(RELEASE, &edited);
+    f.commit("edited before the first commit");
+    f
+}
+
 #[test]
 fn folder_template_without_its_base_blob_makes_a_whole_file_conflict() {
     // A folder template generated without git: the blobs chora wrote were never stored, and a
@@ -378,11 +389,7 @@ fn folder_template_without_its_base_blob_makes_a_whole_file_conflict() {
         &support::repo_root().join("templates/python-package"),
         template.path(),
     );
-    let f = Fixture::with_template(Some(template.path()), &["pypi_auth_method=token"], false);
-    git2::Repository::init(&f.dir).unwrap();
-    let edited = insert_after(&f.read(RELEASE), "name: Release", "# local line");
-    f.write(RELEASE, &edited);
-    f.commit("edited before the first commit");
+    let f = edited_before_the_first_commit(Some(template.path()));
     f.chora()
         .args(["update", "--data", "pypi_auth_method=oidc"])
         .assert()
@@ -399,11 +406,7 @@ fn folder_template_without_its_base_blob_makes_a_whole_file_conflict() {
 #[test]
 fn built_in_template_base_is_rendered_again_without_its_blob() {
     // The same, with the built-in template: chora renders the base from its template history.
-    let f = Fixture::with_template(None, &["pypi_auth_method=token"], false);
-    git2::Repository::init(&f.dir).unwrap();
-    let edited = insert_after(&f.read(RELEASE), "name: Release", "# local line");
-    f.write(RELEASE, &edited);
-    f.commit("edited before the first commit");
+    let f = edited_before_the_first_commit(None);
     f.chora()
         .args(["update", "--data", "pypi_auth_method=oidc"])
         .assert()

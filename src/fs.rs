@@ -1,4 +1,5 @@
-//! File-system safety: relative paths that cannot escape a root, and atomic writes.
+//! File-system safety: relative paths that cannot escape a root, bounded reads of regular files
+//! only (never through a symbolic link, never a FIFO or device), and atomic writes.
 
 use std::fs;
 use std::io::Write;
@@ -17,6 +18,163 @@ pub enum FsError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Size limits of the local files chora reads (named in errors and docs/security.md).
+pub mod limits {
+    /// `.chora-answers.yml`.
+    pub const ANSWERS_FILE: u64 = 1 << 20;
+    /// A `--data-file`.
+    pub const DATA_FILE: u64 = 1 << 20;
+    /// One managed file read for `check` / `update`.
+    pub const MANAGED_FILE: u64 = 4 << 20;
+    /// One file of a folder template (`template.yml` included).
+    pub const TEMPLATE_FILE: u64 = 4 << 20;
+    /// All files of a folder template together.
+    pub const TEMPLATE_TOTAL: u64 = 32 << 20;
+    /// Files in a folder template.
+    pub const TEMPLATE_FILES: usize = 2000;
+}
+
+/// Why a local file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{path} is a symbolic link; chora does not read through symbolic links")]
+    Symlink { path: String },
+    #[error(
+        "{path}: a parent folder is a symbolic link ({link}); chora does not read through symbolic links"
+    )]
+    SymlinkParent { path: String, link: String },
+    #[error("{path} is not a regular file (it is {kind})")]
+    NotRegular { path: String, kind: &'static str },
+    #[error("{path} is larger than {limit} bytes, the limit for {what}")]
+    TooLarge {
+        path: String,
+        limit: u64,
+        what: &'static str,
+    },
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ReadError {
+    /// The file does not exist.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ReadError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    }
+
+    /// An I/O failure of the machine (not a refusal of what the path is).
+    pub fn is_io(&self) -> bool {
+        matches!(self, ReadError::Io { .. })
+    }
+}
+
+fn kind_of(file_type: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Read `path` if it is a regular file (not a symbolic link, FIFO, device or folder) of at most
+/// `limit` bytes. `what` names the file in the size error ("a --data-file").
+pub fn read_regular(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let shown = path.display().to_string();
+    let io = |source| ReadError::Io {
+        path: shown.clone(),
+        source,
+    };
+    let meta = fs::symlink_metadata(path).map_err(io)?;
+    let file_type = meta.file_type();
+    if file_type.is_symlink() {
+        return Err(ReadError::Symlink { path: shown });
+    }
+    if !file_type.is_file() {
+        return Err(ReadError::NotRegular {
+            path: shown,
+            kind: kind_of(&file_type),
+        });
+    }
+    let too_large = || ReadError::TooLarge {
+        path: shown.clone(),
+        limit,
+        what,
+    };
+    if meta.len() > limit {
+        return Err(too_large());
+    }
+    let file = open_no_follow(path).map_err(io)?;
+    // The file may have grown (or been swapped) since the check: read at most limit + 1.
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// [`read_regular`] as UTF-8 text.
+pub fn read_regular_text(path: &Path, limit: u64, what: &'static str) -> Result<String, ReadError> {
+    let bytes = read_regular(path, limit, what)?;
+    String::from_utf8(bytes).map_err(|_| ReadError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
+    })
+}
+
+/// Read `relative` under `root` with [`read_regular`], refusing a symbolic link anywhere
+/// between `root` and the file.
+pub fn read_under(
+    root: &Path,
+    relative: &str,
+    limit: u64,
+    what: &'static str,
+) -> Result<Vec<u8>, ReadError> {
+    let target = safe_join(root, relative).map_err(|e| ReadError::Io {
+        path: relative.to_string(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
+    })?;
+    if let Err(FsError::SymlinkParent { path, link }) = check_no_symlink_parents(root, relative) {
+        return Err(ReadError::SymlinkParent { path, link });
+    }
+    read_regular(&target, limit, what)
+}
+
+#[cfg(unix)]
+fn open_no_follow(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_NOFOLLOW | O_NONBLOCK: a link swapped in after the check is refused, and a FIFO swapped
+    // in cannot block the open.
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_no_follow(path: &Path) -> std::io::Result<fs::File> {
+    fs::File::open(path)
 }
 
 /// Check one path component produced by rendering: it must be a plain name.

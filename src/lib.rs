@@ -12,6 +12,7 @@ pub mod git;
 pub mod names;
 pub mod publish;
 pub mod template;
+pub mod text;
 
 /// This chora's version; generated workflows pin `chora-cli` to it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

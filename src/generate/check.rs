@@ -17,12 +17,8 @@ pub fn drifts(
     let given = project.given(IndexMap::new());
     let resolved = project.resolve(&given, Asker::Defaults, false)?;
     let tree = project.render(&resolved)?;
-    let files = drift::compare(dir, &project.record.files, &tree).map_err(|source| {
-        project::ProjectError::Read {
-            path: dir.to_path_buf(),
-            source,
-        }
-    })?;
+    let files =
+        drift::compare(dir, &project.record.files, &tree).map_err(project::ProjectError::Read)?;
     Ok((project, files))
 }
 

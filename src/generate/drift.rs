@@ -87,16 +87,21 @@ pub fn compare(
     dir: &Path,
     recorded: &BTreeMap<String, String>,
     tree: &FileTree,
-) -> std::io::Result<Vec<FileDrift>> {
+) -> Result<Vec<FileDrift>, crate::fs::ReadError> {
     let mut paths: BTreeSet<&String> = recorded.keys().collect();
     paths.extend(tree.iter().filter(|(_, f)| f.managed).map(|(p, _)| p));
     let mut out = Vec::new();
     for path in paths {
-        let target = crate::fs::safe_join(dir, path)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
-        let disk = match std::fs::read(&target) {
+        // Never through a symbolic link, never a FIFO or device, never more than the limit:
+        // a pull request controls these files and CI prints their diffs.
+        let disk = match crate::fs::read_under(
+            dir,
+            path,
+            crate::fs::limits::MANAGED_FILE,
+            "a managed file",
+        ) {
             Ok(bytes) => Some(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) if e.is_not_found() => None,
             Err(e) => return Err(e),
         };
         let rendered = tree

@@ -13,17 +13,13 @@ use crate::template::resolve::{Given, Problem};
 /// Why the given answers could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("cannot read --data-file {}: {source}", path.display())]
-    DataFileRead {
-        path: std::path::PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("--data-file {} is not valid: {source}", path.display())]
+    #[error("--data-file: {0}")]
+    DataFileRead(crate::fs::ReadError),
+    /// `reason` is a short, escaped excerpt of the parser's message.
+    #[error("--data-file {} is not valid: {reason}", path.display())]
     DataFileInvalid {
         path: std::path::PathBuf,
-        #[source]
-        source: yaml_serde::Error,
+        reason: String,
     },
     /// A `--data` argument that is not `KEY=VALUE`.
     #[error("{0}")]
@@ -57,14 +53,13 @@ pub fn given_answers(
 ) -> Result<IndexMap<String, Given>, InputError> {
     let mut given = IndexMap::new();
     if let Some(path) = data_file {
-        let text = std::fs::read_to_string(path).map_err(|source| InputError::DataFileRead {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::fs::read_regular_text(path, crate::fs::limits::DATA_FILE, "a --data-file")
+                .map_err(InputError::DataFileRead)?;
         let parsed: IndexMap<String, yaml_serde::Value> =
-            yaml_serde::from_str(&text).map_err(|source| InputError::DataFileInvalid {
+            yaml_serde::from_str(&text).map_err(|e| InputError::DataFileInvalid {
                 path: path.to_path_buf(),
-                source,
+                reason: crate::text::excerpt(&e.to_string(), 300),
             })?;
         for (key, value) in parsed {
             given.insert(key, Given::Yaml(value));

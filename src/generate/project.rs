@@ -17,18 +17,11 @@ use crate::template::source::{SourceError, Template};
 /// Why a project (or its template, answers or render) could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectError {
-    #[error("cannot read {}: {source}", path.display())]
-    AnswersFileRead {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{} is not a valid answers file: {source}", path.display())]
-    AnswersFileInvalid {
-        path: PathBuf,
-        #[source]
-        source: yaml_serde::Error,
-    },
+    #[error(transparent)]
+    AnswersFileRead(crate::fs::ReadError),
+    /// `reason` is a short, escaped excerpt of the parser's message (the file may be hostile).
+    #[error("{} is not a valid answers file: {reason}", path.display())]
+    AnswersFileInvalid { path: PathBuf, reason: String },
     #[error(transparent)]
     Template(#[from] SourceError),
     #[error("cannot set up the template environment: {0}")]
@@ -42,12 +35,9 @@ pub enum ProjectError {
         #[source]
         source: render::RenderError,
     },
-    #[error("cannot read {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// A managed file could not be read (or is a link, a FIFO, too large…).
+    #[error(transparent)]
+    Read(crate::fs::ReadError),
     #[error("cannot hash the generated files: {0}")]
     Hash(#[source] git2::Error),
     #[error("cannot write the answers file: {0}")]
@@ -66,13 +56,17 @@ pub struct Project {
 /// Read `DIR/.chora-answers.yml` and load the template it names.
 pub fn load(dir: &Path) -> Result<Project, ProjectError> {
     let path = dir.join(answers_file::FILE_NAME);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(source) => return Err(ProjectError::AnswersFileRead { path, source }),
-    };
+    let text =
+        crate::fs::read_regular_text(&path, crate::fs::limits::ANSWERS_FILE, "the answers file")
+            .map_err(ProjectError::AnswersFileRead)?;
     let record = match AnswersFile::parse(&text) {
         Ok(record) => record,
-        Err(source) => return Err(ProjectError::AnswersFileInvalid { path, source }),
+        Err(e) => {
+            return Err(ProjectError::AnswersFileInvalid {
+                path,
+                reason: crate::text::excerpt(&e.to_string(), 300),
+            });
+        }
     };
     let template = load_template(&record.template)?;
     Ok(Project {

@@ -270,12 +270,8 @@ pub fn plan(request: UpdateRequest<'_, '_>) -> Result<UpdatePlan, UpdateError> {
         .and_then(|old| project.render(&old))
         .ok();
 
-    let files = drift::compare(dir, &project.record.files, &new_tree).map_err(|source| {
-        ProjectError::Read {
-            path: dir.to_path_buf(),
-            source,
-        }
-    })?;
+    let files =
+        drift::compare(dir, &project.record.files, &new_tree).map_err(ProjectError::Read)?;
     let bases = Bases::new(repo.as_ref(), &project);
     let read_base = |id: &str| bases.get(id);
     let mut changes: Vec<Change> = files.iter().map(|f| plan_managed(f, &read_base)).collect();
@@ -284,8 +280,13 @@ pub fn plan(request: UpdateRequest<'_, '_>) -> Result<UpdatePlan, UpdateError> {
 
     let record = new_record(&project.record, &project.template, &resolved, &new_tree)?;
     let record_text = record.to_yaml().map_err(ProjectError::AnswersFileWrite)?;
-    let old_record_text =
-        std::fs::read_to_string(dir.join(answers_file::FILE_NAME)).unwrap_or_default();
+    // project::load read this same file; a race that changed it only shows in the diff.
+    let old_record_text = crate::fs::read_regular_text(
+        &dir.join(answers_file::FILE_NAME),
+        crate::fs::limits::ANSWERS_FILE,
+        "the answers file",
+    )
+    .unwrap_or_default();
     let base_missing = changes.iter().any(|c| {
         matches!(
             c.outcome,

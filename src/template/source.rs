@@ -33,6 +33,14 @@ pub enum SourceError {
     Unknown { name: String, available: String },
     #[error("template {name:?} has an invalid {SPEC_FILE}: {reason}")]
     BadSpec { name: String, reason: String },
+    #[error("template folder: {0}")]
+    Read(crate::fs::ReadError),
+    #[error(
+        "template folder {path} is larger than chora reads ({} files, {} bytes in all)",
+        crate::fs::limits::TEMPLATE_FILES,
+        crate::fs::limits::TEMPLATE_TOTAL
+    )]
+    TooLarge { path: String },
     #[error("cannot read template folder {path}: {source}")]
     Io {
         path: String,
@@ -90,28 +98,51 @@ fn collect_embedded(dir: &Dir<'static>, root: &Path, out: &mut Vec<SourceFile>) 
     }
 }
 
-/// Load a template from a folder on disk.
+/// Load a template from a folder on disk: `template.yml` first (a folder without one is
+/// refused before anything else is read), then every regular file, within the size limits of
+/// `crate::fs::limits`. A symbolic link, FIFO or device inside the folder is refused, by name.
 pub fn load_dir(path: &Path) -> Result<Template, SourceError> {
+    use crate::fs::limits;
     let io = |source| SourceError::Io {
         path: path.display().to_string(),
         source,
     };
-    let mut files = Vec::new();
+    let read = |file: &Path| {
+        crate::fs::read_regular(file, limits::TEMPLATE_FILE, "a template file")
+            .map_err(SourceError::Read)
+    };
+    // The spec first: a wrong folder fails at once, without reading what it holds.
+    let spec = read(&path.join(SPEC_FILE))?;
+    let mut files = vec![SourceFile {
+        path: SPEC_FILE.to_string(),
+        contents: spec,
+    }];
+    let mut total = files.iter().map(|f| f.contents.len() as u64).sum::<u64>();
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).map_err(io)? {
             let entry = entry.map_err(io)?;
             let kind = entry.file_type().map_err(io)?;
+            let full = entry.path();
+            let rel = to_slash(full.strip_prefix(path).unwrap_or(&full));
             if kind.is_dir() {
-                stack.push(entry.path());
-            } else if kind.is_file() {
-                let rel = entry.path();
-                let rel = rel.strip_prefix(path).unwrap_or(&rel);
-                files.push(SourceFile {
-                    path: to_slash(rel),
-                    contents: std::fs::read(entry.path()).map_err(io)?,
+                stack.push(full);
+                continue;
+            }
+            if rel == SPEC_FILE {
+                continue;
+            }
+            let contents = read(&full)?;
+            total += contents.len() as u64;
+            if total > limits::TEMPLATE_TOTAL || files.len() >= limits::TEMPLATE_FILES {
+                return Err(SourceError::TooLarge {
+                    path: path.display().to_string(),
                 });
             }
+            files.push(SourceFile {
+                path: rel,
+                contents,
+            });
         }
     }
     finish(&path.display().to_string(), files)

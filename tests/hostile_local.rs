@@ -1,0 +1,236 @@
+//! Hostile local input for `chora check` / `update` / `new` (a pull request controls every
+//! file `chora check` reads in CI): no reading through symbolic links, no special files, no
+//! unbounded reads, no file quoted whole in an error.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use support::{STANDARD_ANSWERS, chora, run};
+
+const RELEASE: &str = ".github/workflows/release.yml";
+const SECRET: &str = "SECRET-OUTSIDE-THE-REPOSITORY";
+
+/// A generated project (no git) and, beside it, a folder holding a secret.
+struct Scene {
+    home: tempfile::TempDir,
+    _root: tempfile::TempDir,
+    dir: PathBuf,
+    outside: PathBuf,
+}
+
+fn scene() -> Scene {
+    let home = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("demo-pkg");
+    let mut cmd = chora(home.path());
+    cmd.arg("new").arg(&dir).args(["--defaults", "--no-git"]);
+    for answer in STANDARD_ANSWERS {
+        cmd.arg("--data").arg(answer);
+    }
+    cmd.assert().success();
+    let outside = root.path().join("outside");
+    std::fs::create_dir_all(outside.join("workflows")).unwrap();
+    for name in ["secret.txt", "workflows/release.yml"] {
+        std::fs::write(outside.join(name), format!("{SECRET}\n").repeat(50)).unwrap();
+    }
+    Scene {
+        home,
+        _root: root,
+        dir,
+        outside,
+    }
+}
+
+/// Run chora in `dir`; (exit code, stdout + stderr).
+fn chora_in(home: &Path, dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let output = chora(home).current_dir(dir).args(args).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code(), text)
+}
+
+fn mkfifo(path: &Path) {
+    let (ok, out) = run(Command::new("mkfifo").arg(path));
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn a_managed_file_replaced_by_a_symlink_is_refused_without_printing_its_target() {
+    let s = scene();
+    std::fs::remove_file(s.dir.join(RELEASE)).unwrap();
+    std::os::unix::fs::symlink(s.outside.join("secret.txt"), s.dir.join(RELEASE)).unwrap();
+    let mut seen = 0;
+    for args in [
+        &["check"][..],
+        &["check", "--format", "json"],
+        &["update", "--dry-run"],
+    ] {
+        let (code, out) = chora_in(s.home.path(), &s.dir, args);
+        assert_eq!(code, Some(2), "{args:?}: {out}");
+        assert!(
+            !out.contains(SECRET),
+            "{args:?} printed the link's target:\n{out}"
+        );
+        assert!(
+            out.contains("release.yml is a symbolic link"),
+            "{args:?}: {out}"
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 3);
+}
+
+#[test]
+fn a_managed_file_under_a_symlinked_folder_is_refused() {
+    let s = scene();
+    let github = s.dir.join(".github");
+    std::fs::remove_dir_all(github.join("workflows")).unwrap();
+    std::os::unix::fs::symlink(s.outside.join("workflows"), github.join("workflows")).unwrap();
+    let (code, out) = chora_in(s.home.path(), &s.dir, &["check"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(!out.contains(SECRET), "{out}");
+    assert!(out.contains("a parent folder is a symbolic link"), "{out}");
+}
+
+#[test]
+fn a_symlinked_answers_file_is_refused_and_never_quoted() {
+    let s = scene();
+    let answers = s.dir.join(".chora-answers.yml");
+    std::fs::remove_file(&answers).unwrap();
+    std::os::unix::fs::symlink(s.outside.join("secret.txt"), &answers).unwrap();
+    let (code, out) = chora_in(s.home.path(), &s.dir, &["check"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(!out.contains(SECRET), "{out}");
+    assert!(out.contains("is a symbolic link"), "{out}");
+}
+
+#[test]
+fn an_invalid_answers_file_is_quoted_only_as_a_short_excerpt() {
+    let s = scene();
+    let answers = s.dir.join(".chora-answers.yml");
+    // The parser quotes the offending value ("invalid type: string …"): only an excerpt may show.
+    std::fs::write(
+        &answers,
+        format!(
+            "chora_version: 0.1.0\ntemplate: python-package\nanswers: \"{}\"\nfiles: {{}}\n",
+            SECRET.repeat(400)
+        ),
+    )
+    .unwrap();
+    let (code, out) = chora_in(s.home.path(), &s.dir, &["check"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("is not a valid answers file"), "{out}");
+    assert!(
+        out.len() < 2000,
+        "the error stays short ({} bytes):\n{out}",
+        out.len()
+    );
+}
+
+#[test]
+fn special_files_as_data_files_are_refused_at_once() {
+    let s = scene();
+    let fifo = s.outside.join("answers.fifo");
+    mkfifo(&fifo);
+    let fifo_arg = fifo.display().to_string();
+    let mut refused = 0;
+    for (data_file, kind) in [("/dev/zero", "a device"), (fifo_arg.as_str(), "a FIFO")] {
+        let dest = s.outside.join(format!("new-{refused}"));
+        let started = Instant::now();
+        let (code, out) = chora_in(
+            s.home.path(),
+            &s.outside,
+            &[
+                "new",
+                &dest.display().to_string(),
+                "--defaults",
+                "--data-file",
+                data_file,
+            ],
+        );
+        assert_eq!(code, Some(2), "{data_file}: {out}");
+        assert!(
+            out.contains(&format!("is not a regular file (it is {kind})")),
+            "{out}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(20), "bounded time");
+        assert!(!dest.exists(), "nothing written");
+        refused += 1;
+    }
+    assert_eq!(refused, 2);
+}
+
+#[test]
+fn a_data_file_over_the_limit_is_refused() {
+    let s = scene();
+    let big = s.outside.join("big.yml");
+    std::fs::write(&big, format!("# {}\n", "x".repeat(2 << 20))).unwrap();
+    let (code, out) = chora_in(
+        s.home.path(),
+        &s.outside,
+        &[
+            "new",
+            "x",
+            "--defaults",
+            "--data-file",
+            &big.display().to_string(),
+        ],
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("larger than 1048576 bytes, the limit for a --data-file"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_template_folder_without_template_yml_is_refused_before_reading_anything_else() {
+    let s = scene();
+    let template = s.outside.join("not-a-template");
+    std::fs::create_dir_all(&template).unwrap();
+    // Reading this would block forever; the missing template.yml must stop chora first.
+    mkfifo(&template.join("pipe"));
+    let (code, out) = chora_in(
+        s.home.path(),
+        &s.outside,
+        &[
+            "new",
+            "x",
+            "--defaults",
+            "--template",
+            &template.display().to_string(),
+        ],
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("template.yml"), "{out}");
+}
+
+#[test]
+fn a_symlink_inside_a_template_folder_is_refused_by_name() {
+    let s = scene();
+    let template = s.outside.join("tpl");
+    std::fs::create_dir_all(&template).unwrap();
+    std::fs::write(
+        template.join("template.yml"),
+        "name: tpl\ndescription: t\nquestions: []\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(s.outside.join("secret.txt"), template.join("leak.txt")).unwrap();
+    let (code, out) = chora_in(
+        s.home.path(),
+        &s.outside,
+        &[
+            "new",
+            "x",
+            "--defaults",
+            "--template",
+            &template.display().to_string(),
+        ],
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("leak.txt is a symbolic link"), "{out}");
+    assert!(!s.outside.join("x").exists());
+}

@@ -234,3 +234,38 @@ fn a_symlink_inside_a_template_folder_is_refused_by_name() {
     assert!(out.contains("leak.txt is a symbolic link"), "{out}");
     assert!(!s.outside.join("x").exists());
 }
+
+#[test]
+fn update_never_deletes_files_the_template_does_not_manage() {
+    let s = scene();
+    let answers_path = s.dir.join(".chora-answers.yml");
+    let mut answers = std::fs::read_to_string(&answers_path).unwrap();
+    let victims = ["README.md", ".gitignore", "src/demo_pkg/__init__.py"];
+    let mut listed = 0;
+    for victim in victims {
+        let id = chora::git::blob_id(&std::fs::read(s.dir.join(victim)).unwrap()).unwrap();
+        answers = answers.replace("files:\n", &format!("files:\n  {victim}: {id}\n"));
+        listed += 1;
+    }
+    assert_eq!(listed, 3);
+    std::fs::write(&answers_path, answers).unwrap();
+
+    let (code, out) = chora_in(s.home.path(), &s.dir, &["check"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("lists README.md, which the template does not manage"), "{out}");
+    let (code, out) = chora_in(
+        s.home.path(),
+        &s.dir,
+        &["update", "--data", "publish_testpypi=false"],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!out.contains("delete   "), "{out}");
+    let mut kept = 0;
+    for victim in victims {
+        assert!(s.dir.join(victim).is_file(), "{victim} was deleted:\n{out}");
+        kept += 1;
+    }
+    assert_eq!(kept, 3);
+    let answers = std::fs::read_to_string(&answers_path).unwrap();
+    assert!(!answers.contains("README.md"), "the new answers file lists managed files only");
+}

@@ -9,17 +9,29 @@ use super::drift::{self, FileDrift, State};
 use super::project;
 use crate::template::resolve::Asker;
 
+/// A project compared with what this chora renders for it.
+#[derive(Debug)]
+pub struct Drifts {
+    pub project: project::Project,
+    /// Every managed path, classified.
+    pub files: Vec<FileDrift>,
+    /// Paths the answers file lists that the template does not manage (ignored).
+    pub not_managed: Vec<String>,
+}
+
 /// Compare the project's managed files with what this chora renders.
-pub fn drifts(
-    dir: &std::path::Path,
-) -> Result<(project::Project, Vec<FileDrift>), project::ProjectError> {
+pub fn drifts(dir: &std::path::Path) -> Result<Drifts, project::ProjectError> {
     let project = project::load(dir)?;
     let given = project.given(IndexMap::new());
     let resolved = project.resolve(&given, Asker::Defaults, false)?;
     let tree = project.render(&resolved)?;
-    let files =
-        drift::compare(dir, &project.record.files, &tree).map_err(project::ProjectError::Read)?;
-    Ok((project, files))
+    let (recorded, not_managed) = project.managed_record()?;
+    let files = drift::compare(dir, &recorded, &tree).map_err(project::ProjectError::Read)?;
+    Ok(Drifts {
+        project,
+        files,
+        not_managed,
+    })
 }
 
 /// The diff shown for a drifted file: from the disk to what chora generates.

@@ -1,6 +1,7 @@
 //! A generated project as the sync commands see it: its answers file, its template, the
 //! answers resolved again (with any changes), and the tree this chora renders for them.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
@@ -103,6 +104,30 @@ impl Project {
         resolve::resolve(&self.template.spec, &env, &self.facts, given, asker).map_err(|problems| {
             ProjectError::Answers(InputError::from_problems(problems, prompted))
         })
+    }
+
+    /// The recorded blob ids of the paths the template manages, and the recorded paths it does
+    /// not manage (ignored: an answers file edited in a pull request must not make `update`
+    /// write or delete README.md or a source file).
+    pub fn managed_record(&self) -> Result<(BTreeMap<String, String>, Vec<String>), ProjectError> {
+        let matcher = render::managed_matcher(&self.template).map_err(|source| {
+            ProjectError::Render {
+                template: self.template.spec.name.clone(),
+                source,
+            }
+        })?;
+        let (managed, other): (Vec<_>, Vec<_>) = self
+            .record
+            .files
+            .iter()
+            .partition(|(path, _)| matcher.is_match(path.as_str()));
+        Ok((
+            managed
+                .into_iter()
+                .map(|(p, id)| (p.clone(), id.clone()))
+                .collect(),
+            other.into_iter().map(|(p, _)| p.clone()).collect(),
+        ))
     }
 
     /// Render the template for `resolved`.

@@ -216,6 +216,8 @@ pub struct UpdatePlan {
     pub missing_base: String,
     /// Not in a git repository: nothing could be checked for uncommitted changes.
     pub outside_git: bool,
+    /// Paths the answers file lists that the template does not manage (left alone).
+    pub not_managed: Vec<String>,
     new_tree: FileTree,
 }
 
@@ -270,8 +272,8 @@ pub fn plan(request: UpdateRequest<'_, '_>) -> Result<UpdatePlan, UpdateError> {
         .and_then(|old| project.render(&old))
         .ok();
 
-    let files =
-        drift::compare(dir, &project.record.files, &new_tree).map_err(ProjectError::Read)?;
+    let (recorded, not_managed) = project.managed_record()?;
+    let files = drift::compare(dir, &recorded, &new_tree).map_err(ProjectError::Read)?;
     let bases = Bases::new(repo.as_ref(), &project);
     let read_base = |id: &str| bases.get(id);
     let mut changes: Vec<Change> = files.iter().map(|f| plan_managed(f, &read_base)).collect();
@@ -308,6 +310,7 @@ pub fn plan(request: UpdateRequest<'_, '_>) -> Result<UpdatePlan, UpdateError> {
             String::new()
         },
         outside_git: repo.is_none(),
+        not_managed,
         new_tree,
     })
 }

@@ -90,7 +90,8 @@ pub fn render(
     Ok(tree)
 }
 
-fn managed_matcher(template: &Template) -> Result<globset::GlobSet, RenderError> {
+/// The template's `managed:` globs as one matcher over output paths.
+pub fn managed_matcher(template: &Template) -> Result<globset::GlobSet, RenderError> {
     let mut builder = globset::GlobSetBuilder::new();
     for pattern in &template.spec.managed {
         let glob = globset::GlobBuilder::new(pattern)

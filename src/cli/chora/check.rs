@@ -57,7 +57,14 @@ struct JsonFile {
 
 /// Run `chora check`.
 pub fn run(args: &CheckArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failure> {
-    let (project, files) = drifts(&args.dir)?;
+    let crate::generate::check::Drifts {
+        project,
+        files,
+        not_managed,
+    } = drifts(&args.dir)?;
+    for path in &not_managed {
+        out.warning(not_managed_warning(path));
+    }
     let drifted: Vec<&FileDrift> = files.iter().filter(|f| f.state.is_drift()).collect();
     let pins_newer: Vec<&FileDrift> = files
         .iter()
@@ -138,4 +145,13 @@ fn print_pins_newer(out: &mut Output<'_>, files: &[&FileDrift]) {
     for file in files {
         out.line(format!("  {}", file.path));
     }
+}
+
+/// The warning for a path the answers file lists but the template does not manage.
+pub fn not_managed_warning(path: &str) -> String {
+    format!(
+        "{} lists {}, which the template does not manage: ignored (chora never writes or deletes it)",
+        crate::template::answers_file::FILE_NAME,
+        crate::text::excerpt(path, 200)
+    )
 }

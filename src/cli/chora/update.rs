@@ -42,6 +42,9 @@ pub fn run(args: &UpdateArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failur
             args.dir.display()
         ));
     }
+    for path in &plan.not_managed {
+        out.warning(super::check::not_managed_warning(path));
+    }
     for (key, why) in &plan.ignored {
         out.warning(format!("{key}: {why}"));
     }

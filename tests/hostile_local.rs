@@ -252,7 +252,10 @@ fn update_never_deletes_files_the_template_does_not_manage() {
 
     let (code, out) = chora_in(s.home.path(), &s.dir, &["check"]);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("lists README.md, which the template does not manage"), "{out}");
+    assert!(
+        out.contains("lists README.md, which the template does not manage"),
+        "{out}"
+    );
     let (code, out) = chora_in(
         s.home.path(),
         &s.dir,
@@ -267,5 +270,41 @@ fn update_never_deletes_files_the_template_does_not_manage() {
     }
     assert_eq!(kept, 3);
     let answers = std::fs::read_to_string(&answers_path).unwrap();
-    assert!(!answers.contains("README.md"), "the new answers file lists managed files only");
+    assert!(
+        !answers.contains("README.md"),
+        "the new answers file lists managed files only"
+    );
+}
+
+#[test]
+fn a_template_that_loops_for_ever_runs_out_of_fuel() {
+    let s = scene();
+    let template = s.outside.join("looping");
+    std::fs::create_dir_all(&template).unwrap();
+    std::fs::write(
+        template.join("template.yml"),
+        "name: looping\ndescription: t\nquestions: []\n",
+    )
+    .unwrap();
+    std::fs::write(
+        template.join("x.txt.jinja"),
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}\n",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let (code, out) = chora_in(
+        s.home.path(),
+        &s.outside,
+        &[
+            "new",
+            "x",
+            "--defaults",
+            "--template",
+            &template.display().to_string(),
+        ],
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("fuel"), "{out}");
+    assert!(started.elapsed() < Duration::from_secs(60), "bounded time");
+    assert!(!s.outside.join("x").exists());
 }

@@ -14,6 +14,7 @@ struct Fixture {
     home: tempfile::TempDir,
     _out: tempfile::TempDir,
     dir: PathBuf,
+    folder_template: bool,
 }
 
 impl Fixture {
@@ -41,6 +42,7 @@ impl Fixture {
             home,
             _out: out,
             dir,
+            folder_template: template.is_some(),
         };
         if git {
             fixture.commit("generated");
@@ -51,6 +53,10 @@ impl Fixture {
     fn chora(&self) -> assert_cmd::Command {
         let mut cmd = chora(self.home.path());
         cmd.current_dir(&self.dir);
+        if self.folder_template {
+            // The tests' own template copy: trusted, as a maintainer would say so.
+            cmd.env("CHORA_ALLOW_FOLDER_TEMPLATE", "true");
+        }
         cmd
     }
 
@@ -401,6 +407,33 @@ fn folder_template_without_its_base_blob_makes_a_whole_file_conflict() {
     assert!(merged.starts_with("<<<<<<< yours (on disk)\n"));
     assert!(merged.contains("# local line"), "nothing is lost");
     assert!(merged.contains("(not available)"));
+}
+
+#[test]
+fn a_folder_template_named_in_the_answers_file_needs_an_explicit_allow() {
+    let (_template, f) = from_template_copy();
+    let answers = f.read(".chora-answers.yml");
+    assert!(
+        answers.contains("template: ../"),
+        "recorded relative to the project, no machine path:\n{answers}"
+    );
+    let mut refused = 0;
+    for sub in ["check", "update"] {
+        chora(f.home.path())
+            .current_dir(&f.dir)
+            .arg(sub)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--allow-folder-template"));
+        refused += 1;
+    }
+    assert_eq!(refused, 2);
+    f.chora().arg("check").assert().success();
+    chora(f.home.path())
+        .current_dir(&f.dir)
+        .args(["check", "--allow-folder-template"])
+        .assert()
+        .success();
 }
 
 #[test]

@@ -79,6 +79,12 @@ impl From<ProjectError> for Failure {
                 ),
             ),
             ProjectError::Template(_) | ProjectError::Environment(_) => (ExitStatus::Usage, None),
+            ProjectError::FolderTemplateNotAllowed(_) => (
+                ExitStatus::Usage,
+                Some(
+                    "if you trust that folder (your own template, not one a pull request added), pass --allow-folder-template",
+                ),
+            ),
             ProjectError::Answers(InputError::Cancelled) => (ExitStatus::Interrupted, None),
             ProjectError::Answers(_) => (
                 ExitStatus::Usage,

@@ -20,8 +20,11 @@ pub struct Drifts {
 }
 
 /// Compare the project's managed files with what this chora renders.
-pub fn drifts(dir: &std::path::Path) -> Result<Drifts, project::ProjectError> {
-    let project = project::load(dir)?;
+pub fn drifts(
+    dir: &std::path::Path,
+    allow_folder_template: bool,
+) -> Result<Drifts, project::ProjectError> {
+    let project = project::load(dir, allow_folder_template)?;
     let given = project.given(IndexMap::new());
     let resolved = project.resolve(&given, Asker::Defaults, false)?;
     let tree = project.render(&resolved)?;

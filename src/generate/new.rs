@@ -123,7 +123,7 @@ pub fn prepare(request: NewRequest<'_, '_>) -> Result<NewPlan, NewError> {
             template: template.spec.name.clone(),
             source,
         })?;
-    let record = answers_record(&template, request.template, &resolved, &tree)?;
+    let record = answers_record(&template, request.template, dest, &resolved, &tree)?;
     let record_text = record.to_yaml().map_err(ProjectError::AnswersFileWrite)?;
     let planned = plan::plan(&tree, dest).map_err(NewError::UnsafeDestination)?;
     Ok(NewPlan {
@@ -175,22 +175,53 @@ fn check_destination(dest: &Path, force: bool) -> Result<(), NewError> {
     Ok(())
 }
 
-/// The answers file; a template folder is recorded as an absolute path, so check/update find
-/// it from inside the project too.
+/// The answers file; a template folder is recorded relative to the project (`../tpl`,
+/// `./tpl`), so the record holds no machine path and check/update find it from the project.
 fn answers_record(
     template: &Template,
     template_arg: &str,
+    dest: &Path,
     resolved: &Resolved,
     tree: &FileTree,
 ) -> Result<AnswersFile, ProjectError> {
-    let template_name = if source::embedded_names().iter().any(|n| n == template_arg) {
-        template.spec.name.clone()
+    let template_name = if is_folder_template(template_arg) {
+        relative_to(dest, Path::new(template_arg))
     } else {
-        std::path::absolute(template_arg)
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|_| template_arg.to_string())
+        template.spec.name.clone()
     };
     AnswersFile::record(&template_name, template, resolved, tree).map_err(ProjectError::Hash)
+}
+
+/// `target` relative to `base` (both made absolute), `/`-separated, starting with `./` or
+/// `../`; the absolute path when they share no root (another drive).
+fn relative_to(base: &Path, target: &Path) -> String {
+    let (Ok(base), Ok(target)) = (std::path::absolute(base), std::path::absolute(target)) else {
+        return target.display().to_string();
+    };
+    let normal = |p: &Path| -> Vec<std::ffi::OsString> {
+        let mut out = Vec::new();
+        for c in p.components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => out.push(other.as_os_str().to_os_string()),
+            }
+        }
+        out
+    };
+    let (b, t) = (normal(&base), normal(&target));
+    if b.first() != t.first() {
+        return target.display().to_string();
+    }
+    let common = b.iter().zip(&t).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); b.len() - common];
+    parts.extend(t[common..].iter().map(|c| c.to_string_lossy().into_owned()));
+    if parts.first().is_none_or(|p| p != "..") {
+        parts.insert(0, ".".to_string());
+    }
+    parts.join("/")
 }
 
 fn write_tree(dest: &Path, tree: &FileTree, planned: &[Planned]) -> Result<(), NewError> {
@@ -219,4 +250,26 @@ fn store_in_git(dest: &Path, tree: &FileTree, no_git: bool) -> Result<Written, N
         }
     }
     Ok(Written { git_initialised })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_to;
+    use std::path::Path;
+
+    #[test]
+    fn folder_templates_are_recorded_relative_to_the_project() {
+        assert_eq!(
+            relative_to(Path::new("/w/proj"), Path::new("/w/tpl")),
+            "../tpl"
+        );
+        assert_eq!(
+            relative_to(Path::new("/w/proj"), Path::new("/w/proj/t")),
+            "./t"
+        );
+        assert_eq!(
+            relative_to(Path::new("/w/a/b"), Path::new("/x/tpl/")),
+            "../../../x/tpl"
+        );
+    }
 }

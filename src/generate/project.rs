@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 
 use super::inputs::{self, InputError};
-pub use super::new::is_folder_template;
 use super::new::load_template;
 use crate::template::answers_file::{self, AnswersFile};
 use crate::template::env::{self, Facts};
@@ -25,6 +24,9 @@ pub enum ProjectError {
     AnswersFileInvalid { path: PathBuf, reason: String },
     #[error(transparent)]
     Template(#[from] SourceError),
+    /// The answers file names a folder template, and the command line did not allow one.
+    #[error("{} names a folder template ({}); chora renders a folder template named there only with --allow-folder-template", answers_file::FILE_NAME, crate::text::excerpt(.0, 200))]
+    FolderTemplateNotAllowed(String),
     #[error("cannot set up the template environment: {0}")]
     Environment(#[source] minijinja::Error),
     /// The recorded answers (with any changes) no longer resolve.
@@ -54,8 +56,16 @@ pub struct Project {
     pub facts: Facts,
 }
 
-/// Read `DIR/.chora-answers.yml` and load the template it names.
-pub fn load(dir: &Path) -> Result<Project, ProjectError> {
+/// True when a template name recorded in `.chora-answers.yml` is a folder (a path: it holds a
+/// separator; `chora new` records folders as `./x` or `../x`, relative to the project).
+pub fn is_folder_template(recorded: &str) -> bool {
+    recorded.contains(['/', '\\'])
+}
+
+/// Read `DIR/.chora-answers.yml` and load the template it names. A folder template (resolved
+/// relative to DIR) only with `allow_folder_template`: the answers file may come from a pull
+/// request, and a template is code that chora runs.
+pub fn load(dir: &Path, allow_folder_template: bool) -> Result<Project, ProjectError> {
     let path = dir.join(answers_file::FILE_NAME);
     let text =
         crate::fs::read_regular_text(&path, crate::fs::limits::ANSWERS_FILE, "the answers file")
@@ -69,7 +79,14 @@ pub fn load(dir: &Path) -> Result<Project, ProjectError> {
             });
         }
     };
-    let template = load_template(&record.template)?;
+    let template = if is_folder_template(&record.template) {
+        if !allow_folder_template {
+            return Err(ProjectError::FolderTemplateNotAllowed(record.template));
+        }
+        crate::template::source::load_dir(&dir.join(&record.template))?
+    } else {
+        load_template(&record.template)?
+    };
     Ok(Project {
         dir: dir.to_path_buf(),
         facts: inputs::facts(dir),
@@ -110,12 +127,11 @@ impl Project {
     /// not manage (ignored: an answers file edited in a pull request must not make `update`
     /// write or delete README.md or a source file).
     pub fn managed_record(&self) -> Result<(BTreeMap<String, String>, Vec<String>), ProjectError> {
-        let matcher = render::managed_matcher(&self.template).map_err(|source| {
-            ProjectError::Render {
+        let matcher =
+            render::managed_matcher(&self.template).map_err(|source| ProjectError::Render {
                 template: self.template.spec.name.clone(),
                 source,
-            }
-        })?;
+            })?;
         let (managed, other): (Vec<_>, Vec<_>) = self
             .record
             .files

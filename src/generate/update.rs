@@ -199,6 +199,8 @@ pub struct UpdateRequest<'a, 'p> {
     pub asker: Asker<'p>,
     /// Refuse a git working tree with uncommitted changes.
     pub refuse_dirty: bool,
+    /// Render a folder template named in the answers file.
+    pub allow_folder_template: bool,
 }
 
 /// Everything `chora update` would do: one change per file, the new answers file, and why a
@@ -254,7 +256,7 @@ impl UpdatePlan {
 /// change (3-way merges included, in memory). Touches nothing.
 pub fn plan(request: UpdateRequest<'_, '_>) -> Result<UpdatePlan, UpdateError> {
     let dir = request.dir;
-    let project = project::load(dir)?;
+    let project = project::load(dir, request.allow_folder_template)?;
     let repo = crate::git::discover(dir);
     if request.refuse_dirty
         && let Some(repo) = &repo

@@ -70,6 +70,11 @@ pub fn syntax(delimiters: Delimiters) -> Result<SyntaxConfig, Error> {
     builder.build()
 }
 
+/// Instructions one template file may run before rendering stops (minijinja's fuel): far above
+/// what the built-in templates use, far below a loop that would hold a CI job until it times
+/// out. Recursion is bounded by minijinja's own limit.
+pub const FUEL_PER_FILE: u64 = 2_000_000;
+
 /// Build the environment with default delimiters selected.
 pub fn build(facts: &Facts) -> Result<Environment<'static>, Error> {
     let mut env = Environment::new();
@@ -78,6 +83,7 @@ pub fn build(facts: &Facts) -> Result<Environment<'static>, Error> {
     // JSON-escape values in files named *.yml or *.json).
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_debug(true);
+    env.set_fuel(Some(FUEL_PER_FILE));
     env.set_syntax(syntax(Delimiters::Default)?);
     env.add_filter("pep503", pep503);
     env.add_filter("python_identifier", python_identifier);

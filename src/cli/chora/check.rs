@@ -34,6 +34,10 @@ pub struct CheckArgs {
     /// Only list drifted files.
     #[arg(long, overrides_with = "diff")]
     pub no_diff: bool,
+    /// Render a folder template that .chora-answers.yml names (a template is code chora runs;
+    /// the answers file may come from a pull request, so this is never implicit).
+    #[arg(long, env = "CHORA_ALLOW_FOLDER_TEMPLATE")]
+    pub allow_folder_template: bool,
 }
 
 #[derive(Serialize)]
@@ -61,7 +65,7 @@ pub fn run(args: &CheckArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failure
         project,
         files,
         not_managed,
-    } = drifts(&args.dir)?;
+    } = drifts(&args.dir, args.allow_folder_template)?;
     for path in &not_managed {
         out.warning(not_managed_warning(path));
     }

@@ -25,6 +25,10 @@ pub struct UpdateArgs {
     /// Run even when the git working tree has uncommitted changes.
     #[arg(long)]
     pub allow_dirty: bool,
+    /// Render a folder template that .chora-answers.yml names (a template is code chora runs;
+    /// the answers file may come from a pull request, so this is never implicit).
+    #[arg(long, env = "CHORA_ALLOW_FOLDER_TEMPLATE")]
+    pub allow_folder_template: bool,
 }
 
 /// Run `chora update`.
@@ -35,6 +39,7 @@ pub fn run(args: &UpdateArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failur
         changes: args.answers.given()?,
         asker: args.answers.asker(),
         refuse_dirty,
+        allow_folder_template: args.allow_folder_template,
     })?;
     if refuse_dirty && plan.outside_git {
         out.warning(format!(

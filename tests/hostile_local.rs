@@ -308,3 +308,43 @@ fn a_template_that_loops_for_ever_runs_out_of_fuel() {
     assert!(started.elapsed() < Duration::from_secs(60), "bounded time");
     assert!(!s.outside.join("x").exists());
 }
+
+#[test]
+fn deep_or_duplicated_yaml_is_refused_early() {
+    let s = scene();
+    let deep = format!("project_name: {}\n", "[".repeat(500_000));
+    let duplicated = "project_name: one\nlicense: MIT\nproject_name: two\n".to_string();
+    let mut refused = 0;
+    for (name, text, says) in [
+        ("deep.yml", &deep, "nested more than 64 levels deep"),
+        ("dup.yml", &duplicated, "duplicate entry with key"),
+    ] {
+        let file = s.outside.join(name);
+        std::fs::write(&file, text).unwrap();
+        let started = Instant::now();
+        let (code, out) = chora_in(
+            s.home.path(),
+            &s.outside,
+            &[
+                "new",
+                "x",
+                "--defaults",
+                "--data-file",
+                &file.display().to_string(),
+            ],
+        );
+        assert_eq!(code, Some(2), "{name}: {out}");
+        assert!(out.contains(says), "{name}: {out}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{name}: bounded time"
+        );
+        refused += 1;
+    }
+    assert_eq!(refused, 2);
+    // The same for the answers file CI's `chora check` reads from a pull request.
+    std::fs::write(s.dir.join(".chora-answers.yml"), &deep).unwrap();
+    let (code, out) = chora_in(s.home.path(), &s.dir, &["check"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("nested more than 64 levels deep"), "{out}");
+}

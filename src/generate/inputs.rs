@@ -56,10 +56,10 @@ pub fn given_answers(
         let text =
             crate::fs::read_regular_text(path, crate::fs::limits::DATA_FILE, "a --data-file")
                 .map_err(InputError::DataFileRead)?;
-        let parsed: IndexMap<String, yaml_serde::Value> =
-            yaml_serde::from_str(&text).map_err(|e| InputError::DataFileInvalid {
+        let parsed: IndexMap<String, yaml_serde::Value> = crate::template::yaml::parse(&text)
+            .map_err(|e| InputError::DataFileInvalid {
                 path: path.to_path_buf(),
-                reason: crate::text::excerpt(&e.to_string(), 300),
+                reason: e.to_string(),
             })?;
         for (key, value) in parsed {
             given.insert(key, Given::Yaml(value));

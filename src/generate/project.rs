@@ -75,7 +75,7 @@ pub fn load(dir: &Path, allow_folder_template: bool) -> Result<Project, ProjectE
         Err(e) => {
             return Err(ProjectError::AnswersFileInvalid {
                 path,
-                reason: crate::text::excerpt(&e.to_string(), 300),
+                reason: e.to_string(),
             });
         }
     };

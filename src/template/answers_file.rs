@@ -54,8 +54,10 @@ impl AnswersFile {
         Ok(format!("{HEADER}{}", yaml_serde::to_string(self)?))
     }
 
-    pub fn parse(text: &str) -> Result<Self, yaml_serde::Error> {
-        yaml_serde::from_str(text)
+    /// Parse an answers file (which may come from a pull request: depth-checked, duplicate
+    /// keys refused, errors excerpted).
+    pub fn parse(text: &str) -> Result<Self, super::yaml::YamlError> {
+        super::yaml::parse(text)
     }
 }
 

@@ -141,7 +141,7 @@ pub struct Check {
 impl TemplateSpec {
     /// Parse `template.yml` text and check it is internally consistent.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let spec: TemplateSpec = yaml_serde::from_str(text).map_err(|e| e.to_string())?;
+        let spec: TemplateSpec = super::yaml::parse(text).map_err(|e| e.to_string())?;
         spec.check_consistency()?;
         Ok(spec)
     }

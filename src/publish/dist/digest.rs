@@ -6,10 +6,16 @@ use std::path::Path;
 
 use sha2::{Digest as _, Sha256};
 
-use super::{Blake2b256, CHUNK_SIZE, FileDigests};
+use super::{CHUNK_SIZE, FileDigests};
 
-/// Lowercase hex of bytes.
-pub(super) fn hex(bytes: &[u8]) -> String {
+/// A streaming BLAKE2b hasher with a 32-byte output (`blake2b_simd`: AVX2, SSE4.1 or portable,
+/// as it detects at run time).
+pub fn blake2b_256() -> blake2b_simd::State {
+    blake2b_simd::Params::new().hash_length(32).to_state()
+}
+
+/// Lowercase hex of bytes: the one hex encoder of chora-publish.
+pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -38,13 +44,13 @@ pub fn hash_reader(reader: &mut dyn Read) -> io::Result<FileDigests> {
         let (to_blake, chunks) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(HASH_BUFFERS);
         let (give_back, returned) = std::sync::mpsc::channel::<Vec<u8>>();
         let blake_thread = scope.spawn(move || {
-            let mut blake = Blake2b256::new();
+            let mut blake = blake2b_256();
             for (buf, n) in chunks {
                 blake.update(&buf[..n]);
                 // The reader may have stopped early; a closed return channel is fine.
                 let _ = give_back.send(buf);
             }
-            hex(&blake.finalize())
+            hex(blake.finalize().as_bytes())
         });
 
         let mut sha = Sha256::new();

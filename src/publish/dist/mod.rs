@@ -9,7 +9,6 @@
 //! This module holds the types and [`read_dist`]; each stage has its own submodule.
 
 mod archive;
-mod blake2b;
 mod digest;
 mod filename;
 mod form;
@@ -19,8 +18,7 @@ mod sdist;
 mod version;
 mod wheel;
 
-pub use blake2b::{Blake2b256, Kernel as Blake2bKernel};
-pub use digest::{hash_file, hash_reader};
+pub use digest::{blake2b_256, hash_file, hash_reader, hex};
 pub use filename::parse_filename;
 pub use form::upload_fields;
 pub use metadata::{metadata_version_at_least, parse_metadata};

@@ -1017,6 +1017,7 @@ fn vet_reports_two_sdists_for_one_release() {
         problems,
         vec![Problem {
             file: b.display().to_string(),
+            local_io: false,
             message: "two sdists for demo-pkg 0.1.0: demo_pkg-0.1.0.tar.gz and \
                       Demo-Pkg-0.1.tar.gz; PyPI accepts one sdist per release"
                 .to_string()
@@ -1036,6 +1037,7 @@ fn vet_reports_duplicate_file_names() {
         vec![
             Problem {
                 file: b.display().to_string(),
+                local_io: false,
                 message: format!(
                     "has the same file name as {}; an index holds one file per name",
                     a.display()
@@ -1043,6 +1045,7 @@ fn vet_reports_duplicate_file_names() {
             },
             Problem {
                 file: a.display().to_string(),
+                local_io: false,
                 message: "listed more than once".to_string(),
             },
         ]
@@ -1085,12 +1088,14 @@ fn vet_reports_missing_license_files() {
         vec![
             Problem {
                 file: wheel.display().to_string(),
+                local_io: false,
                 message: "License-File LICENSE is not in the archive (expected \
                           demo_pkg-0.1.0.dist-info/licenses/LICENSE)"
                     .to_string(),
             },
             Problem {
                 file: sdist.display().to_string(),
+                local_io: false,
                 message: "License-File LICENSE is not in the archive (expected \
                           demo_pkg-0.1.0/LICENSE)"
                     .to_string(),

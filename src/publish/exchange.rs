@@ -101,7 +101,9 @@ async fn send(
             })?;
             let status = resp.status().as_u16();
             let again = retry::again_for(status, resp.headers());
-            let body = resp.text().await.unwrap_or_default();
+            let body = resp.text().await.map_err(|e| {
+                Failed::transient(AttemptError::Transport(http.transport_error(&e, &limit)))
+            })?;
             let reply = Reply { status, body };
             match again {
                 retry::Again::No => Ok(reply),

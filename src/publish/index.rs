@@ -337,7 +337,7 @@ pub fn parse_iso8601(text: &str) -> Option<i64> {
 pub struct ClosedRelease {
     /// The local file.
     pub file: String,
-    /// Normalised project name and canonical version.
+    /// Normalised project name and version.
     pub project: String,
     pub version: String,
     /// The release's first upload (unix seconds) and its age in whole days.
@@ -390,7 +390,7 @@ pub fn closed_releases(dists: &[Dist], existing: &Existing, now: i64) -> Vec<Clo
             out.push(ClosedRelease {
                 file: file.to_string(),
                 project: project.clone(),
-                version,
+                version: d.filename.normalized_version.clone(),
                 first_upload: first,
                 age_days: (now - first) / 86_400,
             });

@@ -219,7 +219,7 @@ async fn send(
         .await?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
-    let body = resp.text().await.unwrap_or_default();
+    let body = resp.text().await?;
     Ok(Reply {
         status,
         headers,

@@ -79,7 +79,6 @@ pub fn upload_all(
                         http_status: None,
                         message: String::new(),
                         elapsed_ms: 0,
-                        service_failure: false,
                     }
                 } else {
                     if options.verbose {
@@ -135,6 +134,5 @@ fn skip_outcome(index_sha: &str, local_sha: &str) -> Outcome {
             )
         },
         elapsed_ms: 0,
-        service_failure: false,
     }
 }

@@ -38,10 +38,3 @@ pub enum Event<'a> {
 pub trait Observer: Sync {
     fn event(&self, event: Event<'_>);
 }
-
-/// An observer that drops every event (tests, library use).
-pub struct Quiet;
-
-impl Observer for Quiet {
-    fn event(&self, _event: Event<'_>) {}
-}

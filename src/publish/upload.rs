@@ -55,9 +55,6 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub message: String,
     pub elapsed_ms: u128,
-    /// True when the failure was the service's (retries exhausted, 5xx), not the request's.
-    #[serde(skip)]
-    pub service_failure: bool,
 }
 
 /// The server's message from a JSON error (`message`, `detail`, `code`) or the text body.
@@ -261,7 +258,6 @@ pub async fn upload(
             http_status: Some(status),
             message: warnings,
             elapsed_ms: started.elapsed().as_millis(),
-            service_failure: false,
         },
         Err(failure) => Outcome {
             status: Status::Failed,
@@ -276,7 +272,6 @@ pub async fn upload(
                 failure.message
             },
             elapsed_ms: started.elapsed().as_millis(),
-            service_failure: failure.service,
         },
     }
 }

@@ -54,14 +54,6 @@ impl DistKind {
             DistKind::Sdist => "sdist",
         }
     }
-
-    /// `wheel` or `sdist`, for messages.
-    pub fn label(self) -> &'static str {
-        match self {
-            DistKind::Wheel => "wheel",
-            DistKind::Sdist => "sdist",
-        }
-    }
 }
 
 /// A parsed distribution filename.

@@ -314,6 +314,7 @@ fn versions_agree_with_packaging() {
         String::from_utf8_lossy(&output.stderr)
     );
     let expected: Vec<Option<String>> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(expected.len(), inputs.len(), "one answer per input");
     let mut disagreements = Vec::new();
     for (input, want) in inputs.iter().zip(&expected) {
         let got = normalize_version(input);

@@ -334,12 +334,17 @@ pub fn read_dist(path: &Path) -> Result<Dist, DistError> {
         return Err(err(&file, DistErrorKind::NotADistribution));
     };
     let filename = parse_filename(file_name).map_err(|e| err(&file, e.kind))?;
-    let digests = hash_file(path).map_err(|e| err(&file, DistErrorKind::Io(e)))?;
-    let contents = match filename.kind {
-        DistKind::Wheel => read_wheel(path, &filename),
-        DistKind::Sdist => read_sdist(path, &filename, digests.size),
+    // One read of the file: the archive reader reads through a Tee that computes the upload
+    // digests on the way.
+    let io_err = |e: io::Error| err(&file, DistErrorKind::Io(e));
+    let source = std::fs::File::open(path).map_err(io_err)?;
+    let size = source.metadata().map_err(io_err)?.len();
+    let (contents, tee) = match filename.kind {
+        DistKind::Wheel => read_wheel(path, &filename, digest::Tee::new(source)),
+        DistKind::Sdist => read_sdist(&filename, size, digest::Tee::new(source)),
     }
     .map_err(|kind| err(&file, kind))?;
+    let digests = tee.finish().map_err(io_err)?;
     let text = std::str::from_utf8(&contents.metadata).map_err(|e| {
         err(
             &file,

@@ -2,13 +2,13 @@
 # Benchmark: `chora-publish upload` against `uv publish` and `twine upload`, uploading the same
 # wheels to the same local pypiserver in the same run; prints per tool the client's CPU time
 # (user+sys of the client process only) and peak RSS, the ratios chora/uv and chora/twine, the
-# hashing rate of `chora-publish check`, the single-core floor of the two digests
+# CPU of `chora-publish check` on the 1 GiB wheel, the single-core floor of the two digests
 # (examples/hash_floor.rs), and whether chora meets its targets. Not part of the
 # test suite or CI (timings are never asserted).
 #
 #   bash scripts/bench/publish.sh [--no-large] [--runs N] [--large-runs N] [--hash-runs N]
 #
-#   --no-large      only the 5 x 20 MiB set (skips the 1 GiB set and the hashing rate; the
+#   --no-large      only the 5 x 20 MiB set (skips the 1 GiB set and the check timing; the
 #                   full run takes a few minutes and needs about 3.5 GiB in $TMPDIR)
 #   --runs N        alternating runs per tool on the 5 x 20 MiB set (default 5; medians shown)
 #   --large-runs N  alternating runs per tool on the 1 GiB set (default 5)

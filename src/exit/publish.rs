@@ -3,6 +3,7 @@
 
 use super::{ExitStatus, Failure, error_chain};
 use crate::publish::auth::AuthError;
+use crate::publish::discover::DiscoverError;
 use crate::publish::http::ClientError;
 use crate::publish::index::{IndexError, ReleasesClosed};
 use crate::publish::plan::PlanError;
@@ -27,6 +28,11 @@ impl From<PlanError> for Failure {
             ),
             PlanError::ReadAttestation { .. } => Failure::local_io(text)
                 .with_hint("nothing was uploaded; check the file's permissions and run again"),
+            PlanError::Discover(DiscoverError::ReadDir { source, .. })
+                if source.kind() != std::io::ErrorKind::NotFound =>
+            {
+                Failure::local_io(text)
+            }
             PlanError::BadUrl { .. }
             | PlanError::NotHttps { .. }
             | PlanError::Discover(_)

@@ -47,8 +47,8 @@ pub enum PlanError {
     )]
     NotHttps { url: String },
     /// The arguments name no distribution.
-    #[error("{0}")]
-    Discover(String),
+    #[error(transparent)]
+    Discover(#[from] discover::DiscoverError),
     /// Vetting found problems (each listed); `local_io` when one is a local read failure.
     #[error("{} problem(s) found; nothing was uploaded:\n{}", .problems.len(), list(.problems))]
     Invalid { problems: Vec<vet::Problem> },

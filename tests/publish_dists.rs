@@ -314,6 +314,7 @@ fn versions_agree_with_packaging() {
         String::from_utf8_lossy(&output.stderr)
     );
     let expected: Vec<Option<String>> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(expected.len(), inputs.len(), "one answer per input");
     let mut disagreements = Vec::new();
     for (input, want) in inputs.iter().zip(&expected) {
         let got = normalize_version(input);
@@ -1017,6 +1018,7 @@ fn vet_reports_two_sdists_for_one_release() {
         problems,
         vec![Problem {
             file: b.display().to_string(),
+            local_io: false,
             message: "two sdists for demo-pkg 0.1.0: demo_pkg-0.1.0.tar.gz and \
                       Demo-Pkg-0.1.tar.gz; PyPI accepts one sdist per release"
                 .to_string()
@@ -1036,6 +1038,7 @@ fn vet_reports_duplicate_file_names() {
         vec![
             Problem {
                 file: b.display().to_string(),
+                local_io: false,
                 message: format!(
                     "has the same file name as {}; an index holds one file per name",
                     a.display()
@@ -1043,6 +1046,7 @@ fn vet_reports_duplicate_file_names() {
             },
             Problem {
                 file: a.display().to_string(),
+                local_io: false,
                 message: "listed more than once".to_string(),
             },
         ]
@@ -1085,12 +1089,14 @@ fn vet_reports_missing_license_files() {
         vec![
             Problem {
                 file: wheel.display().to_string(),
+                local_io: false,
                 message: "License-File LICENSE is not in the archive (expected \
                           demo_pkg-0.1.0.dist-info/licenses/LICENSE)"
                     .to_string(),
             },
             Problem {
                 file: sdist.display().to_string(),
+                local_io: false,
                 message: "License-File LICENSE is not in the archive (expected \
                           demo_pkg-0.1.0/LICENSE)"
                     .to_string(),

@@ -142,7 +142,9 @@ fn github_trusted_publishing_mints_masks_and_uploads() {
         run.stdout
             .contains("Trusted Publishing: exchanged the GitHub Actions identity")
     );
-    for upload in index.uploads() {
+    let uploads = index.uploads();
+    assert_eq!(uploads.len(), 2);
+    for upload in uploads {
         assert!(
             upload.field("requires_python").is_some(),
             "requires_python always sent"
@@ -413,7 +415,9 @@ fn client_errors_are_not_retried() {
         run.stderr
     );
     let report: serde_json::Value = serde_json::from_str(&run.report).unwrap();
-    for file in report["files"].as_array().unwrap() {
+    let files = report["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    for file in files {
         assert_eq!(file["attempts"], 1);
     }
 }
@@ -510,7 +514,7 @@ fn invalid_distributions_send_nothing() {
     );
     assert!(run.stderr.contains("nothing was uploaded"));
     assert_eq!(
-        index.server().count("/"),
+        index.server().total_requests(),
         0,
         "no request at all reached the index"
     );
@@ -629,7 +633,7 @@ fn auto_without_identity_or_token_names_both_ways() {
     assert!(run.stderr.contains("no credentials"), "{}", run.stderr);
     assert!(run.stderr.contains("id-token: write"));
     assert!(run.stderr.contains("CHORA_PUBLISH_TOKEN"));
-    assert_eq!(index.server().count("/"), 0);
+    assert_eq!(index.server().total_requests(), 0);
 }
 
 #[test]
@@ -661,6 +665,31 @@ fn fork_pull_requests_are_explained() {
     );
 }
 
+/// Write a structurally valid publish attestation next to every distribution in `dir/dist`;
+/// returns (distribution name, attestation JSON) pairs.
+fn write_attestations(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir.join("dist"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.to_string_lossy().ends_with(".attestation"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let data = std::fs::read(&path).unwrap();
+        let json =
+            standin::dist::attestation(&name, &data, standin::dist::PUBLISH_PREDICATE).to_string();
+        std::fs::write(
+            path.with_file_name(format!("{name}.publish.attestation")),
+            &json,
+        )
+        .unwrap();
+        out.push((name, json));
+    }
+    out
+}
+
 #[test]
 fn attestations_next_to_the_files_are_sent_and_missing_ones_stop_the_upload() {
     let oidc = GithubOidc::start();
@@ -676,17 +705,80 @@ fn attestations_next_to_the_files_are_sent_and_missing_ones_stop_the_upload() {
     );
     assert!(index.upload_attempts().is_empty(), "nothing uploaded");
 
-    for entry in std::fs::read_dir(dir.join("dist")).unwrap() {
-        let path = entry.unwrap().path();
-        let mut name = path.file_name().unwrap().to_os_string();
-        name.push(".publish.attestation");
-        std::fs::write(path.with_file_name(name), r#"{"version": 1}"#).unwrap();
-    }
+    let written = write_attestations(&dir);
+    assert_eq!(written.len(), 2);
     let run = publish(&dir, &oidc.env_vars(), &args);
     assert_eq!(run.code, 0, "{}", run.all());
-    for upload in index.uploads() {
-        assert_eq!(upload.field("attestations"), Some(r#"[{"version": 1}]"#));
+    let uploads = index.uploads();
+    assert_eq!(uploads.len(), 2);
+    for upload in uploads {
+        let (_, json) = written
+            .iter()
+            .find(|(name, _)| *name == upload.filename)
+            .unwrap();
+        assert_eq!(
+            upload.field("attestations"),
+            Some(format!("[{json}]").as_str())
+        );
     }
+}
+
+#[test]
+fn placeholder_attestations_are_refused_with_warehouses_message() {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    let (_tmp, dir) = dists();
+    for entry in std::fs::read_dir(dir.join("dist")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        std::fs::write(
+            path.with_file_name(format!("{name}.publish.attestation")),
+            r#"{"version": 1}"#,
+        )
+        .unwrap();
+    }
+    let args = ["--repository-url", &upload_url(&index), "--attestations"];
+    let run = publish(&dir, &oidc.env_vars(), &args);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("Invalid attestations supplied during upload: Malformed attestations"),
+        "{}",
+        run.stderr
+    );
+    assert!(index.files().is_empty());
+}
+
+#[test]
+fn attestations_with_an_api_token_are_refused_before_anything_is_sent() {
+    let index = Index::start();
+    index.add_api_token("pypi-stand-in-secret-token", None);
+    let (_tmp, dir) = dists();
+    write_attestations(&dir);
+    let env = vec![(
+        "CHORA_PUBLISH_TOKEN".to_string(),
+        "pypi-stand-in-secret-token".to_string(),
+    )];
+    let url = upload_url(&index);
+    let run = publish(
+        &dir,
+        &env,
+        &[
+            "--repository-url",
+            &url,
+            "--auth",
+            "token",
+            "--attestations",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("--attestations needs Trusted Publishing"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(index.server().total_requests(), 0);
 }
 
 #[test]
@@ -700,10 +792,10 @@ fn a_shell_expanded_dist_glob_with_attestations_uploads_each_distribution_once()
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    for name in names.clone() {
-        let attestation = format!("{name}.publish.attestation");
-        std::fs::write(dir.join("dist").join(&attestation), r#"{"version": 1}"#).unwrap();
-        names.push(attestation);
+    let written = write_attestations(&dir);
+    assert_eq!(written.len(), 2);
+    for (name, _) in &written {
+        names.push(format!("{name}.publish.attestation"));
     }
     names.sort();
     let expanded: Vec<String> = names.iter().map(|n| format!("dist/{n}")).collect();
@@ -720,6 +812,355 @@ fn a_shell_expanded_dist_glob_with_attestations_uploads_each_distribution_once()
     let uploads = index.uploads();
     assert_eq!(uploads.len(), 2);
     for upload in uploads {
-        assert_eq!(upload.field("attestations"), Some(r#"[{"version": 1}]"#));
+        let (_, json) = written
+            .iter()
+            .find(|(name, _)| *name == upload.filename)
+            .unwrap();
+        assert_eq!(
+            upload.field("attestations"),
+            Some(format!("[{json}]").as_str())
+        );
     }
+}
+
+#[test]
+fn the_minted_token_is_burned_once_after_the_last_upload() {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    let (_tmp, run) = publish_github(&oidc, &index, &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let minted = index.minted_tokens();
+    assert_eq!(
+        minted.len(),
+        1,
+        "burned tokens are revoked, so none is left"
+    );
+    let burned = index.burned_tokens();
+    assert_eq!(burned, vec![minted[0].token.clone()]);
+    let log = index.server().requests();
+    let burns: Vec<usize> = (0..log.len())
+        .filter(|&i| log[i].path == "/_/oidc/burn-token")
+        .collect();
+    let uploads: Vec<usize> = (0..log.len())
+        .filter(|&i| log[i].path == "/legacy/")
+        .collect();
+    assert_eq!((burns.len(), uploads.len()), (1, 2), "{log:?}");
+    assert!(burns[0] > uploads[1], "burned after the last upload");
+    assert_eq!(log[burns[0]].status, Some(202));
+    assert_no_secrets(&run, &oidc, &index);
+}
+
+#[test]
+fn a_failure_to_burn_is_only_a_warning() {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    index
+        .server()
+        .inject_times("/_/oidc/burn-token", Fault::status(500), 10);
+    let (_tmp, run) = publish_github(&oidc, &index, &["--retries", "2"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("warning: could not burn the minted upload token"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(index.server().count("/_/oidc/burn-token"), 2, "retried");
+    assert_eq!(index.uploads().len(), 2);
+}
+
+#[test]
+fn an_api_token_is_never_burned() {
+    let index = Index::start();
+    index.add_api_token("pypi-stand-in-secret-token", None);
+    let (_tmp, dir) = dists();
+    let env = vec![(
+        "CHORA_PUBLISH_TOKEN".to_string(),
+        "pypi-stand-in-secret-token".to_string(),
+    )];
+    let run = publish(
+        &dir,
+        &env,
+        &["--repository-url", &upload_url(&index), "--auth", "token"],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(index.server().count("/_/oidc/burn-token"), 0);
+}
+
+/// (request, next request) pairs on `path`: the gap between the stand-in's answer to the
+/// first and its receipt of the second.
+fn gap_after(index_or_oidc: &standin::http::Server, path: &str, nth: usize) -> std::time::Duration {
+    let log: Vec<_> = index_or_oidc
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == path)
+        .collect();
+    assert!(log.len() > nth + 1, "{} requests on {path}", log.len());
+    log[nth + 1].received.duration_since(log[nth].answered)
+}
+
+#[test]
+fn retry_after_is_waited_for_in_seconds_and_as_an_http_date() {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    let server = index.server();
+    server.inject("/legacy/", Fault::retry_after(1));
+    server.inject("/legacy/", Fault::retry_after_date(1));
+    let (_tmp, run) = publish_github(&oidc, &index, &["--jobs", "1"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    // The backoff alone would be 20–40 ms (CHORA_PUBLISH_RETRY_BASE_MS=20).
+    let first = gap_after(server, "/legacy/", 0);
+    let second = gap_after(server, "/legacy/", 1);
+    assert!(first >= std::time::Duration::from_millis(990), "{first:?}");
+    assert!(
+        second >= std::time::Duration::from_millis(990),
+        "{second:?}"
+    );
+    assert_eq!(index.files().len(), 2);
+}
+
+#[test]
+fn faults_on_the_oidc_audience_and_mint_endpoints_are_retried() {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    index
+        .server()
+        .inject("/_/oidc/audience", Fault::status(503));
+    index
+        .server()
+        .inject("/_/oidc/audience", Fault::retry_after(1));
+    index
+        .server()
+        .inject("/_/oidc/mint-token", Fault::retry_after_date(1));
+    oidc.server().inject("/token", Fault::status(502));
+    oidc.server()
+        .inject("/token", Fault::close_without_response());
+    let (_tmp, run) = publish_github(&oidc, &index, &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(index.server().count("/_/oidc/audience"), 3);
+    assert_eq!(index.server().count("/_/oidc/mint-token"), 2);
+    // Two identity tokens (claims, then mint) after two failed requests.
+    assert_eq!(oidc.server().count("/token"), 4);
+    assert!(
+        gap_after(index.server(), "/_/oidc/audience", 1) >= std::time::Duration::from_millis(990)
+    );
+    assert!(
+        gap_after(index.server(), "/_/oidc/mint-token", 0) >= std::time::Duration::from_millis(990)
+    );
+    assert_eq!(index.uploads().len(), 2);
+}
+
+#[test]
+fn a_slow_index_trips_the_short_api_time_limit() {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    index
+        .server()
+        .inject_times("/_/oidc/audience", Fault::slow_body(), 2);
+    let (_tmp, dir) = dists();
+    let mut env = oidc.env_vars();
+    env.push(("CHORA_PUBLISH_API_TIMEOUT_MS".into(), "100".into()));
+    let run = publish(
+        &dir,
+        &env,
+        &["--repository-url", &upload_url(&index), "--retries", "2"],
+    );
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("timed out after 100 ms (api time limit, CHORA_PUBLISH_API_TIMEOUT_MS)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(index.server().count("/_/oidc/audience"), 2);
+    assert!(index.upload_attempts().is_empty());
+}
+
+#[test]
+fn a_slow_or_closed_upload_connection_fails_with_the_upload_limit_named() {
+    let index = Index::start();
+    index.add_api_token("pypi-stand-in-secret-token", None);
+    let (_tmp, dir) = dists();
+    let mut env = vec![(
+        "CHORA_PUBLISH_TOKEN".to_string(),
+        "pypi-stand-in-secret-token".to_string(),
+    )];
+    env.push(("CHORA_PUBLISH_UPLOAD_TIMEOUT_MS".into(), "100".into()));
+    // A body to trickle: warehouse's warning for an account without 2FA.
+    index.set_two_factor_enabled(false);
+    index.server().inject("/legacy/", Fault::slow_body());
+    index
+        .server()
+        .inject("/legacy/", Fault::close_without_response());
+    let url = upload_url(&index);
+    let args = [
+        "--repository-url",
+        url.as_str(),
+        "--auth",
+        "token",
+        "--jobs",
+        "1",
+        "--retries",
+        "1",
+    ];
+    let run = publish(&dir, &env, &args);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "timed out after 100 ms (upload time limit, CHORA_PUBLISH_UPLOAD_TIMEOUT_MS)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("transport error"), "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.report).unwrap();
+    assert_eq!(report["failed"], 2, "{}", run.report);
+}
+
+#[test]
+fn files_for_a_release_older_than_14_days_are_refused_up_front() {
+    let index = Index::start();
+    index.add_api_token("pypi-stand-in-secret-token", None);
+    let twenty_days_ago = standin::util::now_unix() - 20 * 86_400;
+    index.seed_file_at(
+        "demo-pkg",
+        "0.1.0",
+        "demo_pkg-0.1.0-py2-none-any.whl",
+        b"an older wheel",
+        twenty_days_ago,
+    );
+    let (_tmp, dir) = dists();
+    let env = vec![(
+        "CHORA_PUBLISH_TOKEN".to_string(),
+        "pypi-stand-in-secret-token".to_string(),
+    )];
+    let url = upload_url(&index);
+    let args = ["--repository-url", url.as_str(), "--auth", "token"];
+    let run = publish(&dir, &env, &args);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "demo_pkg-0.1.0-py3-none-any.whl: the release demo-pkg 0.1.0 was first uploaded 20 days ago"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("Uploading new files to releases older than 14 days is not allowed."),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("release a new version"),
+        "{}",
+        run.stderr
+    );
+    assert!(index.upload_attempts().is_empty(), "nothing was sent");
+
+    // 10 days: still open.
+    let index = Index::start();
+    index.add_api_token("pypi-stand-in-secret-token", None);
+    index.seed_file_at(
+        "demo-pkg",
+        "0.1.0",
+        "demo_pkg-0.1.0-py2-none-any.whl",
+        b"an older wheel",
+        standin::util::now_unix() - 10 * 86_400,
+    );
+    let url = upload_url(&index);
+    let args = ["--repository-url", url.as_str(), "--auth", "token"];
+    let run = publish(&dir, &env, &args);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(index.uploads().len(), 2);
+}
+
+#[test]
+fn skip_existing_rechecks_the_index_after_a_refused_upload() {
+    // A parallel run uploads the wheel between our lookup and our upload: the index's first
+    // answer lists nothing, the upload is refused as a duplicate, and the re-check finds this
+    // very file.
+    let index = Index::start();
+    index.add_api_token("pypi-stand-in-secret-token", None);
+    let wheel = standin::dist::wheel("demo-pkg", "0.1.0");
+    index.seed_file("demo-pkg", "0.1.0", &wheel.filename, &wheel.data);
+    index
+        .server()
+        .inject("/simple/demo-pkg/", Fault::status(404));
+    index.server().inject(
+        "/legacy/",
+        Fault::status_with(
+            400,
+            r#"{"message": "File already exists ('demo_pkg-0.1.0-py3-none-any.whl', with blake2_256 hash 'x')."}"#,
+            &[("Content-Type", "application/json")],
+        ),
+    );
+    let (_tmp, dir) = dists();
+    let env = vec![(
+        "CHORA_PUBLISH_TOKEN".to_string(),
+        "pypi-stand-in-secret-token".to_string(),
+    )];
+    let url = upload_url(&index);
+    let args = [
+        "--repository-url",
+        url.as_str(),
+        "--auth",
+        "token",
+        "--skip-existing",
+        "--jobs",
+        "1",
+    ];
+    let run = publish(&dir, &env, &args);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let report: serde_json::Value = serde_json::from_str(&run.report).unwrap();
+    assert_eq!(
+        (report["skipped"].as_u64(), report["uploaded"].as_u64()),
+        (Some(1), Some(1)),
+        "{}",
+        run.report
+    );
+    assert_eq!(
+        index.server().count("/simple/demo-pkg/"),
+        2,
+        "looked up, then re-checked"
+    );
+}
+
+#[test]
+fn warnings_in_a_200_answer_are_shown() {
+    let index = Index::start();
+    index.add_api_token("pypi-stand-in-secret-token", None);
+    index.set_two_factor_enabled(false);
+    let (_tmp, dir) = dists();
+    let env = vec![
+        (
+            "CHORA_PUBLISH_TOKEN".to_string(),
+            "pypi-stand-in-secret-token".to_string(),
+        ),
+        ("GITHUB_ACTIONS".to_string(), "true".to_string()),
+    ];
+    let url = upload_url(&index);
+    let run = publish(
+        &dir,
+        &env,
+        &["--repository-url", url.as_str(), "--auth", "token"],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    for file in ["demo_pkg-0.1.0-py3-none-any.whl", "demo_pkg-0.1.0.tar.gz"] {
+        assert!(
+            run.stderr.contains(&format!(
+                "warning: the index warned about {file}: Two factor authentication is not enabled for your account."
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        run.stdout
+            .matches("::warning title=Index warning::")
+            .count(),
+        2,
+        "{}",
+        run.stdout
+    );
 }

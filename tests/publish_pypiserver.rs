@@ -69,7 +69,9 @@ fn token_upload_installs_with_pip_from_the_index() {
         "no token in the report"
     );
     let report: serde_json::Value = serde_json::from_str(&report_text).unwrap();
-    for file in report["files"].as_array().unwrap() {
+    let files = report["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    for file in files {
         assert_eq!(file["status"], "uploaded");
         assert_eq!(file["attempts"], 1);
         assert_eq!(file["sha256"].as_str().unwrap().len(), 64);

@@ -1005,6 +1005,107 @@ fn index_faults_and_seeded_files_for_skip_existing() {
     assert!(index.uploads()[0].duplicate);
 }
 
+#[test]
+fn attestations_follow_warehouses_rules() {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    let token = minted_token(&oidc, &index);
+    let d = dist::wheel("demo-pkg", "0.1.0");
+    let publish = dist::attestation(&d.filename, &d.data, dist::PUBLISH_PREDICATE);
+    let slsa = dist::attestation(&d.filename, &d.data, "https://slsa.dev/provenance/v1");
+    let other_file = dist::attestation("other-1.0.tar.gz", &d.data, dist::PUBLISH_PREDICATE);
+    let prefix = "Invalid attestations supplied during upload: ";
+    let cases: Vec<(String, String)> = vec![
+        (r#"{"version": 1}"#.into(), "Malformed attestations: Input should be a valid list".into()),
+        (r#"[{"version": 1}]"#.into(), "Malformed attestations: verification_material".into()),
+        ("[]".into(), "Malformed attestations: an empty attestation set is not permitted".into()),
+        (json!([publish, slsa, publish]).to_string(), "A maximum of 2 attestations per file are supported".into()),
+        (json!([publish, publish]).to_string(), "Multiple attestations for the same file with the same predicate type (https://docs.pypi.org/attestations/publish/v1) are not supported".into()),
+        (json!([other_file]).to_string(), "Could not verify the uploaded artifact using the included attestation".into()),
+    ];
+    assert_eq!(cases.len(), 6);
+    for (raw, expected) in &cases {
+        let r = upload(
+            &index,
+            &token,
+            wheel_form(&d).text("attestations", raw),
+            &[],
+        );
+        assert_eq!(r.status, 400, "{raw}");
+        assert!(
+            r.reason.starts_with(&format!("{prefix}{expected}")),
+            "{raw}: {}",
+            r.reason
+        );
+    }
+    assert!(index.files().is_empty());
+    // A user's API token: refused whatever the attestation.
+    index.add_api_token("pypi-user-token", None);
+    let r = upload(
+        &index,
+        "pypi-user-token",
+        wheel_form(&d).text("attestations", &json!([publish]).to_string()),
+        &[],
+    );
+    assert_eq!(
+        r.reason,
+        format!("{prefix}Attestations are only supported when using Trusted Publishing")
+    );
+    // Both accepted predicate types, once each: stored.
+    let r = upload(
+        &index,
+        &token,
+        wheel_form(&d).text("attestations", &json!([publish, slsa]).to_string()),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.reason);
+    assert_eq!(index.files().len(), 1);
+}
+
+#[test]
+fn burned_tokens_are_revoked_and_old_releases_take_no_new_files() {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    let token = minted_token(&oidc, &index);
+    let r = post_json(
+        &format!("{}/_/oidc/burn-token", index.url()),
+        &json!({ "token": token }),
+    );
+    assert_eq!(r.status, 202);
+    assert_eq!(r.json(), json!({"message": "Accepted", "errors": []}));
+    // Any token, even an unknown one, gets the same answer.
+    let r = post_json(
+        &format!("{}/_/oidc/burn-token", index.url()),
+        &json!({ "token": "pypi-unknown" }),
+    );
+    assert_eq!(r.status, 202);
+    assert_eq!(
+        index.burned_tokens(),
+        vec![token.clone(), "pypi-unknown".to_string()]
+    );
+    let d = dist::wheel("demo-pkg", "0.1.0");
+    assert_eq!(upload(&index, &token, wheel_form(&d), &[]).status, 403);
+
+    let token = minted_token(&oidc, &index);
+    index.seed_file_at(
+        "demo-pkg",
+        "0.1.0",
+        "demo_pkg-0.1.0.tar.gz",
+        b"an sdist",
+        now_unix() - 15 * 86_400,
+    );
+    let r = upload(&index, &token, wheel_form(&d), &[]);
+    assert_eq!(
+        (r.status, r.reason.as_str()),
+        (
+            400,
+            "Uploading new files to releases older than 14 days is not allowed."
+        )
+    );
+    let newer = dist::wheel("demo-pkg", "0.1.1");
+    assert_eq!(upload(&index, &token, wheel_form(&newer), &[]).status, 200);
+}
+
 // ---------------------------------------------------------------------------------------
 // pypiserver
 

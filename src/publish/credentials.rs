@@ -8,7 +8,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::http::error_chain;
+use super::http::{Http, error_chain};
+use super::retry::{self, Failed, Policy};
 
 /// A secret string: Debug shows `***`; there is no Display.
 #[derive(Clone, PartialEq, Eq)]
@@ -32,7 +33,7 @@ impl fmt::Debug for Secret {
 }
 
 /// How to authenticate (`--auth`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMode {
     /// Trusted Publishing when the CI offers an identity, else a token.
     Auto,
@@ -158,55 +159,67 @@ struct GithubTokenReply {
 }
 
 /// A fresh identity token (JWT) for `audience`. GitHub issues a new one per request, which
-/// PyPI needs: each JWT can be exchanged once.
-pub fn fetch_jwt(
-    client: &reqwest::blocking::Client,
+/// PyPI needs: each JWT can be exchanged once. Transport errors, 408, 429 and 5xx are retried
+/// per `policy` (honouring `Retry-After`); each request is bounded by the api time limit.
+pub async fn fetch_jwt(
+    http: &Http,
+    policy: &Policy,
     ambient: &Ambient,
     audience: &str,
 ) -> Result<Secret, CredentialError> {
-    match ambient {
-        Ambient::GitLab { token, .. } => Ok(token.clone()),
+    let (request_url, request_token) = match ambient {
+        Ambient::GitLab { token, .. } => return Ok(token.clone()),
         Ambient::GitHub {
             request_url,
             request_token,
-        } => {
-            let fail = |reason: String| CredentialError::Fetch {
-                provider: "GitHub Actions",
-                reason,
-            };
-            let mut url = reqwest::Url::parse(request_url)
-                .map_err(|e| fail(format!("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL: {e}")))?;
-            url.query_pairs_mut().append_pair("audience", audience);
-            let mut last = String::new();
-            for attempt in 0..4u32 {
-                if attempt > 0 {
-                    std::thread::sleep(std::time::Duration::from_millis(250 << attempt));
-                }
-                let reply = client
-                    .get(url.clone())
-                    .header(
-                        "Authorization",
-                        format!("bearer {}", request_token.expose()),
-                    )
-                    .header("Accept", "application/json")
-                    .send();
-                match reply {
-                    Ok(resp) if resp.status().is_success() => {
-                        let body: GithubTokenReply = resp
-                            .json()
-                            .map_err(|e| fail(format!("unexpected reply: {}", error_chain(&e))))?;
-                        return Ok(Secret::new(body.value));
-                    }
-                    Ok(resp) if resp.status().is_server_error() => {
-                        last = format!("HTTP {}", resp.status());
-                    }
-                    Ok(resp) => return Err(fail(format!("HTTP {}", resp.status()))),
-                    Err(e) => last = error_chain(&e),
-                }
+        } => (request_url, request_token),
+    };
+    let fail = |reason: String| CredentialError::Fetch {
+        provider: "GitHub Actions",
+        reason,
+    };
+    let mut url = reqwest::Url::parse(request_url)
+        .map_err(|e| fail(format!("ACTIONS_ID_TOKEN_REQUEST_URL is not a URL: {e}")))?;
+    url.query_pairs_mut().append_pair("audience", audience);
+    let limit = http.timeouts.api;
+    let done = retry::run(policy, |_| {
+        let url = url.clone();
+        async move {
+            let resp = http
+                .client
+                .get(url)
+                .timeout(limit.value)
+                .header(
+                    "Authorization",
+                    format!("bearer {}", request_token.expose()),
+                )
+                .header("Accept", "application/json")
+                .send()
+                .await
+                .map_err(|e| Failed::transient(http.transport_error(&e, &limit)))?;
+            let status = resp.status().as_u16();
+            if !resp.status().is_success() {
+                let again = retry::again_for(status, resp.headers());
+                return Err(Failed {
+                    error: format!("HTTP {status}"),
+                    again,
+                });
             }
-            Err(fail(last))
+            let body: GithubTokenReply = resp
+                .json()
+                .await
+                .map_err(|e| Failed::fatal(format!("unexpected reply: {}", error_chain(&e))))?;
+            Ok(Secret::new(body.value))
         }
-    }
+    })
+    .await;
+    done.result.map_err(|reason| {
+        if done.attempts > 1 {
+            fail(format!("{reason} (after {} attempts)", done.attempts))
+        } else {
+            fail(reason)
+        }
+    })
 }
 
 #[cfg(test)]

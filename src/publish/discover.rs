@@ -5,8 +5,27 @@
 
 use std::path::{Path, PathBuf};
 
+/// Why the arguments name no distribution.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    #[error("no distributions in dist/ (build them first, e.g. `uv build`, or name the files)")]
+    NoDefault,
+    #[error("{arg} matches no file")]
+    NoMatch { arg: String },
+    #[error(
+        "only attestation files were named: name the distributions (their attestations next to them are sent with --attestations)"
+    )]
+    OnlyAttestations,
+    #[error("{path}: patterns are supported in the file name only")]
+    PatternInDirectory { path: String },
+    #[error("bad pattern {pattern:?}: {reason}")]
+    BadPattern { pattern: String, reason: String },
+    #[error("cannot read {dir}: {source}")]
+    ReadDir { dir: String, source: std::io::Error },
+}
+
 /// Expand the arguments; an argument that matches nothing is an error (named).
-pub fn expand(args: &[String]) -> Result<Vec<PathBuf>, String> {
+pub fn expand(args: &[String]) -> Result<Vec<PathBuf>, DiscoverError> {
     let defaulted = args.is_empty();
     let args: Vec<String> = if defaulted {
         vec!["dist/*".to_string()]
@@ -31,20 +50,15 @@ pub fn expand(args: &[String]) -> Result<Vec<PathBuf>, String> {
         };
         if found.is_empty() {
             return Err(if defaulted {
-                "no distributions in dist/ (build them first, e.g. `uv build`, or name the files)"
-                    .to_string()
+                DiscoverError::NoDefault
             } else {
-                format!("{arg} matches no file")
+                DiscoverError::NoMatch { arg: arg.clone() }
             });
         }
         out.extend(found);
     }
     if out.is_empty() && attestations_given {
-        return Err(
-            "only attestation files were named: name the distributions (their \
-                    attestations next to them are sent with --attestations)"
-                .to_string(),
-        );
+        return Err(DiscoverError::OnlyAttestations);
     }
     out.sort();
     out.dedup();
@@ -58,7 +72,7 @@ fn is_attestation(path: &Path) -> bool {
         .is_some_and(|n| n.to_string_lossy().ends_with(".attestation"))
 }
 
-fn expand_pattern(path: &Path) -> Result<Vec<PathBuf>, String> {
+fn expand_pattern(path: &Path) -> Result<Vec<PathBuf>, DiscoverError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -68,20 +82,24 @@ fn expand_pattern(path: &Path) -> Result<Vec<PathBuf>, String> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     if dir.to_string_lossy().contains(['*', '?', '[']) {
-        return Err(format!(
-            "{}: patterns are supported in the file name only",
-            path.display()
-        ));
+        return Err(DiscoverError::PatternInDirectory {
+            path: path.display().to_string(),
+        });
     }
     list_dir(dir, &pattern)
 }
 
-fn list_dir(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
+fn list_dir(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, DiscoverError> {
     let glob = globset::Glob::new(pattern)
-        .map_err(|e| format!("bad pattern {pattern:?}: {e}"))?
+        .map_err(|e| DiscoverError::BadPattern {
+            pattern: pattern.to_string(),
+            reason: e.to_string(),
+        })?
         .compile_matcher();
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir).map_err(|source| DiscoverError::ReadDir {
+        dir: dir.display().to_string(),
+        source,
+    })?;
     let mut out = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -173,7 +191,9 @@ mod tests {
             [dir.path().join(names[0]), dir.path().join(names[2])]
         );
 
-        let only = expand(&[args[1].clone(), args[3].clone()]).unwrap_err();
+        let only = expand(&[args[1].clone(), args[3].clone()])
+            .unwrap_err()
+            .to_string();
         assert!(only.contains("only attestation files"), "{only}");
     }
 }

@@ -1,10 +1,12 @@
 //! PyPI's Trusted Publishing exchange: `GET /_/oidc/audience`, then `POST /_/oidc/mint-token`
-//! with a fresh identity token, on the host of the upload URL.
+//! with a fresh identity token, on the host of the upload URL; after the batch,
+//! `POST /_/oidc/burn-token` revokes the minted token.
 
 use serde::Deserialize;
 
 use super::credentials::Secret;
-use super::http::error_chain;
+use super::http::Http;
+use super::retry::{self, Failed, Policy};
 
 /// A short-lived upload token and when it expires (unix seconds).
 #[derive(Debug, Clone)]
@@ -69,28 +71,61 @@ fn host_of(upload_url: &reqwest::Url) -> String {
     upload_url.host_str().unwrap_or_default().to_string()
 }
 
-/// Send with a few retries on transport errors and 5xx.
-fn send(
-    request: impl Fn() -> reqwest::blocking::RequestBuilder,
+/// A reply: status and body text.
+struct Reply {
+    status: u16,
+    body: String,
+}
+
+/// Why an attempt failed: no answer, or an answer worth retrying.
+enum AttemptError {
+    Transport(String),
+    Status(Reply),
+}
+
+/// Send with retries (per `policy`) on transport errors, 408, 429 and 5xx, honouring
+/// `Retry-After`; each request is bounded by the api time limit. A retryable status that
+/// persists is returned as the reply, for the caller to explain.
+async fn send(
+    http: &Http,
+    policy: &Policy,
     url: &str,
-) -> Result<reqwest::blocking::Response, ExchangeError> {
-    let mut last = String::new();
-    for attempt in 0..4u32 {
-        if attempt > 0 {
-            std::thread::sleep(std::time::Duration::from_millis(300 << attempt));
-        }
-        match request().send() {
-            Ok(resp) if resp.status().is_server_error() && attempt < 3 => {
-                last = format!("HTTP {}", resp.status());
+    request: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<Reply, ExchangeError> {
+    let limit = http.timeouts.api;
+    let done = retry::run(policy, |_| {
+        let builder = request().timeout(limit.value);
+        async move {
+            let resp = builder.send().await.map_err(|e| {
+                Failed::transient(AttemptError::Transport(http.transport_error(&e, &limit)))
+            })?;
+            let status = resp.status().as_u16();
+            let again = retry::again_for(status, resp.headers());
+            let body = resp.text().await.map_err(|e| {
+                Failed::transient(AttemptError::Transport(http.transport_error(&e, &limit)))
+            })?;
+            let reply = Reply { status, body };
+            match again {
+                retry::Again::No => Ok(reply),
+                again => Err(Failed {
+                    error: AttemptError::Status(reply),
+                    again,
+                }),
             }
-            Ok(resp) => return Ok(resp),
-            Err(e) => last = error_chain(&e),
         }
-    }
-    Err(ExchangeError::Transport {
-        url: url.to_string(),
-        reason: last,
     })
+    .await;
+    match done.result {
+        Ok(reply) | Err(AttemptError::Status(reply)) => Ok(reply),
+        Err(AttemptError::Transport(reason)) => Err(ExchangeError::Transport {
+            url: url.to_string(),
+            reason: if done.attempts > 1 {
+                format!("{reason} (after {} attempts)", done.attempts)
+            } else {
+                reason
+            },
+        }),
+    }
 }
 
 #[derive(Deserialize)]
@@ -105,18 +140,17 @@ struct MessageReply {
 }
 
 /// The audience the index expects in identity tokens (`pypi`, `testpypi`).
-pub fn audience(
-    client: &reqwest::blocking::Client,
+pub async fn audience(
+    http: &Http,
+    policy: &Policy,
     upload_url: &reqwest::Url,
 ) -> Result<String, ExchangeError> {
     let url = format!("{}/_/oidc/audience", index_origin(upload_url));
     let host = host_of(upload_url);
-    let resp = send(
-        || client.get(&url).header("Accept", "application/json"),
-        &url,
-    )?;
-    let status = resp.status().as_u16();
-    let body = resp.text().unwrap_or_default();
+    let Reply { status, body } = send(http, policy, &url, || {
+        http.client.get(&url).header("Accept", "application/json")
+    })
+    .await?;
     match status {
         200 => serde_json::from_str::<AudienceReply>(&body)
             .map(|r| r.audience)
@@ -151,26 +185,24 @@ struct MintReply {
 }
 
 /// Exchange an identity token for an upload token.
-pub fn mint(
-    client: &reqwest::blocking::Client,
+pub async fn mint(
+    http: &Http,
+    policy: &Policy,
     upload_url: &reqwest::Url,
     jwt: &Secret,
 ) -> Result<Minted, ExchangeError> {
     let url = format!("{}/_/oidc/mint-token", index_origin(upload_url));
     let host = host_of(upload_url);
     let payload = serde_json::json!({ "token": jwt.expose() });
-    let resp = send(
-        || {
-            client
-                .post(&url)
-                .header("Accept", "application/json")
-                .json(&payload)
-        },
-        &url,
-    )?;
-    let status = resp.status().as_u16();
+    let Reply { status, body } = send(http, policy, &url, || {
+        http.client
+            .post(&url)
+            .header("Accept", "application/json")
+            .json(&payload)
+    })
+    .await?;
     // Never let an echoed identity token reach the output.
-    let body = resp.text().unwrap_or_default().replace(jwt.expose(), "***");
+    let body = body.replace(jwt.expose(), "***");
     if status == 200 {
         let reply: MintReply =
             serde_json::from_str(&body).map_err(|_| ExchangeError::Unexpected {
@@ -209,6 +241,34 @@ pub fn mint(
             body: truncate(&body),
         }),
     }
+}
+
+/// Revoke a minted upload token: `POST /_/oidc/burn-token` with `{"token": …}` (PyPI answers
+/// 202). Only for tokens minted by Trusted Publishing, never a user's API token.
+pub async fn burn(
+    http: &Http,
+    policy: &Policy,
+    upload_url: &reqwest::Url,
+    token: &Secret,
+) -> Result<(), ExchangeError> {
+    let url = format!("{}/_/oidc/burn-token", index_origin(upload_url));
+    let payload = serde_json::json!({ "token": token.expose() });
+    let Reply { status, body } = send(http, policy, &url, || {
+        http.client
+            .post(&url)
+            .header("Accept", "application/json")
+            .json(&payload)
+    })
+    .await?;
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    Err(ExchangeError::Unexpected {
+        host: host_of(upload_url),
+        url,
+        status,
+        body: truncate(&body.replace(token.expose(), "***")),
+    })
 }
 
 /// Seconds since the epoch.

@@ -16,13 +16,7 @@ pub struct Context {
     pub claims: Option<Claims>,
 }
 
-/// The PyPI web host for an upload host (`upload.pypi.org` -> `pypi.org`).
-pub fn web_host(upload_host: &str) -> String {
-    match upload_host {
-        "upload.pypi.org" => "pypi.org".to_string(),
-        other => other.to_string(),
-    }
-}
+pub use super::index::web_host;
 
 /// Owner, repository, workflow file and environment to register, from the claims.
 fn publisher_values(claims: &Claims) -> Option<(String, String, String, Option<String>)> {

@@ -1,17 +1,22 @@
-//! The `chora-publish` runtime: validate distributions, get credentials (Trusted Publishing
-//! or a token), upload to a package index with retries, and report.
+//! The `chora-publish` runtime, as stages over plain data: [`plan`] (discover and vet the
+//! distributions) -> [`auth`] (credentials: a token, or Trusted Publishing) -> [`index`] (what
+//! the index already has; the 14-day rule) -> [`batch`] (upload with retries) -> [`report`];
+//! then the minted token is burned ([`auth::burn`]). Nothing here prints or parses arguments:
+//! the stages tell the command layer what happens through [`events::Observer`].
 
 pub mod auth;
+pub mod batch;
 pub mod claims;
-pub mod cli;
 pub mod credentials;
 pub mod discover;
 pub mod dist;
+pub mod events;
 pub mod exchange;
 pub mod explain;
 pub mod http;
 pub mod index;
-pub mod progress;
+pub mod plan;
 pub mod report;
+pub mod retry;
 pub mod upload;
 pub mod vet;

@@ -1,9 +1,18 @@
-//! The `--report FILE` JSON: per file its name, size, digests, status, attempts and timings.
-//! It never contains a token or an identity token.
+//! Stage 5, the report: per file its name, size, digests, status, attempts and timings, and
+//! the totals; written as JSON for `--report FILE`. It never contains a token or an identity
+//! token.
 
 use serde::Serialize;
 
 use super::upload::{Outcome, Status};
+
+/// Why the report could not be written (a local I/O failure).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the report {path}: {reason}")]
+pub struct ReportError {
+    pub path: String,
+    pub reason: String,
+}
 
 /// One file's line in the report.
 #[derive(Debug, Clone, Serialize)]
@@ -49,9 +58,36 @@ impl Report {
         }
     }
 
-    pub fn write(&self, path: &std::path::Path) -> Result<(), String> {
-        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+    /// Stage 5: the report of a batch, from the plan and the outcomes (same order).
+    pub fn of_batch(
+        plan: &super::plan::Plan,
+        auth: &str,
+        dry_run: bool,
+        outcomes: Vec<Outcome>,
+    ) -> Report {
+        let files = plan
+            .dists
+            .iter()
+            .zip(outcomes)
+            .map(|(d, outcome)| FileReport {
+                file: super::plan::file_name(d),
+                size: d.size,
+                sha256: d.sha256.clone(),
+                blake2_256: d.blake2_256.clone(),
+                outcome,
+            })
+            .collect();
+        Report::new(plan.url.to_string(), auth.to_string(), dry_run, files)
+    }
+
+    /// Write the report as JSON (atomically).
+    pub fn write(&self, path: &std::path::Path) -> Result<(), ReportError> {
+        let fail = |reason: String| ReportError {
+            path: path.display().to_string(),
+            reason,
+        };
+        let text = serde_json::to_string_pretty(self).map_err(|e| fail(e.to_string()))?;
         crate::fs::write_atomic(path, format!("{text}\n").as_bytes(), false)
-            .map_err(|e| e.to_string())
+            .map_err(|e| fail(e.to_string()))
     }
 }

@@ -1,16 +1,16 @@
 //! Uploading one distribution with the legacy API: multipart streamed from disk, HTTP Basic
 //! `__token__`, JSON errors requested, same-host redirects followed, transport errors and
-//! 408/429/5xx retried with exponential backoff and jitter (Retry-After honoured).
-
-use std::time::{Duration, Instant};
+//! 408/429/5xx retried through [`super::retry`] (backoff with jitter, Retry-After honoured).
 
 use std::io::Read;
+use std::time::Instant;
 
 use reqwest::multipart::{Form, Part};
 use serde::Serialize;
 
 use super::credentials::Secret;
-use super::http::{Uploader, error_chain};
+use super::http::Http;
+use super::retry::{self, Again, Failed, Policy};
 
 /// Size of the pieces a file is streamed in.
 const CHUNK: usize = 256 * 1024;
@@ -18,31 +18,16 @@ const CHUNK: usize = 256 * 1024;
 /// One file to upload: where it is and the form fields describing it (metadata, digests).
 #[derive(Debug, Clone)]
 pub struct UploadFile {
+    /// Where the file is.
     pub path: std::path::PathBuf,
+    /// Its name (the `content` part's file name).
     pub file_name: String,
+    /// Its size in bytes.
     pub size: u64,
+    /// The form fields (metadata and the digests computed while vetting).
     pub fields: Vec<(String, String)>,
     /// JSON texts of PEP 740 attestations to send with the file.
     pub attestations: Vec<String>,
-}
-
-/// Retry policy.
-#[derive(Debug, Clone, Copy)]
-pub struct Retry {
-    /// Attempts in all (the first one included).
-    pub attempts: u32,
-    pub base: Duration,
-    pub max: Duration,
-}
-
-impl Default for Retry {
-    fn default() -> Self {
-        Retry {
-            attempts: 5,
-            base: Duration::from_secs(1),
-            max: Duration::from_secs(60),
-        }
-    }
 }
 
 /// How an upload ended.
@@ -70,38 +55,6 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub message: String,
     pub elapsed_ms: u128,
-    /// True when the failure was the service's (retries exhausted, 5xx), not the request's.
-    #[serde(skip)]
-    pub service_failure: bool,
-}
-
-/// Why a response is retried.
-fn retryable(status: u16) -> bool {
-    status == 408 || status == 429 || (500..600).contains(&status)
-}
-
-/// Wait before retry `attempt` (1-based): Retry-After if given (capped), else exponential
-/// backoff with jitter.
-fn delay(retry: &Retry, attempt: u32, retry_after: Option<Duration>) -> Duration {
-    if let Some(after) = retry_after {
-        return after.min(Duration::from_secs(300));
-    }
-    let exp = retry
-        .base
-        .saturating_mul(1u32 << attempt.min(16).saturating_sub(1));
-    let capped = exp.min(retry.max);
-    // Jitter: 50%..100% of the delay, from the clock's nanoseconds (no RNG dependency).
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let factor = 0.5 + f64::from(nanos % 1000) / 2000.0;
-    capped.mul_f64(factor)
-}
-
-fn parse_retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get("retry-after")?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
 /// The server's message from a JSON error (`message`, `detail`, `code`) or the text body.
@@ -243,156 +196,172 @@ struct Reply {
     body: String,
 }
 
-fn send(
-    uploader: &Uploader,
+async fn send(
+    http: &Http,
     target: &reqwest::Url,
     secret: &Secret,
     body: Form,
 ) -> Result<Reply, reqwest::Error> {
-    uploader.runtime.block_on(async {
-        let resp = uploader
-            .client
-            .post(target.clone())
-            .basic_auth("__token__", Some(secret.expose()))
-            .header(
-                "Accept",
-                "application/json;q=0.9, text/plain;q=0.8, text/html;q=0.7",
-            )
-            .multipart(body)
-            .send()
-            .await?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let body = resp.text().await.unwrap_or_default();
-        Ok(Reply {
-            status,
-            headers,
-            body,
-        })
+    let resp = http
+        .client
+        .post(target.clone())
+        .timeout(http.timeouts.upload.value)
+        .basic_auth("__token__", Some(secret.expose()))
+        .header(
+            "Accept",
+            "application/json;q=0.9, text/plain;q=0.8, text/html;q=0.7",
+        )
+        .multipart(body)
+        .send()
+        .await?;
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.text().await?;
+    Ok(Reply {
+        status,
+        headers,
+        body,
     })
 }
 
-/// Upload one file. `token` is called before each attempt, so a token close to expiry can be
-/// replaced (Trusted Publishing re-mint).
-pub fn upload(
-    uploader: &Uploader,
+/// How one attempt ended, when it did not upload the file.
+#[derive(Debug)]
+struct AttemptFailure {
+    http_status: Option<u16>,
+    message: String,
+    /// The service's fault (transport errors, 5xx, retries exhausted), not the request's.
+    service: bool,
+}
+
+/// Where the bytes go and with which token; the token is asked for before each attempt, so a
+/// token close to expiry can be replaced (Trusted Publishing re-mint).
+pub trait TokenSource {
+    fn token(&self) -> impl std::future::Future<Output = Result<Secret, String>>;
+}
+
+/// Upload one file with retries: transport errors, 408, 429 and 5xx are retried per
+/// `policy` (honouring `Retry-After`), re-streaming the file; same-host redirects are
+/// followed (up to 5, not counted as attempts). A 200 body is the server's warnings.
+pub async fn upload(
+    http: &Http,
     url: &reqwest::Url,
-    token: &dyn Fn() -> Result<Secret, String>,
+    token: &impl TokenSource,
     file: &UploadFile,
-    retry: &Retry,
+    policy: &Policy,
 ) -> Outcome {
     let started = Instant::now();
+    let done = retry::run(policy, |_| attempt(http, url, token, file)).await;
+    match done.result {
+        Ok((status, warnings)) => Outcome {
+            status: Status::Uploaded,
+            attempts: done.attempts,
+            http_status: Some(status),
+            message: warnings,
+            elapsed_ms: started.elapsed().as_millis(),
+        },
+        Err(failure) => Outcome {
+            status: Status::Failed,
+            attempts: done.attempts,
+            http_status: failure.http_status,
+            message: if failure.service && done.attempts > 1 {
+                format!(
+                    "gave up after {} attempts; last error: {}",
+                    done.attempts, failure.message
+                )
+            } else {
+                failure.message
+            },
+            elapsed_ms: started.elapsed().as_millis(),
+        },
+    }
+}
+
+/// One attempt (redirects included): the status and the server's warnings, or why not.
+async fn attempt(
+    http: &Http,
+    url: &reqwest::Url,
+    token: &impl TokenSource,
+    file: &UploadFile,
+) -> Result<(u16, String), Failed<AttemptFailure>> {
+    let fatal = |http_status, message: String| {
+        Failed::fatal(AttemptFailure {
+            http_status,
+            message,
+            service: false,
+        })
+    };
+    let secret = token.token().await.map_err(|message| {
+        Failed::fatal(AttemptFailure {
+            http_status: None,
+            message,
+            service: true,
+        })
+    })?;
     let mut target = url.clone();
     let mut redirects = 0;
-    let mut attempt = 0;
-    let mut last_status = None;
-    let mut last_message = String::new();
-    let finish = |status, attempts, http_status, message: String, service| Outcome {
-        status,
-        attempts,
-        http_status,
-        message,
-        elapsed_ms: started.elapsed().as_millis(),
-        service_failure: service,
-    };
-    while attempt < retry.attempts {
-        attempt += 1;
-        let secret = match token() {
-            Ok(secret) => secret,
-            Err(message) => return finish(Status::Failed, attempt, None, message, true),
-        };
-        let body = match form(file) {
-            Ok(body) => body,
-            Err(e) => {
-                return finish(
-                    Status::Failed,
-                    attempt,
-                    None,
-                    format!("cannot read {}: {e}", file.path.display()),
-                    false,
-                );
-            }
-        };
-        let reply = match send(uploader, &target, &secret, body) {
+    loop {
+        let body = form(file)
+            .map_err(|e| fatal(None, format!("cannot read {}: {e}", file.path.display())))?;
+        let reply = match send(http, &target, &secret, body).await {
             Ok(reply) => reply,
             Err(e) => {
-                last_status = None;
-                last_message = format!("transport error: {}", error_chain(&e));
-                if attempt < retry.attempts {
-                    std::thread::sleep(delay(retry, attempt, None));
-                }
-                continue;
+                return Err(Failed::transient(AttemptFailure {
+                    http_status: None,
+                    message: format!(
+                        "transport error: {}",
+                        http.transport_error(&e, &http.timeouts.upload)
+                    ),
+                    service: true,
+                }));
             }
         };
         let status = reply.status;
-        last_status = Some(status);
         if (300..400).contains(&status) {
             match redirect_target(&target, status, &reply.headers) {
                 Ok(next) if redirects < 5 => {
                     redirects += 1;
                     target = next;
-                    attempt -= 1; // a same-host redirect is not a failed attempt
                     continue;
                 }
                 Ok(next) => {
-                    return finish(
-                        Status::Failed,
-                        attempt,
+                    return Err(fatal(
                         Some(status),
                         format!("too many redirects (last to {next})"),
-                        false,
-                    );
+                    ));
                 }
-                Err(message) => {
-                    return finish(Status::Failed, attempt, Some(status), message, false);
-                }
+                Err(message) => return Err(fatal(Some(status), message)),
             }
         }
-        let retry_after = parse_retry_after(&reply.headers);
-        let reason = reqwest::StatusCode::from_u16(status)
-            .ok()
-            .and_then(|s| s.canonical_reason())
-            .map(str::to_string);
-        let body = reply.body;
-        let message = server_message(reason.as_deref(), &body);
         if (200..300).contains(&status) {
-            let warnings = body.trim();
+            let warnings = reply.body.trim();
             let warnings = if warnings.starts_with('<') {
                 ""
             } else {
                 warnings
             };
-            return finish(
-                Status::Uploaded,
-                attempt,
-                Some(status),
-                warnings.to_string(),
-                false,
-            );
+            return Ok((status, warnings.to_string()));
         }
-        if retryable(status) {
-            last_message = format!("HTTP {status}: {message}");
-            if attempt < retry.attempts {
-                std::thread::sleep(delay(retry, attempt, retry_after));
-            }
-            continue;
+        let reason = reqwest::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason());
+        let message = server_message(reason, &reply.body);
+        let again = retry::again_for(status, &reply.headers);
+        if again != Again::No {
+            return Err(Failed {
+                error: AttemptFailure {
+                    http_status: Some(status),
+                    message: format!("HTTP {status}: {message}"),
+                    service: true,
+                },
+                again,
+            });
         }
         let hint = hint_for(status, &message);
-        return finish(
-            Status::Failed,
-            attempt,
+        return Err(fatal(
             Some(status),
             format!("HTTP {status}: {message}{hint}"),
-            false,
-        );
+        ));
     }
-    finish(
-        Status::Failed,
-        attempt,
-        last_status,
-        format!("gave up after {attempt} attempts; last error: {last_message}"),
-        true,
-    )
 }
 
 /// Where a redirect points, if it stays on the same host (credentials never leave it).
@@ -423,33 +392,6 @@ fn redirect_target(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_classification() {
-        for s in [408, 429, 500, 502, 503, 504] {
-            assert!(retryable(s), "{s}");
-        }
-        for s in [200, 400, 401, 403, 404, 409, 422] {
-            assert!(!retryable(s), "{s}");
-        }
-    }
-
-    #[test]
-    fn backoff_grows_and_honours_retry_after() {
-        let retry = Retry {
-            attempts: 5,
-            base: Duration::from_millis(100),
-            max: Duration::from_secs(1),
-        };
-        let d1 = delay(&retry, 1, None);
-        let d4 = delay(&retry, 4, None);
-        assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100));
-        assert!(d4 >= Duration::from_millis(400) && d4 <= Duration::from_millis(800));
-        assert_eq!(
-            delay(&retry, 1, Some(Duration::from_secs(3))),
-            Duration::from_secs(3)
-        );
-    }
 
     #[test]
     fn html_pages_give_their_pre_or_title() {

@@ -42,6 +42,9 @@ pub struct Problem {
     pub file: String,
     /// What is wrong, as a sentence (without the file name).
     pub message: String,
+    /// The file could not be read for a local reason (permission denied, I/O error), as
+    /// opposed to being absent or invalid.
+    pub local_io: bool,
 }
 
 impl std::fmt::Display for Problem {
@@ -54,6 +57,15 @@ fn problem(path: &Path, message: impl Into<String>) -> Problem {
     Problem {
         file: path.display().to_string(),
         message: message.into(),
+        local_io: false,
+    }
+}
+
+/// An I/O error is local (status 4) unless the file is simply not there (an input error).
+fn io_problem(path: &Path, message: String, error: &std::io::Error) -> Problem {
+    Problem {
+        local_io: error.kind() != std::io::ErrorKind::NotFound,
+        ..problem(path, message)
     }
 }
 
@@ -99,7 +111,7 @@ pub fn vet(paths: &[PathBuf]) -> (Vec<Dist>, Vec<Problem>) {
 
         match std::fs::metadata(path) {
             Err(e) => {
-                problems.push(problem(path, format!("cannot read the file: {e}")));
+                problems.push(io_problem(path, format!("cannot read the file: {e}"), &e));
                 continue;
             }
             Ok(m) if m.is_dir() => {
@@ -118,7 +130,10 @@ pub fn vet(paths: &[PathBuf]) -> (Vec<Dist>, Vec<Problem>) {
                 }
                 dists.push(d);
             }
-            Err(e) => problems.push(problem(path, e.kind.to_string())),
+            Err(e) => problems.push(match &e.kind {
+                dist::DistErrorKind::Io(io) => io_problem(path, e.kind.to_string(), io),
+                _ => problem(path, e.kind.to_string()),
+            }),
         }
     }
 

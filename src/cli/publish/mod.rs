@@ -1,1 +1,321 @@
-//! The `chora-publish` command layer (arguments, dispatch, output).
+//! The `chora-publish` command layer: clap argument structs, dispatch, and printing through
+//! [`output::Output`]. The work is the stages of [`crate::publish`]; the mapping of their
+//! errors to exit statuses and hints is [`crate::exit::publish`].
+
+mod output;
+mod progress;
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::exit::{ExitStatus, Failure};
+use crate::publish::auth::{self, Auth};
+use crate::publish::batch::{self, BatchOptions};
+use crate::publish::credentials::{AuthMode, Env};
+use crate::publish::http::{Http, Timeouts};
+use crate::publish::index::{self, Existing};
+use crate::publish::plan::{self, PYPI_UPLOAD_URL, PlanRequest, TESTPYPI_UPLOAD_URL};
+use crate::publish::report::Report;
+use crate::publish::retry::Policy;
+use crate::publish::upload::Status;
+
+use output::Output;
+use progress::human_size;
+
+/// The subcommands of `chora-publish`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate distributions without any network access.
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
+    /// Validate, authenticate and upload distributions.
+    #[command(after_help = UPLOAD_HELP)]
+    Upload(UploadArgs),
+}
+
+/// Exit statuses of `chora-publish`, for `--help`.
+pub const EXIT_HELP: &str = "\
+Exit status:
+  0  success
+  2  bad input: invalid distributions (nothing is uploaded), missing credentials, bad options,
+     a release PyPI closed to new files (14-day rule)
+  3  the index or the identity provider refused or failed (after retries)
+  4  local I/O failure: a distribution, attestation or token file that cannot be read, a
+     report that cannot be written";
+
+const CHECK_HELP: &str = "\
+Checks every file before reporting: filenames, METADATA/PKG-INFO (Metadata-Version up to 2.5),
+name and version against the filename, required fields, Description-Content-Type, one sdist per
+release, wheel RECORD hashes, archive integrity.
+
+Examples:
+  chora-publish check                 # dist/*
+  chora-publish check dist/demo_pkg-0.1.0-py3-none-any.whl
+
+Exit status: 0 all valid; 2 problems found (each listed); 4 a file cannot be read.";
+
+const UPLOAD_HELP: &str = "\
+Credentials: --auth auto (default) uses Trusted Publishing when the CI offers an identity
+(GitHub Actions with `permissions: id-token: write`; GitLab CI with `id_tokens: PYPI_ID_TOKEN`),
+else an API token from env CHORA_PUBLISH_TOKEN or --token-file (never a command-line value).
+A token minted by Trusted Publishing is burned (revoked) after the batch.
+Refusals are explained: the server's words, the claims PyPI matched, and the exact fix.
+
+Examples:
+  chora-publish upload                                   # dist/* to PyPI
+  chora-publish upload --testpypi dist/*
+  CHORA_PUBLISH_TOKEN=pypi-... chora-publish upload --auth token dist/*
+  chora-publish upload --dry-run --report upload.json
+  chora-publish upload --skip-existing --repository-url http://127.0.0.1:8080/ dist/*
+  uvx pypi-attestations@0.0.30 sign dist/* && chora-publish upload --attestations dist/*
+
+Time limits: connect 10 s; OIDC token, audience, mint, burn and index requests 30 s each;
+an upload request 15 min (see docs/chora-publish.md).
+
+Exit status: 0 all uploaded or skipped; 2 bad input or credentials, or a closed release
+(nothing sent); 3 the index refused a file or failed after retries; 4 a local file cannot be
+read or the report cannot be written.";
+
+/// Arguments of `chora-publish check`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Distributions (files, folders or `dir/*` patterns); default `dist/*`.
+    pub dists: Vec<String>,
+}
+
+/// `--auth`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    /// Trusted Publishing when the CI offers an identity, else a token.
+    Auto,
+    /// Trusted Publishing only.
+    Oidc,
+    /// An API token only.
+    Token,
+}
+
+impl From<AuthArg> for AuthMode {
+    fn from(a: AuthArg) -> Self {
+        match a {
+            AuthArg::Auto => AuthMode::Auto,
+            AuthArg::Oidc => AuthMode::Oidc,
+            AuthArg::Token => AuthMode::Token,
+        }
+    }
+}
+
+/// Arguments of `chora-publish upload`.
+#[derive(Debug, Clone, Args)]
+pub struct UploadArgs {
+    /// Distributions (files, folders or `dir/*` patterns); default `dist/*`.
+    pub dists: Vec<String>,
+    /// Upload endpoint of the index.
+    #[arg(long, value_name = "URL", default_value = PYPI_UPLOAD_URL, conflicts_with = "testpypi")]
+    pub repository_url: String,
+    /// Shorthand for --repository-url https://test.pypi.org/legacy/.
+    #[arg(long)]
+    pub testpypi: bool,
+    /// auto: Trusted Publishing when the CI offers an identity, else a token.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub auth: AuthArg,
+    /// Read the API token from this file (otherwise from env CHORA_PUBLISH_TOKEN).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Skip files the index already has with the same sha256 (checked on the index's JSON or
+    /// simple API, never by matching error texts).
+    #[arg(long)]
+    pub skip_existing: bool,
+    /// Do everything up to the first byte of upload: validate, get credentials, check the index.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Files uploaded in parallel.
+    #[arg(long, short = 'j', default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub jobs: u16,
+    /// Attempts per request for transport errors, 408, 429 and 5xx.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub retries: u32,
+    /// Write a JSON report (per file: size, digests, status, attempts, timings).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Send PEP 740 attestations found next to each file (`<file>.<kind>.attestation`, as
+    /// `pypi-attestations sign dist/*` writes them); a file without one stops the upload.
+    #[arg(long)]
+    pub attestations: bool,
+    /// Print each request's details (never secrets).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+/// Run a subcommand; the status to exit with.
+pub fn dispatch(command: &Command) -> ExitStatus {
+    let env = Env::from_process();
+    let out = Output::new(&env);
+    let result = match command {
+        Command::Check(args) => run_check(args, &out),
+        Command::Upload(args) => run_upload(args, &env, &out),
+    };
+    match result {
+        Ok(status) => status,
+        Err(failure) => {
+            out.error_line(&failure.to_string());
+            failure.status
+        }
+    }
+}
+
+/// `chora-publish check`.
+fn run_check(args: &CheckArgs, out: &Output) -> Result<ExitStatus, Failure> {
+    let dists = plan::vet_paths(&args.dists)?;
+    for d in &dists {
+        out.line(&format!(
+            "ok  {}  ({}, {} {}, sha256 {})",
+            plan::file_name(d),
+            human_size(d.size),
+            d.metadata.name,
+            d.metadata.version,
+            d.sha256
+        ));
+    }
+    out.line(&format!("{} distribution(s) ready to upload.", dists.len()));
+    Ok(ExitStatus::Success)
+}
+
+/// Backoff base of the retries: 1 s (env `CHORA_PUBLISH_RETRY_BASE_MS`, a test knob).
+fn retry_base(env: &Env) -> std::time::Duration {
+    std::time::Duration::from_millis(
+        env.get("CHORA_PUBLISH_RETRY_BASE_MS")
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(1000),
+    )
+}
+
+/// `chora-publish upload`: plan -> credentials -> existing files -> upload batch -> report,
+/// then burn the minted token.
+fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, Failure> {
+    let repository_url = if args.testpypi {
+        TESTPYPI_UPLOAD_URL
+    } else {
+        args.repository_url.as_str()
+    };
+    // 1. Plan: every file vetted before anything is sent.
+    let plan = plan::plan(&PlanRequest {
+        dists: &args.dists,
+        repository_url,
+        attestations: args.attestations,
+    })?;
+    let http = Http::new(Timeouts::from_lookup(|k| env.get(k).map(str::to_string)))?;
+    let policy = Policy::new(args.retries, retry_base(env));
+    // --attestations needs Trusted Publishing: refuse before any network call.
+    if args.attestations && AuthMode::from(args.auth) == AuthMode::Token {
+        return Err(crate::exit::publish::attestations_need_trusted_publishing());
+    }
+
+    // 2. Credentials.
+    let auth = auth::obtain(
+        &http,
+        &auth::Request {
+            mode: args.auth.into(),
+            env,
+            token_file: args.token_file.as_deref(),
+            upload_url: &plan.url,
+            projects: &plan.projects,
+            policy,
+        },
+        out,
+    )
+    .map_err(|e| {
+        if let Some(title) = crate::exit::publish::auth_annotation(&e) {
+            out.github_error(title, &e.to_string());
+        }
+        Failure::from(e)
+    })?;
+    let result = upload_with(&http, &plan, &auth, &policy, args, out);
+    // After the batch (whatever its result): burn what Trusted Publishing minted.
+    for warning in auth::burn(&http, &auth, &plan.url, &policy) {
+        out.warning("Trusted Publishing", &warning);
+    }
+    result
+}
+
+/// Stages 3 to 5, once the credential exists (so that it is burned whatever happens here).
+fn upload_with(
+    http: &Http,
+    plan: &plan::Plan,
+    auth: &Auth,
+    policy: &Policy,
+    args: &UploadArgs,
+    out: &Output,
+) -> Result<ExitStatus, Failure> {
+    if args.attestations && matches!(auth, Auth::Token(_)) {
+        return Err(crate::exit::publish::attestations_need_trusted_publishing());
+    }
+    // 3. What the index has: --skip-existing needs it; the 14-day rule uses it when it can.
+    let existing = match index::existing(http, policy, &plan.url, &plan.projects) {
+        Ok(existing) => existing,
+        Err(e) if args.skip_existing => return Err(Failure::from(e)),
+        Err(e) => {
+            out.warning(
+                "Index lookup",
+                &format!("{e}; uploading without checking the 14-day rule first"),
+            );
+            Existing::default()
+        }
+    };
+    let closed =
+        index::closed_releases(&plan.dists, &existing, crate::publish::exchange::now_unix());
+    if !closed.is_empty() {
+        return Err(Failure::from(index::ReleasesClosed(closed)));
+    }
+
+    // 4. Upload (or stop just before it).
+    out.start_progress(plan.files.len());
+    let outcomes = batch::upload_all(
+        http,
+        plan,
+        auth,
+        &existing,
+        &BatchOptions {
+            skip_existing: args.skip_existing,
+            dry_run: args.dry_run,
+            jobs: usize::from(args.jobs),
+            policy: *policy,
+            verbose: args.verbose,
+        },
+        out,
+    );
+    out.finish_progress();
+
+    // 5. Report.
+    let report = Report::of_batch(plan, auth.kind(), args.dry_run, outcomes);
+    if let Some(path) = &args.report {
+        report.write(path)?;
+    }
+    out.line(&format!(
+        "\n{}: {} uploaded, {} skipped, {} failed{} ({}).",
+        if args.dry_run { "Dry run" } else { "Summary" },
+        report.uploaded,
+        report.skipped,
+        report.failed,
+        if args.dry_run {
+            format!(
+                ", {} ready (nothing was sent)",
+                report.files.len() - report.skipped
+            )
+        } else {
+            String::new()
+        },
+        plan.url
+    ));
+    let failed: Vec<String> = report
+        .files
+        .iter()
+        .filter(|f| f.outcome.status == Status::Failed)
+        .map(|f| format!("{}: {}", f.file, f.outcome.message))
+        .collect();
+    if !failed.is_empty() {
+        out.github_error("Upload failed", &failed.join("\n"));
+        return Err(crate::exit::publish::upload_failures(&failed));
+    }
+    Ok(ExitStatus::Success)
+}

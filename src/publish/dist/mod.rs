@@ -9,7 +9,6 @@
 //! This module holds the types and [`read_dist`]; each stage has its own submodule.
 
 mod archive;
-mod blake2b;
 mod digest;
 mod filename;
 mod form;
@@ -19,8 +18,7 @@ mod sdist;
 mod version;
 mod wheel;
 
-pub use blake2b::{Blake2b256, Kernel as Blake2bKernel};
-pub use digest::{hash_file, hash_reader};
+pub use digest::{blake2b_256, hash_file, hash_reader, hex};
 pub use filename::parse_filename;
 pub use form::upload_fields;
 pub use metadata::{metadata_version_at_least, parse_metadata};
@@ -53,14 +51,6 @@ impl DistKind {
     pub fn filetype(self) -> &'static str {
         match self {
             DistKind::Wheel => "bdist_wheel",
-            DistKind::Sdist => "sdist",
-        }
-    }
-
-    /// `wheel` or `sdist`, for messages.
-    pub fn label(self) -> &'static str {
-        match self {
-            DistKind::Wheel => "wheel",
             DistKind::Sdist => "sdist",
         }
     }
@@ -344,12 +334,17 @@ pub fn read_dist(path: &Path) -> Result<Dist, DistError> {
         return Err(err(&file, DistErrorKind::NotADistribution));
     };
     let filename = parse_filename(file_name).map_err(|e| err(&file, e.kind))?;
-    let digests = hash_file(path).map_err(|e| err(&file, DistErrorKind::Io(e)))?;
-    let contents = match filename.kind {
-        DistKind::Wheel => read_wheel(path, &filename),
-        DistKind::Sdist => read_sdist(path, &filename, digests.size),
+    // One read of the file: the archive reader reads through a Tee that computes the upload
+    // digests on the way.
+    let io_err = |e: io::Error| err(&file, DistErrorKind::Io(e));
+    let source = std::fs::File::open(path).map_err(io_err)?;
+    let size = source.metadata().map_err(io_err)?.len();
+    let (contents, tee) = match filename.kind {
+        DistKind::Wheel => read_wheel(path, &filename, digest::Tee::new(source)),
+        DistKind::Sdist => read_sdist(&filename, size, digest::Tee::new(source)),
     }
     .map_err(|kind| err(&file, kind))?;
+    let digests = tee.finish().map_err(io_err)?;
     let text = std::str::from_utf8(&contents.metadata).map_err(|e| {
         err(
             &file,

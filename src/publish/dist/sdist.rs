@@ -2,9 +2,9 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
-use std::path::Path;
 
 use super::archive::drain;
+use super::digest::Tee;
 use super::{ArchiveContents, CHUNK_SIZE, DistErrorKind, DistFilename, MAX_TEXT_MEMBER};
 use crate::exit::error_chain;
 
@@ -22,16 +22,17 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// Read an sdist through `source` (which hashes what it reads): its PKG-INFO and members, the
+/// gzip stream to its end. Returns the contents and `source` back.
 pub(super) fn read_sdist(
-    path: &Path,
     filename: &DistFilename,
     file_size: u64,
-) -> Result<ArchiveContents, DistErrorKind> {
-    let file = File::open(path).map_err(DistErrorKind::Io)?;
+    source: Tee<File>,
+) -> Result<(ArchiveContents, Tee<File>), DistErrorKind> {
     // Count the uncompressed bytes the tar reader consumes: that is where a problem is.
     let count = std::rc::Rc::new(std::cell::Cell::new(0u64));
     let counting = Counting {
-        inner: flate2::read::GzDecoder::new(BufReader::new(file)),
+        inner: flate2::read::GzDecoder::new(BufReader::with_capacity(CHUNK_SIZE, source)),
         count: count.clone(),
     };
     let stream_error = |what: &str, e: &io::Error| {
@@ -89,6 +90,7 @@ pub(super) fn read_sdist(
     let mut rest = archive.into_inner();
     drain(&mut rest, None, None, &mut buf)
         .map_err(|e| stream_error("reading the end of the gzip stream", &e))?;
+    let source = rest.inner.into_inner().into_inner();
 
     let Some(metadata) = metadata else {
         let found = if other_pkg_info.is_empty() {
@@ -103,9 +105,12 @@ pub(super) fn read_sdist(
             "no {wanted} in the sdist{found}"
         )));
     };
-    Ok(ArchiveContents {
-        metadata_path: wanted,
-        metadata,
-        members,
-    })
+    Ok((
+        ArchiveContents {
+            metadata_path: wanted,
+            metadata,
+            members,
+        },
+        source,
+    ))
 }

@@ -8,6 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::archive::{describe_member_error, drain};
+use super::digest::Tee;
 use super::record::{RecordHasher, RecordRow, parse_record};
 use super::version::{normalize_name, normalize_version};
 use super::{ArchiveContents, CHUNK_SIZE, DistErrorKind, DistFilename, MAX_TEXT_MEMBER};
@@ -43,12 +44,14 @@ pub(super) fn describe_zip_open_error(path: &Path, e: &zip::result::ZipError) ->
     }
 }
 
+/// Read a wheel through `source` (which hashes what it reads): its METADATA, and every member
+/// checked against RECORD. Returns the contents and `source` back.
 pub(super) fn read_wheel(
     path: &Path,
     filename: &DistFilename,
-) -> Result<ArchiveContents, DistErrorKind> {
-    let file = File::open(path).map_err(DistErrorKind::Io)?;
-    let mut archive = match zip::ZipArchive::new(BufReader::new(file)) {
+    source: Tee<File>,
+) -> Result<(ArchiveContents, Tee<File>), DistErrorKind> {
+    let mut archive = match zip::ZipArchive::new(BufReader::with_capacity(CHUNK_SIZE, source)) {
         Ok(archive) => archive,
         Err(e) => return Err(DistErrorKind::BadZip(describe_zip_open_error(path, &e))),
     };
@@ -123,7 +126,7 @@ pub(super) fn read_wheel(
     }
 
     let mut buf = vec![0u8; CHUNK_SIZE];
-    let read_member = |archive: &mut zip::ZipArchive<BufReader<File>>,
+    let read_member = |archive: &mut zip::ZipArchive<BufReader<Tee<File>>>,
                        name: &str,
                        buf: &mut [u8]|
      -> Result<Vec<u8>, DistErrorKind> {
@@ -224,9 +227,12 @@ pub(super) fn read_wheel(
             details,
         });
     }
-    Ok(ArchiveContents {
-        metadata_path,
-        metadata,
-        members,
-    })
+    Ok((
+        ArchiveContents {
+            metadata_path,
+            metadata,
+            members,
+        },
+        archive.into_inner().into_inner(),
+    ))
 }

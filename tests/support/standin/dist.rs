@@ -103,3 +103,38 @@ pub fn sdist(name: &str, version: &str) -> Dist {
         version: version.to_string(),
     }
 }
+
+/// The PEP 740 predicate type of a publish attestation.
+pub const PUBLISH_PREDICATE: &str = "https://docs.pypi.org/attestations/publish/v1";
+
+/// A structurally valid PEP 740 attestation (pypi-attestations' shape: `version`,
+/// `verification_material` with a certificate and one Rekor entry, a DSSE `envelope` whose
+/// statement names `filename` with the sha256 of `data`) for `predicate_type`. The
+/// certificate and signature are placeholders: nothing here is signed.
+pub fn attestation(filename: &str, data: &[u8], predicate_type: &str) -> serde_json::Value {
+    use super::util::{b64, sha256_hex};
+    let statement = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": filename, "digest": {"sha256": sha256_hex(data)}}],
+        "predicateType": predicate_type,
+        "predicate": null,
+    });
+    serde_json::json!({
+        "version": 1,
+        "verification_material": {
+            "certificate": b64(b"stand-in certificate (DER)"),
+            "transparency_entries": [{
+                "logIndex": "1",
+                "logId": {"keyId": b64(b"stand-in log")},
+                "kindVersion": {"kind": "dsse", "version": "0.0.1"},
+                "integratedTime": "1700000000",
+                "inclusionPromise": {"signedEntryTimestamp": b64(b"set")},
+                "canonicalizedBody": b64(b"{}"),
+            }],
+        },
+        "envelope": {
+            "statement": b64(statement.to_string().as_bytes()),
+            "signature": b64(b"stand-in signature"),
+        },
+    })
+}

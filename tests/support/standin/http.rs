@@ -215,6 +215,9 @@ pub enum Fault {
     },
     /// Answer `code` (normally 429) with `Retry-After: secs`; the handler is not called.
     RetryAfter { code: u16, secs: u64 },
+    /// Answer `code` (normally 503) with `Retry-After` as an HTTP date `secs` seconds after
+    /// the request arrived (RFC 9110 §10.2.3); the handler is not called.
+    RetryAfterDate { code: u16, secs: u64 },
     /// Call the handler, then send its body in `chunks` pieces with `delay` between them.
     /// Keep `chunks * delay` under a second.
     SlowBody { chunks: usize, delay: Duration },
@@ -253,6 +256,16 @@ impl Fault {
     /// `429 Too Many Requests` with `Retry-After: secs`.
     pub fn retry_after(secs: u64) -> Self {
         Fault::RetryAfter { code: 429, secs }
+    }
+
+    /// Read the request, then close the connection without an answer.
+    pub fn close_without_response() -> Self {
+        Fault::CloseWithoutResponse
+    }
+
+    /// `503 Service Unavailable` with `Retry-After: <HTTP date secs from now>`.
+    pub fn retry_after_date(secs: u64) -> Self {
+        Fault::RetryAfterDate { code: 503, secs }
     }
 
     /// The handler's body trickled in 8 pieces 50 ms apart (0.35 s in all).
@@ -298,6 +311,10 @@ pub struct RecordedRequest {
     pub fault: Option<Fault>,
     /// The status sent back (None when no response was sent).
     pub status: Option<u16>,
+    /// When the request's head had been read (the stand-in's clock).
+    pub received: std::time::Instant,
+    /// When the response was sent (or the connection closed without one).
+    pub answered: std::time::Instant,
 }
 
 impl RecordedRequest {
@@ -584,6 +601,7 @@ fn handle_connection(stream: TcpStream, id: u64, shared: Arc<Shared>) {
         None => (head.target.clone(), String::new()),
     };
     let fault = take_fault(&shared, &head.method, &path);
+    let received = std::time::Instant::now();
 
     let mut record = RecordedRequest {
         method: head.method.clone(),
@@ -595,6 +613,8 @@ fn handle_connection(stream: TcpStream, id: u64, shared: Arc<Shared>) {
         complete: true,
         fault: fault.clone(),
         status: None,
+        received,
+        answered: received,
     };
 
     let expects_continue = header_value(&head.headers, "expect")
@@ -667,6 +687,17 @@ fn handle_connection(stream: TcpStream, id: u64, shared: Arc<Shared>) {
                 .header("Retry-After", &secs.to_string()),
             None,
         ),
+        Some(Fault::RetryAfterDate { code, secs }) => {
+            // Rounded up to the next whole second: an HTTP date has no fractions, and the
+            // wait must be at least `secs`.
+            let at = std::time::SystemTime::now() + Duration::from_millis(secs * 1000 + 999);
+            let date = httpdate::fmt_http_date(at);
+            (
+                Response::text(*code, format!("stand-in fault: retry after {date}\n"))
+                    .header("Retry-After", &date),
+                None,
+            )
+        }
         Some(Fault::Redirect { code, location }) => (Response::redirect(*code, location), None),
         Some(Fault::SlowBody { chunks, delay }) => {
             (call_handler(&shared, &request), Some((*chunks, *delay)))
@@ -680,7 +711,8 @@ fn handle_connection(stream: TcpStream, id: u64, shared: Arc<Shared>) {
     let _ = writer.shutdown(Shutdown::Write);
 }
 
-fn log_request(shared: &Shared, record: RecordedRequest) {
+fn log_request(shared: &Shared, mut record: RecordedRequest) {
+    record.answered = std::time::Instant::now();
     lock(&shared.log).push(record);
     shared.logged.notify_all();
 }

@@ -5,15 +5,17 @@
 //! Everything listens on 127.0.0.1 with a port chosen by the OS, is started by a constructor
 //! returning a handle with `url()` / `base_url()`, and stops when the handle is dropped.
 //!
-//! - [`http`]: the HTTP/1.1 server under every stand-in, with a request log and fault
-//!   injection ([`http::Fault`]: resets mid-body, 5xx, 429 + Retry-After, slow bodies,
-//!   redirects, dropped connections).
+//! - [`http`]: the HTTP/1.1 server under every stand-in, with a request log (each request
+//!   timestamped when received and answered, on the stand-in's clock) and fault injection
+//!   ([`http::Fault`]: resets mid-body, 5xx, 429/503 + Retry-After in seconds or as an HTTP
+//!   date, slow bodies, redirects, dropped connections).
 //! - [`oidc`]: [`oidc::GithubOidc`] (token endpoint + JWKS) and [`oidc::GitlabOidc`]
 //!   (mints `PYPI_ID_TOKEN` values).
-//! - [`pypi`]: [`pypi::Index`], warehouse's `/_/oidc/*`, `/legacy/`, Simple and JSON APIs.
+//! - [`pypi`]: [`pypi::Index`], warehouse's `/_/oidc/*` (audience, mint-token, burn-token),
+//!   `/legacy/` (with the 14-day rule and the attestation rules), Simple and JSON APIs.
 //! - [`pypiserver`]: [`pypiserver::PypiServer`], the real pypiserver from `.tools/`.
 //! - [`client`]: a tiny HTTP client and multipart builder for tests.
-//! - [`dist`]: minimal valid wheels and sdists.
+//! - [`dist`]: minimal valid wheels and sdists, and structurally valid PEP 740 attestations.
 //! - [`jwt`]: ES256/RS256 signing and verification, JWKS.
 #![allow(dead_code)]
 

@@ -56,6 +56,24 @@ fn py_type(v: &Value) -> &'static str {
     }
 }
 
+/// `POST /_/oidc/burn-token`: warehouse always answers 202 (whatever the token), and revokes
+/// it when it was minted by Trusted Publishing.
+pub(super) fn burn(st: &mut State, body: &[u8]) -> Response {
+    let token = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("token").and_then(|t| t.as_str()).map(str::to_string));
+    if let Some(token) = token {
+        if st.tokens.get(&token).is_some_and(|t| t.minted) {
+            st.revoked.insert(token.clone());
+        }
+        st.burned.push(token);
+    }
+    Response::json(
+        202,
+        &serde_json::json!({"message": "Accepted", "errors": []}),
+    )
+}
+
 pub(super) fn mint(st: &mut State, body: &[u8]) -> Response {
     // 1. The payload (pydantic `TokenPayload(token: StrictStr)`).
     let payload: Value = match serde_json::from_slice(body) {

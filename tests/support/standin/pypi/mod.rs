@@ -15,6 +15,16 @@
 //!   as pyramid does: JSON `{"message", "code", "title"}` when `Accept` prefers
 //!   `application/json`, HTML when it prefers `text/html` (or has no Accept header), plain
 //!   text otherwise.
+//! - `POST /_/oidc/burn-token`, body `{"token": "pypi-…"}` → always 202
+//!   `{"message": "Accepted", "errors": []}`; a token minted by Trusted Publishing is revoked.
+//! - Uploads to a release first uploaded more than 14 days ago are refused (400
+//!   `Uploading new files to releases older than 14 days is not allowed.`); an identical
+//!   re-upload is still a 200 no-op. Attestations follow warehouse's rules (only with Trusted
+//!   Publishing; a non-empty JSON array of structurally valid attestations, at most 2, one per
+//!   predicate type, each over this very file), refused with warehouse's messages.
+//! - A 200 answer's body is the newline-joined warnings, as warehouse's; with
+//!   [`Index::set_two_factor_enabled`]`(false)` an upload with a user's API token warns
+//!   `Two factor authentication is not enabled for your account.`
 //! - `GET /simple/`, `GET /simple/<project>/` (PEP 691 JSON or PEP 503 HTML with `#sha256=`),
 //!   `GET /pypi/<project>/json`, `GET /pypi/<project>/<version>/json`,
 //!   `GET /packages/<filename>`.
@@ -306,6 +316,12 @@ struct State {
     files: BTreeMap<String, StoredFile>,
     uploads: Vec<Upload>,
     serial: u64,
+    /// Tokens presented to `/_/oidc/burn-token`, in order.
+    burned: Vec<String>,
+    /// Minted tokens revoked by a burn (refused from then on).
+    revoked: HashSet<String>,
+    /// The account behind user API tokens has two-factor authentication.
+    two_factor: bool,
 }
 
 /// The PyPI stand-in. Drop stops it.
@@ -336,6 +352,9 @@ impl Index {
             files: BTreeMap::new(),
             uploads: Vec::new(),
             serial: 0,
+            burned: Vec::new(),
+            revoked: HashSet::new(),
+            two_factor: true,
         }));
         let handler_state = Arc::clone(&state);
         let server = Server::start(move |req| handle(&handler_state, req));
@@ -500,6 +519,29 @@ impl Index {
 
     /// Store a file directly (e.g. "already uploaded" for skip-existing tests).
     pub fn seed_file(&self, project: &str, version: &str, filename: &str, data: &[u8]) {
+        self.seed_file_at(project, version, filename, data, now_unix());
+    }
+
+    /// Tokens presented to `/_/oidc/burn-token`, in order.
+    pub fn burned_tokens(&self) -> Vec<String> {
+        lock(&self.state).burned.clone()
+    }
+
+    /// Whether the account behind user API tokens has 2FA (default true); without it, uploads
+    /// answer 200 with warehouse's warning in the body.
+    pub fn set_two_factor_enabled(&self, enabled: bool) {
+        lock(&self.state).two_factor = enabled;
+    }
+
+    /// [`Index::seed_file`] with an upload time (unix seconds), e.g. 20 days ago.
+    pub fn seed_file_at(
+        &self,
+        project: &str,
+        version: &str,
+        filename: &str,
+        data: &[u8],
+        upload_time: i64,
+    ) {
         let mut st = lock(&self.state);
         let name = normalize_name(project);
         st.projects.insert(name.clone());
@@ -525,7 +567,7 @@ impl Index {
                 sha256: sha256_hex(data),
                 blake2_256: blake2_256_hex(data),
                 data: data.to_vec(),
-                upload_time: now_unix(),
+                upload_time,
             },
         );
     }
@@ -610,6 +652,12 @@ fn handle(state: &Mutex<State>, req: &Request) -> Response {
                 );
             }
             Response::json(200, &json!({ "audience": st.audience }))
+        }
+        (_, "/_/oidc/burn-token") => {
+            if req.method != "POST" {
+                return Response::text(405, "405 Method Not Allowed\n");
+            }
+            exchange::burn(&mut lock(state), &req.body)
         }
         (_, "/_/oidc/mint-token" | "/_/oidc/github/mint-token") => {
             if req.method != "POST" {

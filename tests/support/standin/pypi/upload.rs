@@ -310,8 +310,15 @@ pub(super) fn upload(st: &mut State, req: &Request) -> Response {
         duplicate,
         token: token.token.clone(),
     });
+    // warehouse answers 200 with the newline-joined warnings as the body.
+    let mut warnings: Vec<&str> = Vec::new();
+    if !token.minted && !st.two_factor {
+        warnings.push("Two factor authentication is not enabled for your account.");
+    }
     match outcome {
-        Ok(_) => Response::new(200).header("Content-Type", "text/plain; charset=utf-8"),
+        Ok(_) => Response::new(200)
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .body(warnings.join("\n").into_bytes()),
         Err(e) => exc_with_message(e.status, &e.message, accept),
     }
 }
@@ -342,6 +349,9 @@ fn authenticate(st: &State, req: &Request) -> Result<TokenInfo, UploadError> {
         return Err(invalid());
     };
     let info = st.tokens.get(&password).cloned().ok_or_else(invalid)?;
+    if st.revoked.contains(&password) {
+        return Err(invalid());
+    }
     if info.expires.is_some_and(|e| now_unix() >= e) {
         return Err(err(403, "Invalid API Token: token is expired"));
     }
@@ -515,6 +525,29 @@ fn process_upload(
             ),
         ));
     }
+    // PyPI's 14-day rule (warehouse PR #19727): a release takes new files only during its
+    // first 14 days. Checked after the duplicate check, so an identical re-upload stays a
+    // no-op.
+    let release_created = st
+        .files
+        .values()
+        .filter(|f| f.project == project && f.version == version)
+        .map(|f| f.upload_time)
+        .min();
+    if release_created.is_some_and(|t| now_unix() - t > 14 * 86_400) {
+        return Err(err(
+            400,
+            "Uploading new files to releases older than 14 days is not allowed.",
+        ));
+    }
+    if let Some((_, raw)) = fields.iter().find(|(k, _)| k == "attestations") {
+        check_attestations(token, raw, filename, sha).map_err(|m| {
+            err(
+                400,
+                format!("Invalid attestations supplied during upload: {m}"),
+            )
+        })?;
+    }
     if filetype == "sdist"
         && st
             .files
@@ -578,4 +611,109 @@ fn process_upload(
         },
     );
     Ok(false)
+}
+
+/// The predicate types warehouse accepts (`SUPPORTED_ATTESTATION_TYPES`).
+const PREDICATE_TYPES: &[&str] = &[
+    "https://docs.pypi.org/attestations/publish/v1",
+    "https://slsa.dev/provenance/v1",
+];
+
+/// warehouse's attestation rules (`attestations/services.py`), structurally: only with
+/// Trusted Publishing; a non-empty JSON array of at most 2 attestations (`version` 1,
+/// `verification_material.certificate` and at least one transparency entry, a DSSE
+/// `envelope` with a base64 `statement` and `signature`), one per predicate type, each
+/// statement naming this file with its sha256. Signatures are not verified (no Sigstore here).
+fn check_attestations(
+    token: &TokenInfo,
+    raw: &str,
+    filename: &str,
+    sha: &str,
+) -> Result<(), String> {
+    if !token.minted {
+        return Err("Attestations are only supported when using Trusted Publishing".into());
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(raw).map_err(|e| format!("Malformed attestations: {e}"))?;
+    let list = value
+        .as_array()
+        .ok_or_else(|| "Malformed attestations: Input should be a valid list".to_string())?;
+    if list.is_empty() {
+        return Err(
+            "Malformed attestations: an empty attestation set is not permitted".to_string(),
+        );
+    }
+    if list.len() > 2 {
+        return Err("A maximum of 2 attestations per file are supported".to_string());
+    }
+    let mut seen: Vec<String> = Vec::new();
+    for a in list {
+        let malformed = |what: &str| format!("Malformed attestations: {what}");
+        if a.get("version").and_then(|v| v.as_u64()) != Some(1) {
+            return Err(malformed("version: Input should be 1"));
+        }
+        let certificate = a
+            .pointer("/verification_material/certificate")
+            .and_then(|v| v.as_str());
+        if certificate.and_then(b64_decode).is_none() {
+            return Err(malformed(
+                "verification_material.certificate: Field required (base64 DER)",
+            ));
+        }
+        let entries = a
+            .pointer("/verification_material/transparency_entries")
+            .and_then(|v| v.as_array());
+        if entries.is_none_or(|e| e.is_empty()) {
+            return Err(malformed(
+                "verification_material.transparency_entries: List should have at least 1 item",
+            ));
+        }
+        let statement = a
+            .pointer("/envelope/statement")
+            .and_then(|v| v.as_str())
+            .and_then(b64_decode)
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+        let signature = a
+            .pointer("/envelope/signature")
+            .and_then(|v| v.as_str())
+            .and_then(b64_decode);
+        let (Some(statement), Some(_)) = (statement, signature) else {
+            return Err(malformed(
+                "envelope: statement and signature must be base64 (a DSSE envelope)",
+            ));
+        };
+        let subjects = statement
+            .get("subject")
+            .and_then(|v| v.as_array())
+            .cloned()
+            .unwrap_or_default();
+        let matches = subjects.len() == 1
+            && subjects[0].get("name").and_then(|v| v.as_str()) == Some(filename)
+            && subjects[0]
+                .pointer("/digest/sha256")
+                .and_then(|v| v.as_str())
+                .is_some_and(|d| d.eq_ignore_ascii_case(sha));
+        if !matches {
+            return Err(format!(
+                "Could not verify the uploaded artifact using the included attestation: the statement's subject is not {filename} with sha256 {sha}"
+            ));
+        }
+        let predicate = statement
+            .get("predicateType")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        if !PREDICATE_TYPES.contains(&predicate.as_str()) {
+            return Err(format!(
+                "Attestation with unsupported predicate type: {predicate}"
+            ));
+        }
+        if seen.contains(&predicate) {
+            return Err(format!(
+                "Multiple attestations for the same file with the same predicate type ({predicate}) are not supported"
+            ));
+        }
+        seen.push(predicate);
+    }
+    Ok(())
 }

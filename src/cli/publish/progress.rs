@@ -3,8 +3,6 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use super::upload::{Outcome, Status, UploadFile};
-
 /// Bytes as B, KiB, MiB or GiB.
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
@@ -44,29 +42,15 @@ impl Progress {
     pub fn line(&self, text: &str) {
         match &self.bars {
             Some(bar) => bar.println(text),
-            None => println!("{text}"),
+            None => {
+                use std::io::Write as _;
+                let _ = writeln!(std::io::stdout(), "{text}");
+            }
         }
     }
 
-    pub fn done(&self, file: &UploadFile, outcome: &Outcome) {
-        let verb = match outcome.status {
-            Status::Uploaded => "uploaded",
-            Status::Skipped => "skipped",
-            Status::DryRun => "ready",
-            Status::Failed => "FAILED",
-        };
-        let mut text = format!(
-            "{verb:<8} {} ({}, {} attempt{}, {:.1} s)",
-            file.file_name,
-            human_size(file.size),
-            outcome.attempts,
-            if outcome.attempts == 1 { "" } else { "s" },
-            outcome.elapsed_ms as f64 / 1000.0
-        );
-        if !outcome.message.is_empty() {
-            text.push_str(&format!(": {}", outcome.message));
-        }
-        self.line(&text);
+    /// One more file done.
+    pub fn inc(&self) {
         if let Some(bar) = &self.bars {
             bar.inc(1);
         }

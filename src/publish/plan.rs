@@ -1,0 +1,161 @@
+//! Stage 1, the plan: where to upload, and every distribution vetted and ready to send
+//! (form fields with the digests computed while vetting, attestations read). Nothing touches
+//! the network; nothing is sent unless every file passes.
+
+use std::path::PathBuf;
+
+use super::dist::{self, Dist};
+use super::upload::UploadFile;
+use super::{discover, vet};
+
+/// PyPI's upload endpoint.
+pub const PYPI_UPLOAD_URL: &str = "https://upload.pypi.org/legacy/";
+/// TestPyPI's upload endpoint.
+pub const TESTPYPI_UPLOAD_URL: &str = "https://test.pypi.org/legacy/";
+
+/// What the plan is made from (the command line, as plain data).
+#[derive(Debug, Clone)]
+pub struct PlanRequest<'a> {
+    /// Distributions as named (files, folders, `dir/*`); empty means `dist/*`.
+    pub dists: &'a [String],
+    /// The upload endpoint.
+    pub repository_url: &'a str,
+    /// Send the PEP 740 attestations found next to each file.
+    pub attestations: bool,
+}
+
+/// A batch ready to upload.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The upload endpoint.
+    pub url: reqwest::Url,
+    /// The vetted distributions, in order.
+    pub dists: Vec<Dist>,
+    /// What to send for each of `dists` (same order).
+    pub files: Vec<UploadFile>,
+    /// Normalised project names of the batch, each once.
+    pub projects: Vec<String>,
+}
+
+/// Why there is no plan.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("--repository-url {url:?} is not a URL: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error(
+        "{url} is not https; credentials are only sent over https (plain http is allowed for 127.0.0.1/localhost test indexes)"
+    )]
+    NotHttps { url: String },
+    /// The arguments name no distribution.
+    #[error(transparent)]
+    Discover(#[from] discover::DiscoverError),
+    /// Vetting found problems (each listed); `local_io` when one is a local read failure.
+    #[error("{} problem(s) found; nothing was uploaded:\n{}", .problems.len(), list(.problems))]
+    Invalid { problems: Vec<vet::Problem> },
+    #[error(
+        "--attestations: no attestation next to {path} (expected {file_name}.publish.attestation)"
+    )]
+    MissingAttestation { path: String, file_name: String },
+    #[error("cannot read {path}: {source}")]
+    ReadAttestation {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not JSON: {reason}")]
+    BadAttestation { path: String, reason: String },
+}
+
+fn list(problems: &[vet::Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("  {}: {}", p.file, p.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Discover and vet the distributions the arguments name (`chora-publish check`, and the
+/// first half of [`plan`]).
+pub fn vet_paths(args: &[String]) -> Result<Vec<Dist>, PlanError> {
+    let paths = discover::expand(args).map_err(PlanError::Discover)?;
+    let (dists, problems) = vet::vet(&paths);
+    if !problems.is_empty() {
+        return Err(PlanError::Invalid { problems });
+    }
+    Ok(dists)
+}
+
+/// Stage 1: check the URL, vet every file, read attestations, build the form fields.
+pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
+    let url = reqwest::Url::parse(req.repository_url).map_err(|e| PlanError::BadUrl {
+        url: req.repository_url.to_string(),
+        reason: e.to_string(),
+    })?;
+    if url.scheme() != "https" && !is_loopback(&url) {
+        return Err(PlanError::NotHttps {
+            url: url.to_string(),
+        });
+    }
+    let dists = vet_paths(req.dists)?;
+    let files = dists
+        .iter()
+        .map(|d| upload_file(d, req.attestations))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut projects: Vec<String> = Vec::new();
+    for d in &dists {
+        if !projects.contains(&d.filename.normalized_name) {
+            projects.push(d.filename.normalized_name.clone());
+        }
+    }
+    Ok(Plan {
+        url,
+        dists,
+        files,
+        projects,
+    })
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    matches!(
+        url.host_str(),
+        Some("127.0.0.1" | "localhost" | "[::1]" | "::1")
+    )
+}
+
+/// The file name of a distribution (no directory).
+pub fn file_name(d: &Dist) -> String {
+    d.filename.file_name.clone()
+}
+
+fn upload_file(d: &Dist, attestations: bool) -> Result<UploadFile, PlanError> {
+    let mut texts = Vec::new();
+    if attestations {
+        let found: Vec<PathBuf> = discover::attestations_for(&d.path);
+        if found.is_empty() {
+            return Err(PlanError::MissingAttestation {
+                path: d.path.display().to_string(),
+                file_name: file_name(d),
+            });
+        }
+        for path in found {
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| PlanError::ReadAttestation {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+            serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
+                PlanError::BadAttestation {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                }
+            })?;
+            texts.push(text.trim().to_string());
+        }
+    }
+    Ok(UploadFile {
+        path: d.path.clone(),
+        file_name: file_name(d),
+        size: d.size,
+        fields: dist::upload_fields(d),
+        attestations: texts,
+    })
+}

@@ -268,6 +268,67 @@ pub fn write_atomic(path: &Path, contents: &[u8], executable: bool) -> Result<()
     Ok(())
 }
 
+/// What a multi-file write changed, so a failure part-way can be undone and leave the
+/// destination as it was (files created are removed, files replaced get their old content
+/// back, folders created are removed when empty).
+#[derive(Debug, Default)]
+pub struct Journal {
+    created_files: Vec<PathBuf>,
+    replaced: Vec<(PathBuf, Vec<u8>)>,
+    created_dirs: Vec<PathBuf>,
+}
+
+impl Journal {
+    /// [`write_atomic`], remembering what it changes.
+    pub fn write(&mut self, path: &Path, contents: &[u8]) -> Result<(), FsError> {
+        let mut missing = Vec::new();
+        let mut probe = path.parent();
+        while let Some(dir) = probe {
+            if dir.as_os_str().is_empty() || fs::symlink_metadata(dir).is_ok() {
+                break;
+            }
+            missing.push(dir.to_path_buf());
+            probe = dir.parent();
+        }
+        // Deepest last here; undone deepest first.
+        self.created_dirs.extend(missing.into_iter().rev());
+        match fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_file() => {
+                let old = fs::read(path).map_err(|source| FsError::Write {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                self.replaced.push((path.to_path_buf(), old));
+            }
+            Ok(_) => {}
+            Err(_) => self.created_files.push(path.to_path_buf()),
+        }
+        write_atomic(path, contents, false)
+    }
+
+    /// A folder created outside [`Journal::write`] (such as `.git`), removed whole on undo.
+    pub fn created_tree(&mut self, dir: &Path) {
+        self.created_dirs.push(dir.to_path_buf());
+    }
+
+    /// Undo every change, newest first; best effort (what cannot be undone stays).
+    pub fn undo(self) {
+        for path in self.created_files.iter().rev() {
+            let _ = fs::remove_file(path);
+        }
+        for (path, old) in self.replaced.iter().rev() {
+            let _ = write_atomic(path, old, false);
+        }
+        for dir in self.created_dirs.iter().rev() {
+            if dir.file_name().is_some_and(|n| n == ".git") {
+                let _ = fs::remove_dir_all(dir);
+            } else {
+                let _ = fs::remove_dir(dir);
+            }
+        }
+    }
+}
+
 #[cfg(unix)]
 fn set_mode(path: &Path, executable: bool) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;

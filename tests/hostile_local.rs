@@ -348,3 +348,164 @@ fn deep_or_duplicated_yaml_is_refused_early() {
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("nested more than 64 levels deep"), "{out}");
 }
+
+#[test]
+fn answers_with_control_characters_or_too_long_are_refused() {
+    let s = scene();
+    let long = format!("package_name={}", "a".repeat(250));
+    let mut refused = 0;
+    for (answer, says) in [
+        ("description=evil\u{1b}[2J", "control character U+001B"),
+        ("author_name=a\u{7f}b", "control character U+007F"),
+        (long.as_str(), "longer than the 200 an answer may have"),
+    ] {
+        let dest = s.outside.join(format!("p{refused}"));
+        let (code, out) = chora_in(
+            s.home.path(),
+            &s.outside,
+            &[
+                "new",
+                &dest.display().to_string(),
+                "--defaults",
+                "--data",
+                answer,
+            ],
+        );
+        assert_eq!(code, Some(2), "{answer}: {out}");
+        assert!(out.contains(says), "{answer}: {out}");
+        assert!(
+            !out.contains('\u{1b}'),
+            "no raw ESC reaches the terminal: {out}"
+        );
+        assert!(!dest.exists());
+        refused += 1;
+    }
+    assert_eq!(refused, 3);
+    // NUL through a data file, too.
+    let file = s.outside.join("nul.yml");
+    std::fs::write(&file, "description: \"a\\0b\"\n").unwrap();
+    let (code, out) = chora_in(
+        s.home.path(),
+        &s.outside,
+        &[
+            "new",
+            "q",
+            "--defaults",
+            "--data-file",
+            &file.display().to_string(),
+        ],
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("control character U+0000"), "{out}");
+}
+
+#[test]
+fn a_failure_part_way_leaves_nothing_behind() {
+    let s = scene();
+    let dest = s.outside.join("half");
+    std::fs::create_dir_all(&dest).unwrap();
+    // `src` is a file where the template needs a folder: writing src/… fails after the
+    // .github/ files and the top-level files were written.
+    std::fs::write(dest.join("src"), "in the way\n").unwrap();
+    let mut cmd = chora(s.home.path());
+    cmd.arg("new").arg(&dest).args(["--defaults", "--force"]);
+    for answer in STANDARD_ANSWERS {
+        cmd.arg("--data").arg(answer);
+    }
+    let output = cmd.output().unwrap();
+    let text = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(4), "{text}");
+    assert!(text.contains("nothing was left written"), "{text}");
+    let left: Vec<String> = support::list_files(&dest);
+    assert_eq!(left, ["src"], "only what was there before");
+    assert!(!dest.join(".github").exists());
+    assert!(!dest.join(".git").exists());
+    assert_eq!(
+        std::fs::read_to_string(dest.join("src")).unwrap(),
+        "in the way\n"
+    );
+}
+
+#[test]
+fn new_force_never_replaces_an_answers_file_without_overwrite() {
+    let s = scene();
+    let answers = s.dir.join(".chora-answers.yml");
+    let before = std::fs::read_to_string(&answers).unwrap();
+    let mut cmd = chora(s.home.path());
+    cmd.arg("new").arg(&s.dir).args([
+        "--defaults",
+        "--force",
+        "--no-git",
+        "--data",
+        "license=Apache-2.0",
+    ]);
+    for answer in STANDARD_ANSWERS {
+        cmd.arg("--data").arg(answer);
+    }
+    let output = cmd.output().unwrap();
+    let text = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains(".chora-answers.yml"), "{text}");
+    assert_eq!(std::fs::read_to_string(&answers).unwrap(), before);
+}
+
+#[test]
+fn an_answers_file_from_a_newer_chora_is_refused() {
+    let s = scene();
+    let path = s.dir.join(".chora-answers.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut refused = 0;
+    for (version, says) in [
+        ("99.0.0", "newer than this chora"),
+        ("latest", "is not a version"),
+    ] {
+        let edited = text.replace(
+            &format!("chora_version: {}", chora::VERSION),
+            &format!("chora_version: {version}"),
+        );
+        assert_ne!(edited, text);
+        std::fs::write(&path, &edited).unwrap();
+        for sub in ["check", "update"] {
+            let (code, out) = chora_in(s.home.path(), &s.dir, &[sub]);
+            assert_eq!(code, Some(2), "{version} {sub}: {out}");
+            assert!(out.contains(says), "{version} {sub}: {out}");
+            refused += 1;
+        }
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            edited,
+            "not rewritten"
+        );
+    }
+    assert_eq!(refused, 4);
+}
+
+#[test]
+fn an_answer_given_twice_or_unknown_is_refused() {
+    let s = scene();
+    let (code, out) = chora_in(
+        s.home.path(),
+        &s.outside,
+        &[
+            "new",
+            "x",
+            "--defaults",
+            "--data",
+            "license=MIT",
+            "--data",
+            "license=Apache-2.0",
+        ],
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("--data license is given twice"), "{out}");
+    let (code, out) = chora_in(
+        s.home.path(),
+        &s.dir,
+        &["update", "--data", "no_such_question=1"],
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("no_such_question: not a question of this template"),
+        "{out}"
+    );
+}

@@ -5,7 +5,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use predicates::prelude::*;
-use support::{STANDARD_ANSWERS, chora, list_files};
+use support::{chora, list_files};
 
 const RELEASE: &str = ".github/workflows/release.yml";
 
@@ -34,7 +34,7 @@ impl Fixture {
         if !git {
             cmd.arg("--no-git");
         }
-        for answer in STANDARD_ANSWERS.iter().chain(extra) {
+        for answer in support::with_standard_answers(extra) {
             cmd.arg("--data").arg(answer);
         }
         cmd.assert().success();

@@ -79,6 +79,18 @@ impl From<ProjectError> for Failure {
                 ),
             ),
             ProjectError::Template(_) | ProjectError::Environment(_) => (ExitStatus::Usage, None),
+            ProjectError::NewerChora(_) => (
+                ExitStatus::Usage,
+                Some(
+                    "install that chora version or newer (`cargo install chora-cli`, or the version your CI pins); an older chora would rewrite the file without knowing its templates",
+                ),
+            ),
+            ProjectError::NotAVersion(_) => (
+                ExitStatus::Usage,
+                Some(
+                    "restore it from git (`git checkout -- .chora-answers.yml`); it is written by chora, not by hand",
+                ),
+            ),
             ProjectError::FolderTemplateNotAllowed(_) => (
                 ExitStatus::Usage,
                 Some(
@@ -133,12 +145,14 @@ impl From<NewError> for Failure {
             NewError::Write(ref e) => (
                 fs_status(e),
                 Some(
-                    "files before this one may have been written; fix the cause (permissions, free space, a read-only file system) and re-run with --force",
+                    "nothing was left written (chora undid what it had written); fix the cause (permissions, free space, a read-only file system) and run the command again",
                 ),
             ),
             NewError::Git(_) => (
                 ExitStatus::LocalIo,
-                Some("the files were written; run `git init` yourself or re-run with --no-git"),
+                Some(
+                    "nothing was left written (chora undid what it had written); fix git, or run again with --no-git and `git init` yourself",
+                ),
             ),
         };
         failure(status, &err, hint)

@@ -65,9 +65,16 @@ pub fn given_answers(
             given.insert(key, Given::Yaml(value));
         }
     }
+    let mut on_command_line = std::collections::HashSet::new();
     for arg in data {
         let (key, value) =
             crate::template::answers::split_data_arg(arg).map_err(InputError::DataArg)?;
+        if !on_command_line.insert(key.to_string()) {
+            return Err(InputError::DataArg(format!(
+                "--data {} is given twice; give each answer once",
+                crate::text::excerpt(key, 80)
+            )));
+        }
         given.insert(key.to_string(), Given::Text(value.to_string()));
     }
     Ok(given)

@@ -136,29 +136,55 @@ pub fn prepare(request: NewRequest<'_, '_>) -> Result<NewPlan, NewError> {
 }
 
 /// Write the plan: the files, the answers file last, then git (a repository unless DEST is in
-/// one or `no_git`; the managed files' blobs stored). Refuses replacing different content
-/// unless `overwrite`, before anything is written.
+/// one or `no_git`; the managed files' blobs stored). Refuses replacing different content —
+/// an existing answers file included — unless `overwrite`, before anything is written. All or
+/// nothing: a failure part-way undoes what was written.
 pub fn write(
     plan: &NewPlan,
     dest: &Path,
     overwrite: bool,
     no_git: bool,
 ) -> Result<Written, NewError> {
-    let replacing = plan.replacing();
+    let mut replacing: Vec<String> = plan.replacing().iter().map(|p| p.path.clone()).collect();
+    let answers_path = dest.join(answers_file::FILE_NAME);
+    if crate::fs::read_regular(
+        &answers_path,
+        crate::fs::limits::ANSWERS_FILE,
+        "the answers file",
+    )
+    .is_ok_and(|existing| existing != plan.record_text.as_bytes())
+        || std::fs::symlink_metadata(&answers_path).is_ok_and(|m| !m.is_file())
+    {
+        replacing.push(answers_file::FILE_NAME.to_string());
+    }
     if !replacing.is_empty() && !overwrite {
         return Err(NewError::Differ {
             dest: dest.to_path_buf(),
-            paths: replacing.iter().map(|p| p.path.clone()).collect(),
+            paths: replacing,
         });
     }
-    write_tree(dest, &plan.tree, &plan.planned)?;
-    crate::fs::write_atomic(
-        &dest.join(answers_file::FILE_NAME),
-        plan.record_text.as_bytes(),
-        false,
-    )
-    .map_err(NewError::Write)?;
-    store_in_git(dest, &plan.tree, no_git)
+    let mut journal = crate::fs::Journal::default();
+    let result = write_all(plan, dest, no_git, &mut journal);
+    if result.is_err() {
+        journal.undo();
+    }
+    result
+}
+
+fn write_all(
+    plan: &NewPlan,
+    dest: &Path,
+    no_git: bool,
+    journal: &mut crate::fs::Journal,
+) -> Result<Written, NewError> {
+    write_tree(dest, &plan.tree, &plan.planned, journal)?;
+    journal
+        .write(
+            &dest.join(answers_file::FILE_NAME),
+            plan.record_text.as_bytes(),
+        )
+        .map_err(NewError::Write)?;
+    store_in_git(dest, &plan.tree, no_git, journal)
 }
 
 fn check_destination(dest: &Path, force: bool) -> Result<(), NewError> {
@@ -224,25 +250,38 @@ fn relative_to(base: &Path, target: &Path) -> String {
     parts.join("/")
 }
 
-fn write_tree(dest: &Path, tree: &FileTree, planned: &[Planned]) -> Result<(), NewError> {
+fn write_tree(
+    dest: &Path,
+    tree: &FileTree,
+    planned: &[Planned],
+    journal: &mut crate::fs::Journal,
+) -> Result<(), NewError> {
     for item in planned.iter().filter(|p| p.action != Action::Unchanged) {
         let Some(GeneratedFile { contents, .. }) = tree.get(&item.path) else {
             continue;
         };
         let target = crate::fs::safe_join(dest, &item.path).map_err(NewError::UnsafeDestination)?;
-        crate::fs::write_atomic(&target, contents, false).map_err(NewError::Write)?;
+        journal.write(&target, contents).map_err(NewError::Write)?;
     }
     Ok(())
 }
 
 /// Initialise a repository unless DEST is inside one or --no-git; store the managed files'
 /// blobs in the repository's object database so a later update has its merge base.
-fn store_in_git(dest: &Path, tree: &FileTree, no_git: bool) -> Result<Written, NewError> {
+fn store_in_git(
+    dest: &Path,
+    tree: &FileTree,
+    no_git: bool,
+    journal: &mut crate::fs::Journal,
+) -> Result<Written, NewError> {
     let git_failure = NewError::Git;
     let (repo, git_initialised) = match crate::git::discover(dest) {
         Some(repo) => (Some(repo), false),
         None if no_git => (None, false),
-        None => (Some(crate::git::init(dest).map_err(git_failure)?), true),
+        None => {
+            journal.created_tree(&dest.join(".git"));
+            (Some(crate::git::init(dest).map_err(git_failure)?), true)
+        }
     };
     if let Some(repo) = repo {
         for file in tree.values().filter(|f| f.managed) {

@@ -24,6 +24,11 @@ pub enum ProjectError {
     AnswersFileInvalid { path: PathBuf, reason: String },
     #[error(transparent)]
     Template(#[from] SourceError),
+    /// The answers file was written by a newer chora (or names no version at all).
+    #[error("{} was written by chora {}, newer than this chora ({}); upgrade chora", answers_file::FILE_NAME, crate::text::excerpt(.0, 40), crate::VERSION)]
+    NewerChora(String),
+    #[error("{}: chora_version {} is not a version", answers_file::FILE_NAME, crate::text::excerpt(.0, 40))]
+    NotAVersion(String),
     /// The answers file names a folder template, and the command line did not allow one.
     #[error("{} names a folder template ({}); chora renders a folder template named there only with --allow-folder-template", answers_file::FILE_NAME, crate::text::excerpt(.0, 200))]
     FolderTemplateNotAllowed(String),
@@ -56,6 +61,14 @@ pub struct Project {
     pub facts: Facts,
 }
 
+/// `MAJOR.MINOR.PATCH` of a chora version (a `-pre` or `+build` suffix is ignored).
+fn release_triple(version: &str) -> Option<(u64, u64, u64)> {
+    let core = version.split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
+    let triple = (parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some(triple)
+}
+
 /// True when a template name recorded in `.chora-answers.yml` is a folder (a path: it holds a
 /// separator; `chora new` records folders as `./x` or `../x`, relative to the project).
 pub fn is_folder_template(recorded: &str) -> bool {
@@ -79,6 +92,16 @@ pub fn load(dir: &Path, allow_folder_template: bool) -> Result<Project, ProjectE
             });
         }
     };
+    match (
+        release_triple(&record.chora_version),
+        release_triple(crate::VERSION),
+    ) {
+        (None, _) => return Err(ProjectError::NotAVersion(record.chora_version)),
+        (Some(recorded), Some(this)) if recorded > this => {
+            return Err(ProjectError::NewerChora(record.chora_version));
+        }
+        _ => {}
+    }
     let template = if is_folder_template(&record.template) {
         if !allow_folder_template {
             return Err(ProjectError::FolderTemplateNotAllowed(record.template));

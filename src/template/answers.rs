@@ -117,6 +117,14 @@ fn yaml_kind(value: &yaml_serde::Value) -> &'static str {
 
 /// Check a typed answer against its question: choices and the validator.
 pub fn validate(question: &Question, value: &AnswerValue) -> Result<(), String> {
+    let texts: Vec<&str> = match value {
+        AnswerValue::Str(s) => vec![s.as_str()],
+        AnswerValue::List(items) => items.iter().map(String::as_str).collect(),
+        AnswerValue::Bool(_) | AnswerValue::Int(_) => Vec::new(),
+    };
+    for text in texts {
+        check_plain_text(text)?;
+    }
     match (question.kind, value) {
         (QuestionType::Choice, AnswerValue::Str(s)) => {
             if !question.choices.iter().any(|c| c == s) {
@@ -165,6 +173,30 @@ pub fn validate(question: &Question, value: &AnswerValue) -> Result<(), String> 
             return Err(format!("{text:?} {why}"));
         }
         validator.check_not_stdlib(&question.name, &text)?;
+    }
+    Ok(())
+}
+
+/// Longest answer accepted, in characters: answers become file and folder names
+/// (`src/<package_name>/`, `tests/test_<package_name>.py`) and a name over 255 bytes fails half-way.
+pub const MAX_ANSWER_CHARS: usize = 200;
+
+/// An answer is one line of printable text of at most [`MAX_ANSWER_CHARS`] characters: control
+/// characters (ESC, NUL, DEL, new lines…) would reach generated TOML, YAML and terminals raw.
+fn check_plain_text(text: &str) -> Result<(), String> {
+    let count = text.chars().count();
+    if count > MAX_ANSWER_CHARS {
+        return Err(format!(
+            "{count} characters is longer than the {MAX_ANSWER_CHARS} an answer may have ({}…)",
+            crate::text::excerpt(text, 40)
+        ));
+    }
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "{:?} contains the control character U+{:04X}; answers are one line of printable text",
+            crate::text::excerpt(text, 60),
+            u32::from(c)
+        ));
     }
     Ok(())
 }

@@ -68,6 +68,9 @@ pub enum Asker<'a> {
     Prompt(&'a mut PromptFn<'a>),
 }
 
+/// Names of the built-in template values; no question may take one.
+pub const BUILTIN_NAMES: &[&str] = &["chora_version", "dest_name", "current_year"];
+
 /// Built-in template values that are not answers.
 pub fn builtins(facts: &Facts) -> Vec<(&'static str, Value)> {
     vec![

@@ -156,6 +156,27 @@ impl TemplateSpec {
             if !seen.insert(q.name.as_str()) {
                 return Err(format!("question {:?} is declared twice", q.name));
             }
+            let identifier = q
+                .name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+                && q.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !identifier {
+                return Err(format!(
+                    "question name {:?} is not an identifier (lowercase letters, digits and '_', not starting with a digit)",
+                    crate::text::excerpt(&q.name, 60)
+                ));
+            }
+            if crate::template::resolve::BUILTIN_NAMES.contains(&q.name.as_str()) {
+                return Err(format!(
+                    "question {:?} is named like one of chora's own template values ({}); rename it",
+                    q.name,
+                    crate::template::resolve::BUILTIN_NAMES.join(", ")
+                ));
+            }
             if crate::template::env::RESERVED_NAMES.contains(&q.name.as_str()) {
                 return Err(format!(
                     "question {:?} is named like a GitHub Actions context; rename it",
@@ -175,5 +196,34 @@ impl TemplateSpec {
             globset::Glob::new(glob).map_err(|e| format!("bad managed glob {glob:?}: {e}"))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec_with_question(name: &str) -> String {
+        format!(
+            "name: t\ndescription: t\nquestions:\n  - name: '{name}'\n    type: str\n    help: h\n"
+        )
+    }
+
+    #[test]
+    fn question_names_are_identifiers_and_not_chora_names() {
+        assert!(TemplateSpec::parse(&spec_with_question("ok_name2")).is_ok());
+        let mut refused = 0;
+        for (name, says) in [
+            ("bad-name", "not an identifier"),
+            ("{{x}}", "not an identifier"),
+            ("2x", "not an identifier"),
+            ("chora_version", "chora's own template values"),
+            ("secrets", "GitHub Actions context"),
+        ] {
+            let err = TemplateSpec::parse(&spec_with_question(name)).unwrap_err();
+            assert!(err.contains(says), "{name}: {err}");
+            refused += 1;
+        }
+        assert_eq!(refused, 5);
     }
 }

@@ -44,11 +44,24 @@ pub fn standard_answers(cmd: &mut assert_cmd::Command) {
     }
 }
 
+/// The standard answers, each replaced by an `extra` answer to the same question, then the
+/// other `extra` answers (chora refuses an answer given twice).
+pub fn with_standard_answers<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let key = |a: &str| a.split_once('=').map(|(k, _)| k.to_string()).unwrap_or_default();
+    let overridden: Vec<String> = extra.iter().map(|a| key(a)).collect();
+    STANDARD_ANSWERS
+        .iter()
+        .copied()
+        .filter(|a| !overridden.contains(&key(a)))
+        .chain(extra.iter().copied())
+        .collect()
+}
+
 /// Generate the default template into `dest` with the standard answers plus `extra`.
 pub fn generate(home: &Path, dest: &Path, extra: &[&str]) {
     let mut cmd = chora(home);
     cmd.arg("new").arg(dest).arg("--defaults").arg("--no-git");
-    for answer in STANDARD_ANSWERS.iter().chain(extra) {
+    for answer in with_standard_answers(extra) {
         cmd.arg("--data").arg(answer);
     }
     cmd.assert().success();

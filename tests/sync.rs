@@ -654,3 +654,44 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn crlf_files_stay_crlf_and_invalid_utf8_is_never_merged_lossily() {
+    let f = Fixture::new(&[]);
+    let edited = insert_after(&f.read(RELEASE), "name: Release", "# local line");
+    f.write(RELEASE, &edited.replace('\n', "\r\n"));
+    f.commit("CRLF checkout with a local line");
+    f.chora()
+        .args(["update", "--data", "publish_testpypi=false"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "merge    managed .github/workflows/release.yml",
+        ));
+    let merged = f.read(RELEASE);
+    assert!(merged.contains("# local line\r\n"), "{merged}");
+    assert!(
+        !merged.contains("test.pypi.org"),
+        "the template change is in"
+    );
+    assert_eq!(
+        merged.matches('\n').count(),
+        merged.matches("\r\n").count(),
+        "every line end is CRLF"
+    );
+    f.commit("merged");
+
+    // Not UTF-8: left exactly as it is, reported as a conflict (exit 1).
+    let mut bytes = merged.into_bytes();
+    bytes.extend_from_slice(b"# \xff\xfe not text\r\n");
+    std::fs::write(f.dir.join(RELEASE), &bytes).unwrap();
+    f.commit("binary garbage");
+    f.chora()
+        .args(["update", "--data", "attestations=false"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "not UTF-8 text, so it cannot be merged",
+        ));
+    assert_eq!(std::fs::read(f.dir.join(RELEASE)).unwrap(), bytes);
+}

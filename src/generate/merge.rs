@@ -1,5 +1,6 @@
-//! Three-way merges of managed files: base = what chora last wrote (see `bases`), ours = the file on disk, theirs = the new render. Conflicts become standard
-//! diff3 markers with labels; the result is deterministic.
+//! Three-way merges of managed files: base = what chora last wrote (see `bases`), ours = the
+//! file on disk, theirs = the new render. Conflicts become standard diff3 markers with labels;
+//! the result is deterministic.
 
 use similar::{TextMerge, merge::ConflictStyle};
 
@@ -35,6 +36,14 @@ pub fn three_way(base: Option<&str>, ours: &str, theirs: &str) -> Merged {
         text: merge.to_string(),
         conflicts: merge.conflict_count(),
     }
+}
+
+/// True when most line ends of `text` are CRLF (a file checked out with `core.autocrlf` or
+/// edited on Windows): the merge then writes CRLF back.
+pub fn is_crlf(text: &str) -> bool {
+    let lines = text.matches('\n').count();
+    let crlf = text.matches("\r\n").count();
+    lines > 0 && crlf * 2 > lines
 }
 
 fn whole_file_conflict(ours: &str, theirs: &str) -> Merged {

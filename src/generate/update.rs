@@ -68,6 +68,9 @@ pub enum Outcome {
     Delete,
     /// The template no longer generates the file, but it was edited: kept, reported.
     KeepOrphan,
+    /// The file on disk is not UTF-8 text, so it cannot be merged: left as it is and counted
+    /// as a conflict for the user to resolve (never replaced by a lossy conversion).
+    Unmergeable,
 }
 
 /// One file's planned change.
@@ -83,7 +86,7 @@ impl Change {
     /// Content after the update (None = deleted or unchanged-absent).
     pub fn after(&self) -> Option<Vec<u8>> {
         match &self.outcome {
-            Outcome::Keep | Outcome::KeepOrphan => self.before.clone(),
+            Outcome::Keep | Outcome::KeepOrphan | Outcome::Unmergeable => self.before.clone(),
             Outcome::Write { content, .. } => Some(content.clone()),
             Outcome::Merge { merged, .. } => Some(merged.text.clone().into_bytes()),
             Outcome::Delete => None,
@@ -93,6 +96,7 @@ impl Change {
     pub fn conflicts(&self) -> usize {
         match &self.outcome {
             Outcome::Merge { merged, .. } => merged.conflicts,
+            Outcome::Unmergeable => 1,
             _ => 0,
         }
     }
@@ -107,6 +111,7 @@ impl Change {
             Outcome::Merge { .. } => "merge",
             Outcome::Delete => "delete",
             Outcome::KeepOrphan => "kept",
+            Outcome::Unmergeable => "CONFLICT",
         }
     }
 }
@@ -132,21 +137,31 @@ pub fn plan_managed(file: &FileDrift, base: &dyn Fn(&str) -> Option<Vec<u8>>) ->
             } else if file.recorded.as_deref() == Some(id_of(rendered).as_str()) {
                 // Only the user changed the file; the template renders what it did before.
                 Outcome::Keep
-            } else {
+            } else if let Ok(disk_text) = std::str::from_utf8(disk) {
                 let base_text = file.recorded.as_deref().and_then(base);
                 let base_missing = base_text.is_none();
                 let base_text = base_text.map(|b| String::from_utf8_lossy(&b).into_owned());
+                // A CRLF file is merged as LF (as chora renders) and written back as CRLF.
+                let crlf = merge::is_crlf(disk_text);
+                let ours = if crlf {
+                    disk_text.replace("\r\n", "\n")
+                } else {
+                    disk_text.to_string()
+                };
                 // A pin both sides moved (Dependabot on disk, a newer chora in the template)
                 // takes the newer release on both sides, so it merges instead of conflicting.
-                let (ours, theirs) = pin_bumps::keep_newest(
-                    &String::from_utf8_lossy(disk),
-                    &String::from_utf8_lossy(rendered),
-                );
-                let merged = merge::three_way(base_text.as_deref(), &ours, &theirs);
+                let (ours, theirs) =
+                    pin_bumps::keep_newest(&ours, &String::from_utf8_lossy(rendered));
+                let mut merged = merge::three_way(base_text.as_deref(), &ours, &theirs);
+                if crlf {
+                    merged.text = merged.text.replace('\n', "\r\n");
+                }
                 Outcome::Merge {
                     merged,
                     base_missing,
                 }
+            } else {
+                Outcome::Unmergeable
             }
         }
         (Some(_), None) => {

@@ -47,7 +47,11 @@ pub fn standard_answers(cmd: &mut assert_cmd::Command) {
 /// The standard answers, each replaced by an `extra` answer to the same question, then the
 /// other `extra` answers (chora refuses an answer given twice).
 pub fn with_standard_answers<'a>(extra: &[&'a str]) -> Vec<&'a str> {
-    let key = |a: &str| a.split_once('=').map(|(k, _)| k.to_string()).unwrap_or_default();
+    let key = |a: &str| {
+        a.split_once('=')
+            .map(|(k, _)| k.to_string())
+            .unwrap_or_default()
+    };
     let overridden: Vec<String> = extra.iter().map(|a| key(a)).collect();
     STANDARD_ANSWERS
         .iter()

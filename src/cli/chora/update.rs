@@ -108,6 +108,10 @@ fn print_changes(out: &mut Output<'_>, changes: &[&Change], with_diff: bool, pla
             Outcome::Merge {
                 base_missing: true, ..
             } => format!(" ({})", plan.missing_base),
+            Outcome::Unmergeable => {
+                " (not UTF-8 text, so it cannot be merged: left as it is; restore it as text, or delete it and run `chora update` to get the new render)"
+                    .to_string()
+            }
             Outcome::KeepOrphan => {
                 " (no longer generated, but edited: kept; delete it if you no longer need it)"
                     .to_string()

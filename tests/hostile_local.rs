@@ -509,3 +509,51 @@ fn an_answer_given_twice_or_unknown_is_refused() {
         "{out}"
     );
 }
+
+/// A pipe whose reading end is already closed, as `chora check | head -1` leaves it once head
+/// has read its line: every write to it fails (EPIPE).
+fn closed_pipe() -> std::process::Stdio {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: pipe(2) fills two new descriptors we then own; the reading end is closed at once.
+    let rc = unsafe { libc::pipe(fds.as_mut_ptr()) };
+    assert_eq!(rc, 0);
+    unsafe {
+        libc::close(fds[0]);
+        std::process::Stdio::from(std::os::fd::OwnedFd::from_raw_fd(fds[1]))
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let s = scene();
+    let edited = std::fs::read_to_string(s.dir.join(RELEASE)).unwrap() + "# drift\n";
+    std::fs::write(s.dir.join(RELEASE), edited).unwrap();
+    let mut ran = 0;
+    for (args, code) in [
+        (&["check"][..], 1),
+        (
+            &["update", "--dry-run", "--data", "publish_testpypi=false"],
+            0,
+        ),
+        (&["new", "../elsewhere", "--dry-run", "--defaults"], 0),
+    ] {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("chora"));
+        cmd.current_dir(&s.dir)
+            .env("HOME", s.home.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", s.home.path().join(".gitconfig"))
+            .args(args);
+        if args[0] == "new" {
+            for answer in STANDARD_ANSWERS {
+                cmd.arg("--data").arg(answer);
+            }
+        }
+        let output = cmd.stdout(closed_pipe()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        ran += 1;
+    }
+    assert_eq!(ran, 3);
+}

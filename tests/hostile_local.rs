@@ -557,3 +557,26 @@ fn a_closed_stdout_ends_quietly() {
     }
     assert_eq!(ran, 3);
 }
+
+#[test]
+fn a_version_yaml_reads_as_a_number_is_explained() {
+    let s = scene();
+    let file = s.outside.join("answers.yml");
+    std::fs::write(&file, "python_min: 3.10\n").unwrap();
+    let (code, out) = chora_in(
+        s.home.path(),
+        &s.outside,
+        &[
+            "new",
+            "v",
+            "--defaults",
+            "--data-file",
+            &file.display().to_string(),
+        ],
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("python_min: invalid: read by YAML as the number 3.1; quote the value to keep it as written (e.g. python_min: \"3.10\")"),
+        "{out}"
+    );
+}

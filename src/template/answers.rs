@@ -76,6 +76,19 @@ pub fn from_yaml(question: &Question, value: &yaml_serde::Value) -> Result<Answe
             .as_i64()
             .map(AnswerValue::Int)
             .ok_or_else(|| format!("{n} is not a whole number")),
+        // `python_min: 3.10` is the float 3.1 to YAML: say so instead of answering "3.1".
+        (QuestionType::Str | QuestionType::Choice, Y::Number(n)) if n.is_f64() => Err(format!(
+            "read by YAML as the number {n}; quote the value to keep it as written (e.g. {}: \"{}\")",
+            question.name,
+            question
+                .example
+                .clone()
+                .or_else(|| match &question.default {
+                    Some(Y::String(d)) if !d.contains("{{") => Some(d.clone()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| n.to_string())
+        )),
         (QuestionType::List, Y::Sequence(items)) => items
             .iter()
             .map(|item| scalar_text(item).ok_or_else(|| "list items must be scalars".to_string()))

@@ -84,28 +84,25 @@ fn invalid_answers_are_rejected_with_the_reason() {
     let dest = out.path().join("pkg");
     let mut cmd = chora(home.path());
     cmd.arg("new").arg(&dest).arg("--defaults");
-    standard_answers(&mut cmd);
-    cmd.args([
-        "--data",
+    for answer in support::with_standard_answers(&[
         "package_name=my-pkg",
-        "--data",
         "author_email=not-an-email",
-        "--data",
         "pypi_auth_method=password",
-        "--data",
         "licence=MIT",
-    ])
-    .assert()
-    .code(2)
-    .stderr(predicate::str::contains("package_name: invalid"))
-    .stderr(predicate::str::contains("Python identifier"))
-    .stderr(predicate::str::contains("author_email: invalid"))
-    .stderr(predicate::str::contains(
-        "\"password\" is not one of: oidc, token",
-    ))
-    .stderr(predicate::str::contains(
-        "licence: not a question of this template",
-    ));
+    ]) {
+        cmd.arg("--data").arg(answer);
+    }
+    cmd.assert()
+        .code(2)
+        .stderr(predicate::str::contains("package_name: invalid"))
+        .stderr(predicate::str::contains("Python identifier"))
+        .stderr(predicate::str::contains("author_email: invalid"))
+        .stderr(predicate::str::contains(
+            "\"password\" is not one of: oidc, token",
+        ))
+        .stderr(predicate::str::contains(
+            "licence: not a question of this template",
+        ));
     assert!(!dest.exists());
 }
 
@@ -115,17 +112,13 @@ fn python_keywords_and_bad_project_names_are_rejected() {
     let out = tempfile::tempdir().unwrap();
     let mut cmd = chora(home.path());
     cmd.arg("new").arg(out.path().join("x")).arg("--defaults");
-    standard_answers(&mut cmd);
-    cmd.args([
-        "--data",
-        "package_name=class",
-        "--data",
-        "project_name=-bad-",
-    ])
-    .assert()
-    .code(2)
-    .stderr(predicate::str::contains("\"class\" is a Python keyword"))
-    .stderr(predicate::str::contains("project_name: invalid"));
+    for answer in support::with_standard_answers(&["package_name=class", "project_name=-bad-"]) {
+        cmd.arg("--data").arg(answer);
+    }
+    cmd.assert()
+        .code(2)
+        .stderr(predicate::str::contains("\"class\" is a Python keyword"))
+        .stderr(predicate::str::contains("project_name: invalid"));
 }
 
 /// The standard answers without `project_name`, so it derives from the destination.

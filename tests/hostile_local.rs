@@ -52,6 +52,13 @@ fn chora_in(home: &Path, dir: &Path, args: &[&str]) -> (Option<i32>, String) {
     (output.status.code(), text)
 }
 
+/// `chora new DEST --defaults EXTRA…`, run beside the project (in the folder outside it).
+fn new_outside(s: &Scene, dest: &str, extra: &[&str]) -> (Option<i32>, String) {
+    let mut args = vec!["new", dest, "--defaults"];
+    args.extend_from_slice(extra);
+    chora_in(s.home.path(), &s.outside, &args)
+}
+
 fn mkfifo(path: &Path) {
     let (ok, out) = run(Command::new("mkfifo").arg(path));
     assert!(ok, "{out}");
@@ -140,17 +147,7 @@ fn special_files_as_data_files_are_refused_at_once() {
     for (data_file, kind) in [("/dev/zero", "a device"), (fifo_arg.as_str(), "a FIFO")] {
         let dest = s.outside.join(format!("new-{refused}"));
         let started = Instant::now();
-        let (code, out) = chora_in(
-            s.home.path(),
-            &s.outside,
-            &[
-                "new",
-                &dest.display().to_string(),
-                "--defaults",
-                "--data-file",
-                data_file,
-            ],
-        );
+        let (code, out) = new_outside(&s, &dest.display().to_string(), &["--data-file", data_file]);
         assert_eq!(code, Some(2), "{data_file}: {out}");
         assert!(
             out.contains(&format!("is not a regular file (it is {kind})")),
@@ -168,17 +165,7 @@ fn a_data_file_over_the_limit_is_refused() {
     let s = scene();
     let big = s.outside.join("big.yml");
     std::fs::write(&big, format!("# {}\n", "x".repeat(2 << 20))).unwrap();
-    let (code, out) = chora_in(
-        s.home.path(),
-        &s.outside,
-        &[
-            "new",
-            "x",
-            "--defaults",
-            "--data-file",
-            &big.display().to_string(),
-        ],
-    );
+    let (code, out) = new_outside(&s, "x", &["--data-file", &big.display().to_string()]);
     assert_eq!(code, Some(2), "{out}");
     assert!(
         out.contains("larger than 1048576 bytes, the limit for a --data-file"),
@@ -193,17 +180,7 @@ fn a_template_folder_without_template_yml_is_refused_before_reading_anything_els
     std::fs::create_dir_all(&template).unwrap();
     // Reading this would block forever; the missing template.yml must stop chora first.
     mkfifo(&template.join("pipe"));
-    let (code, out) = chora_in(
-        s.home.path(),
-        &s.outside,
-        &[
-            "new",
-            "x",
-            "--defaults",
-            "--template",
-            &template.display().to_string(),
-        ],
-    );
+    let (code, out) = new_outside(&s, "x", &["--template", &template.display().to_string()]);
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("template.yml"), "{out}");
 }
@@ -219,17 +196,7 @@ fn a_symlink_inside_a_template_folder_is_refused_by_name() {
     )
     .unwrap();
     std::os::unix::fs::symlink(s.outside.join("secret.txt"), template.join("leak.txt")).unwrap();
-    let (code, out) = chora_in(
-        s.home.path(),
-        &s.outside,
-        &[
-            "new",
-            "x",
-            "--defaults",
-            "--template",
-            &template.display().to_string(),
-        ],
-    );
+    let (code, out) = new_outside(&s, "x", &["--template", &template.display().to_string()]);
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("leak.txt is a symbolic link"), "{out}");
     assert!(!s.outside.join("x").exists());
@@ -292,17 +259,7 @@ fn a_template_that_loops_for_ever_runs_out_of_fuel() {
     )
     .unwrap();
     let started = Instant::now();
-    let (code, out) = chora_in(
-        s.home.path(),
-        &s.outside,
-        &[
-            "new",
-            "x",
-            "--defaults",
-            "--template",
-            &template.display().to_string(),
-        ],
-    );
+    let (code, out) = new_outside(&s, "x", &["--template", &template.display().to_string()]);
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("fuel"), "{out}");
     assert!(started.elapsed() < Duration::from_secs(60), "bounded time");
@@ -322,17 +279,7 @@ fn deep_or_duplicated_yaml_is_refused_early() {
         let file = s.outside.join(name);
         std::fs::write(&file, text).unwrap();
         let started = Instant::now();
-        let (code, out) = chora_in(
-            s.home.path(),
-            &s.outside,
-            &[
-                "new",
-                "x",
-                "--defaults",
-                "--data-file",
-                &file.display().to_string(),
-            ],
-        );
+        let (code, out) = new_outside(&s, "x", &["--data-file", &file.display().to_string()]);
         assert_eq!(code, Some(2), "{name}: {out}");
         assert!(out.contains(says), "{name}: {out}");
         assert!(
@@ -360,17 +307,7 @@ fn answers_with_control_characters_or_too_long_are_refused() {
         (long.as_str(), "longer than the 200 an answer may have"),
     ] {
         let dest = s.outside.join(format!("p{refused}"));
-        let (code, out) = chora_in(
-            s.home.path(),
-            &s.outside,
-            &[
-                "new",
-                &dest.display().to_string(),
-                "--defaults",
-                "--data",
-                answer,
-            ],
-        );
+        let (code, out) = new_outside(&s, &dest.display().to_string(), &["--data", answer]);
         assert_eq!(code, Some(2), "{answer}: {out}");
         assert!(out.contains(says), "{answer}: {out}");
         assert!(
@@ -384,17 +321,7 @@ fn answers_with_control_characters_or_too_long_are_refused() {
     // NUL through a data file, too.
     let file = s.outside.join("nul.yml");
     std::fs::write(&file, "description: \"a\\0b\"\n").unwrap();
-    let (code, out) = chora_in(
-        s.home.path(),
-        &s.outside,
-        &[
-            "new",
-            "q",
-            "--defaults",
-            "--data-file",
-            &file.display().to_string(),
-        ],
-    );
+    let (code, out) = new_outside(&s, "q", &["--data-file", &file.display().to_string()]);
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("control character U+0000"), "{out}");
 }
@@ -483,18 +410,10 @@ fn an_answers_file_from_a_newer_chora_is_refused() {
 #[test]
 fn an_answer_given_twice_or_unknown_is_refused() {
     let s = scene();
-    let (code, out) = chora_in(
-        s.home.path(),
-        &s.outside,
-        &[
-            "new",
-            "x",
-            "--defaults",
-            "--data",
-            "license=MIT",
-            "--data",
-            "license=Apache-2.0",
-        ],
+    let (code, out) = new_outside(
+        &s,
+        "x",
+        &["--data", "license=MIT", "--data", "license=Apache-2.0"],
     );
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("--data license is given twice"), "{out}");
@@ -563,17 +482,7 @@ fn a_version_yaml_reads_as_a_number_is_explained() {
     let s = scene();
     let file = s.outside.join("answers.yml");
     std::fs::write(&file, "python_min: 3.10\n").unwrap();
-    let (code, out) = chora_in(
-        s.home.path(),
-        &s.outside,
-        &[
-            "new",
-            "v",
-            "--defaults",
-            "--data-file",
-            &file.display().to_string(),
-        ],
-    );
+    let (code, out) = new_outside(&s, "v", &["--data-file", &file.display().to_string()]);
     assert_eq!(code, Some(2), "{out}");
     assert!(
         out.contains("python_min: invalid: read by YAML as the number 3.1; quote the value to keep it as written (e.g. python_min: \"3.10\")"),

@@ -1,6 +1,7 @@
 //! Hostile local input for `chora check` / `update` / `new` (a pull request controls every
 //! file `chora check` reads in CI): no reading through symbolic links, no special files, no
 //! unbounded reads, no file quoted whole in an error.
+#![cfg(unix)] // symbolic links, FIFOs, permissions and setpriv(1) are Unix facts
 
 mod support;
 

@@ -1,6 +1,7 @@
 //! Local I/O failures — a destination the user may not write, a project folder made read-only —
 //! exit with status 4 and say what failed, instead of passing for a usage error (2). Permissions
 //! do not bind root, so as root the command runs as `nobody` through setpriv(1).
+#![cfg(unix)] // symbolic links, FIFOs, permissions and setpriv(1) are Unix facts
 
 mod support;
 

@@ -34,10 +34,17 @@ impl From<PlanError> for Failure {
                 Failure::local_io(text)
             }
             PlanError::BadUrl { .. }
+            | PlanError::UrlCredentials { .. }
             | PlanError::NotHttps { .. }
             | PlanError::Discover(_)
             | PlanError::BadAttestation { .. } => Failure::usage(text),
         }
+    }
+}
+
+impl From<crate::publish::credentials::UnusableVariable> for Failure {
+    fn from(e: crate::publish::credentials::UnusableVariable) -> Self {
+        Failure::usage(e.to_string())
     }
 }
 

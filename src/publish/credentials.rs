@@ -47,9 +47,70 @@ pub enum AuthMode {
 #[derive(Debug, Clone, Default)]
 pub struct Env(pub HashMap<String, String>);
 
+/// The variables chora-publish reads, besides the GitLab `<AUDIENCE>_ID_TOKEN` ones.
+pub const VARIABLES: &[&str] = &[
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "CHORA_PUBLISH_TOKEN",
+    "CHORA_PUBLISH_CONNECT_TIMEOUT_MS",
+    "CHORA_PUBLISH_API_TIMEOUT_MS",
+    "CHORA_PUBLISH_UPLOAD_TIMEOUT_MS",
+    "CHORA_PUBLISH_IDLE_TIMEOUT_MS",
+    "CHORA_PUBLISH_TOTAL_TIMEOUT_MS",
+    "CHORA_PUBLISH_RETRY_BASE_MS",
+    "GITHUB_ACTIONS",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_EVENT_PATH",
+    "GITHUB_REPOSITORY",
+    "GITHUB_STEP_SUMMARY",
+    "GITLAB_CI",
+];
+
+/// Whether chora-publish reads the variable `name`.
+pub fn is_read(name: &str) -> bool {
+    VARIABLES.contains(&name) || name.ends_with("_ID_TOKEN")
+}
+
+/// A variable chora-publish needs holds bytes that are not UTF-8. Only its name is shown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the environment variable {name} is not valid UTF-8 text (its value is not shown); set it to plain text or unset it"
+)]
+pub struct UnusableVariable {
+    pub name: String,
+}
+
 impl Env {
-    pub fn from_process() -> Self {
-        Env(std::env::vars().collect())
+    /// The variables chora-publish reads (and only those: [`is_read`]), from the process.
+    /// Never panics on non-UTF-8 names or values; a needed variable that is not UTF-8 is an
+    /// error naming it, never showing its value.
+    pub fn from_process() -> Result<Self, UnusableVariable> {
+        Self::from_pairs(std::env::vars_os())
+    }
+
+    /// [`Env::from_process`] over given pairs (tests).
+    pub fn from_pairs(
+        pairs: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    ) -> Result<Self, UnusableVariable> {
+        let mut vars = HashMap::new();
+        for (name, value) in pairs {
+            // A name that is not UTF-8 is not one of ours.
+            let Some(name) = name.to_str() else { continue };
+            if !is_read(name) {
+                continue;
+            }
+            match value.into_string() {
+                Ok(value) => {
+                    vars.insert(name.to_string(), value);
+                }
+                Err(_) => {
+                    return Err(UnusableVariable {
+                        name: name.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(Env(vars))
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -231,6 +292,29 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_variables_never_panic_and_are_named_without_their_value() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let bad = || OsString::from_vec(b"db-password-\xff\xfe".to_vec());
+        // An unrelated variable (or one with a non-UTF-8 name) is not read at all.
+        let env = Env::from_pairs([
+            (OsString::from("UNRELATED_SECRET"), bad()),
+            (OsString::from_vec(b"NAME\xff".to_vec()), bad()),
+            (OsString::from("GITHUB_ACTIONS"), OsString::from("true")),
+        ])
+        .unwrap();
+        assert_eq!(env.0.len(), 1, "{:?}", env.0.keys());
+        assert!(env.in_github_actions());
+        // A needed one is named, its value never shown.
+        let err = Env::from_pairs([(OsString::from("CHORA_PUBLISH_TOKEN"), bad())]).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("CHORA_PUBLISH_TOKEN"), "{text}");
+        assert!(!text.contains("db-password"), "{text}");
+        assert!(Env::from_pairs([(OsString::from("PYPI_ID_TOKEN"), bad())]).is_err());
     }
 
     #[test]

@@ -147,9 +147,32 @@ pub struct UploadArgs {
     pub verbose: bool,
 }
 
+/// Replace the panic message (which may quote a value: an environment variable, a token, a
+/// server's reply) with one that names only where it happened.
+pub fn quiet_panics() {
+    use std::io::Write as _;
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            std::io::stderr(),
+            "chora-publish: internal error{place} (details withheld: they may contain secrets); please report it"
+        );
+    }));
+}
+
 /// Run a subcommand; the status to exit with.
 pub fn dispatch(command: &Command) -> ExitStatus {
-    let env = Env::from_process();
+    let env = match Env::from_process() {
+        Ok(env) => env,
+        Err(e) => {
+            let failure = Failure::from(e);
+            Output::new(&Env::default()).error_line(&failure.to_string());
+            return failure.status;
+        }
+    };
     let out = Output::new(&env);
     let result = match command {
         Command::Check(args) => run_check(args, &out),

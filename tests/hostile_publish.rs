@@ -1,0 +1,169 @@
+//! `chora-publish` against hostile input (issue 9): a hostile environment, credentials in the
+//! URL, special files as `--report` or `--token-file`, servers that stall, flood or print
+//! escape sequences. Each test would fail without the defence it names.
+
+#[path = "support/standin/mod.rs"]
+mod standin;
+
+use std::ffi::OsString;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+/// A folder with demo-pkg's wheel in `dist/`.
+fn project() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    let d = standin::dist::wheel("demo-pkg", "0.1.0");
+    std::fs::write(dist.join(&d.filename), &d.data).unwrap();
+    let root = dir.path().to_path_buf();
+    (dir, root)
+}
+
+/// Output of one run.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Run `chora-publish ARGS` in `dir` with only PATH, the fast-retry knob and `env`.
+fn run(dir: &Path, env: &[(OsString, OsString)], args: &[&str]) -> Run {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chora-publish"))
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("CHORA_PUBLISH_RETRY_BASE_MS", "10")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn var(name: &str, value: &str) -> (OsString, OsString) {
+    (name.into(), value.into())
+}
+
+/// A URL where nothing listens (a port just closed).
+fn dead_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/legacy/")
+}
+
+// --- 1. The environment -------------------------------------------------------------------
+
+#[cfg(unix)]
+fn bytes(value: &[u8]) -> OsString {
+    use std::os::unix::ffi::OsStringExt;
+    OsString::from_vec(value.to_vec())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_environment_never_panics_nor_prints_a_value() {
+    let (_tmp, dir) = project();
+    let url = dead_url();
+    // An unrelated variable is not read at all: the dry run goes through.
+    let unrelated = run(
+        &dir,
+        &[
+            ("UNRELATED_SECRET".into(), bytes(b"db-password-\xff")),
+            var("CHORA_PUBLISH_TOKEN", "pypi-fine"),
+        ],
+        &["upload", "--dry-run", "--repository-url", &url],
+    );
+    assert_eq!(unrelated.code, 0, "{}", unrelated.all());
+    assert!(
+        !unrelated.all().contains("db-password"),
+        "{}",
+        unrelated.all()
+    );
+    assert!(
+        unrelated.all().contains("nothing was sent"),
+        "{}",
+        unrelated.all()
+    );
+    // A needed one is named without its value, as an input error.
+    let token = run(
+        &dir,
+        &[("CHORA_PUBLISH_TOKEN".into(), bytes(b"pypi-s3cret\xff\xfe"))],
+        &["upload", "--dry-run", "--repository-url", &url],
+    );
+    assert_eq!(token.code, 2, "{}", token.all());
+    assert!(
+        token.stderr.contains("CHORA_PUBLISH_TOKEN"),
+        "{}",
+        token.all()
+    );
+    assert!(!token.all().contains("s3cret"), "{}", token.all());
+    assert!(!token.all().contains("panicked"), "{}", token.all());
+}
+
+// --- 2. Credentials in the URL ----------------------------------------------------------------
+
+#[test]
+fn a_password_in_the_repository_url_is_refused_and_never_shown() {
+    let (_tmp, dir) = project();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = port.local_addr().unwrap();
+    let report = dir.join("report.json");
+    for (url, token) in [
+        (format!("http://alice:s3cret@{addr}/legacy/"), None),
+        (
+            format!("http://alice:s3cret@{addr}/legacy/"),
+            Some("pypi-x"),
+        ),
+        (format!("http://alice@{addr}/legacy/"), Some("pypi-x")),
+    ] {
+        let env: Vec<_> = token
+            .map(|t| var("CHORA_PUBLISH_TOKEN", t))
+            .into_iter()
+            .collect();
+        for extra in [&["--dry-run"][..], &["-v"][..]] {
+            let mut args = vec!["upload", "--repository-url", &url, "--report"];
+            let report_arg = report.to_string_lossy().into_owned();
+            args.push(&report_arg);
+            args.extend_from_slice(extra);
+            let r = run(&dir, &env, &args);
+            assert_eq!(r.code, 2, "{url}: {}", r.all());
+            assert!(!r.all().contains("s3cret"), "{}", r.all());
+            assert!(!r.all().contains("alice"), "{}", r.all());
+            assert!(r.stderr.contains("***@"), "{}", r.all());
+            assert!(!report.exists(), "a report was written");
+        }
+    }
+    // Nothing was sent to the index.
+    port.set_nonblocking(true).unwrap();
+    assert!(port.accept().is_err(), "a connection was made");
+}
+
+#[test]
+fn only_http_urls_pass_the_url_check() {
+    let (_tmp, dir) = project();
+    for url in [
+        "file:///etc/passwd",
+        "ftp://127.0.0.1/legacy/",
+        "javascript:alert(1)",
+    ] {
+        let r = run(
+            &dir,
+            &[var("CHORA_PUBLISH_TOKEN", "pypi-x")],
+            &["upload", "--dry-run", "--repository-url", url],
+        );
+        assert_eq!(r.code, 2, "{url}: {}", r.all());
+        assert!(r.stderr.contains("http(s)"), "{}", r.all());
+    }
+}

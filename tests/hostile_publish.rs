@@ -167,3 +167,106 @@ fn only_http_urls_pass_the_url_check() {
         assert!(r.stderr.contains("http(s)"), "{}", r.all());
     }
 }
+
+// --- 4. --report only to regular files ------------------------------------------------------
+
+/// A dry run against a listener that must see no connection, with `--report report`.
+fn dry_run_with_report(dir: &Path, report: &Path) -> Run {
+    let index = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/legacy/", index.local_addr().unwrap());
+    let r = run(
+        dir,
+        &[var("CHORA_PUBLISH_TOKEN", "pypi-x")],
+        &[
+            "upload",
+            "--dry-run",
+            "--repository-url",
+            &url,
+            "--report",
+            &report.to_string_lossy(),
+        ],
+    );
+    index.set_nonblocking(true).unwrap();
+    assert!(
+        index.accept().is_err(),
+        "the index was contacted: {}",
+        r.all()
+    );
+    r
+}
+
+#[cfg(unix)]
+#[test]
+fn reports_never_go_through_or_over_special_files() {
+    let (_tmp, dir) = project();
+    // A symbolic link to a file outside: refused, the link and its target untouched.
+    let target = dir.join("precious.txt");
+    std::fs::write(&target, "keep me").unwrap();
+    let link = dir.join("report.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let r = dry_run_with_report(&dir, &link);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("symbolic link"), "{}", r.all());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+    // A FIFO: refused without blocking, still a FIFO.
+    let fifo = dir.join("fifo.json");
+    let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let r = dry_run_with_report(&dir, &fifo);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("a FIFO"), "{}", r.all());
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    // A device.
+    let r = dry_run_with_report(&dir, Path::new("/dev/null"));
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("a device"), "{}", r.all());
+}
+
+#[test]
+fn a_report_in_a_missing_folder_is_an_error_and_no_folder_is_created() {
+    let (_tmp, dir) = project();
+    let report = dir.join("missing/deeper/report.json");
+    let r = dry_run_with_report(&dir, &report);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.stderr.contains("does not exist"), "{}", r.all());
+    assert!(!dir.join("missing").exists());
+    // A regular file (or a new one) is fine.
+    let ok = dir.join("report.json");
+    let url = dead_url();
+    let args = [
+        "upload",
+        "--dry-run",
+        "--repository-url",
+        &url,
+        "--report",
+        "report.json",
+    ];
+    let token = [var("CHORA_PUBLISH_TOKEN", "pypi-x")];
+    let r = run(&dir, &token, &args);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        std::fs::read_to_string(&ok)
+            .unwrap()
+            .contains("\"dry_run\": true")
+    );
+    std::fs::write(&ok, "old").unwrap();
+    let r = run(&dir, &token, &args);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        std::fs::read_to_string(&ok)
+            .unwrap()
+            .contains("\"dry_run\": true")
+    );
+}

@@ -97,6 +97,10 @@ impl From<ReleasesClosed> for Failure {
 
 impl From<ReportError> for Failure {
     fn from(e: ReportError) -> Self {
+        if e.is_input() {
+            return Failure::usage(e.to_string())
+                .with_hint("name a regular file (or a new one) in an existing folder");
+        }
         Failure::local_io(e.to_string()).with_hint(
             "the uploads themselves are done (see above); choose a writable --report path",
         )

@@ -221,12 +221,15 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
     } else {
         args.repository_url.as_str()
     };
-    // 1. Plan: every file vetted before anything is sent.
+    // 1. Plan: every file vetted (and the report's path checked) before anything is sent.
     let plan = plan::plan(&PlanRequest {
         dists: &args.dists,
         repository_url,
         attestations: args.attestations,
     })?;
+    if let Some(path) = &args.report {
+        crate::publish::report::check_destination(path)?;
+    }
     let http = Http::new(Timeouts::from_lookup(|k| env.get(k).map(str::to_string)))?;
     let policy = Policy::new(args.retries, retry_base(env));
     // --attestations needs Trusted Publishing: refuse before any network call.

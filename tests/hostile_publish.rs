@@ -8,6 +8,7 @@ mod standin;
 use std::ffi::OsString;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// A folder with demo-pkg's wheel in `dist/`.
 fn project() -> (tempfile::TempDir, PathBuf) {
@@ -269,4 +270,59 @@ fn a_report_in_a_missing_folder_is_an_error_and_no_folder_is_created() {
             .unwrap()
             .contains("\"dry_run\": true")
     );
+}
+
+// --- 18. --token-file -----------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn token_files_are_one_line_in_a_regular_file_and_errors_exit_2() {
+    let (_tmp, dir) = project();
+    let url = dead_url();
+    let attempt = |path: &Path| {
+        let p = path.to_string_lossy().into_owned();
+        run(
+            &dir,
+            &[],
+            &[
+                "upload",
+                "--dry-run",
+                "--auth",
+                "token",
+                "--repository-url",
+                &url,
+                "--token-file",
+                &p,
+            ],
+        )
+    };
+    let two_lines = dir.join("two-lines");
+    std::fs::write(&two_lines, "pypi-first\npypi-s3cret-second\n").unwrap();
+    let big = dir.join("big");
+    std::fs::write(&big, "x".repeat(5000)).unwrap();
+    let fifo = dir.join("fifo");
+    let c = std::ffi::CString::new(fifo.to_string_lossy().as_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let good = dir.join("good");
+    std::fs::write(&good, "  pypi-good\n").unwrap();
+    let link = dir.join("link");
+    std::os::unix::fs::symlink(&good, &link).unwrap();
+    let cases: [(&Path, &str); 5] = [
+        (&two_lines, "more than one line"),
+        (&big, "larger than 4096 bytes"),
+        (&fifo, "a FIFO"),
+        (Path::new("/dev/zero"), "a device"),
+        (&link, "symbolic link"),
+    ];
+    for (path, why) in cases {
+        let started = Instant::now();
+        let r = attempt(path);
+        assert_eq!(r.code, 2, "{}: {}", path.display(), r.all());
+        assert!(r.stderr.contains(why), "{}: {}", path.display(), r.all());
+        assert!(!r.all().contains("s3cret"), "{}", r.all());
+        assert!(started.elapsed() < Duration::from_secs(20));
+    }
+    assert_eq!(cases.len(), 5);
+    let r = attempt(&good);
+    assert_eq!(r.code, 0, "{}", r.all());
 }

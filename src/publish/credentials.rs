@@ -150,7 +150,12 @@ impl Ambient {
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
     #[error("cannot read the token file {path}: {reason}")]
-    TokenFile { path: String, reason: String },
+    TokenFile {
+        path: String,
+        reason: String,
+        /// A failure of the machine (permission denied…), not a refusal of the file.
+        io: bool,
+    },
     #[error("the OIDC token request to {provider} failed: {reason}")]
     Fetch {
         provider: &'static str,
@@ -193,19 +198,42 @@ pub fn detect_ambient(env: &Env, audience: &str) -> Option<Ambient> {
     })
 }
 
-/// The API token from `--token-file` or `CHORA_PUBLISH_TOKEN`.
+/// The largest `--token-file` read (an API token is about 200 bytes).
+pub const TOKEN_FILE_LIMIT: u64 = 4096;
+
+/// The API token from `--token-file` or `CHORA_PUBLISH_TOKEN`. The file must be a regular file
+/// (not a symbolic link, FIFO or device) of at most [`TOKEN_FILE_LIMIT`] bytes holding one
+/// line: the token, surrounding white space trimmed. Its content is never quoted in errors.
 pub fn api_token(env: &Env, token_file: Option<&Path>) -> Result<Option<Secret>, CredentialError> {
     if let Some(path) = token_file {
-        let text = std::fs::read_to_string(path).map_err(|e| CredentialError::TokenFile {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let shown = crate::text::excerpt(&path.display().to_string(), 300);
+        let fail = |reason: String| CredentialError::TokenFile {
+            path: shown.clone(),
+            reason,
+            io: false,
+        };
+        let bytes =
+            crate::fs::read_regular(path, TOKEN_FILE_LIMIT, "a --token-file").map_err(|e| {
+                CredentialError::TokenFile {
+                    path: shown.clone(),
+                    reason: e.to_string(),
+                    io: e.is_io() && !e.is_not_found(),
+                }
+            })?;
+        let text = String::from_utf8(bytes).map_err(|_| fail("it is not UTF-8 text".into()))?;
         let token = text.trim();
         if token.is_empty() {
-            return Err(CredentialError::TokenFile {
-                path: path.display().to_string(),
-                reason: "the file is empty".into(),
-            });
+            return Err(fail("the file is empty".into()));
+        }
+        if token.contains(['\n', '\r']) {
+            return Err(fail(
+                "it has more than one line; it must hold only the token".into(),
+            ));
+        }
+        if token.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(fail(
+                "the token contains spaces or control characters".into(),
+            ));
         }
         return Ok(Some(Secret::new(token)));
     }

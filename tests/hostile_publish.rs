@@ -6,6 +6,7 @@
 mod standin;
 
 use std::ffi::OsString;
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -325,4 +326,283 @@ fn token_files_are_one_line_in_a_regular_file_and_errors_exit_2() {
     assert_eq!(cases.len(), 5);
     let r = attempt(&good);
     assert_eq!(r.code, 0, "{}", r.all());
+}
+
+// --- 7, 8. Servers that flood or stall ------------------------------------------------------
+
+/// What a hostile index does with one request (method, path), given the socket after the
+/// whole request was read.
+type Behaviour = fn(&str, &str, &mut std::net::TcpStream);
+
+/// A raw HTTP/1.1 index on 127.0.0.1 that reads each request whole (head and
+/// `Content-Length` body) and lets `behaviour` answer; its URL's `/legacy/`.
+fn hostile_index(behaviour: Behaviour) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/legacy/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match stream.read(&mut byte) {
+                        Ok(1) => head.push(byte[0]),
+                        _ => return,
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let mut words = head.split_whitespace();
+                let method = words.next().unwrap_or_default().to_string();
+                let path = words.next().unwrap_or_default().to_string();
+                let length: u64 = head
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse().ok())?
+                    })
+                    .unwrap_or(0);
+                let mut body = (&mut stream).take(length);
+                let _ = std::io::copy(&mut body, &mut std::io::sink());
+                behaviour(&method, &path, &mut stream);
+            });
+        }
+    });
+    url
+}
+
+fn not_found(stream: &mut std::net::TcpStream) {
+    let _ = stream
+        .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+}
+
+/// `chora-publish upload --retries 2` of demo-pkg's wheel to `url`, with `env`.
+fn upload_to(url: &str, env: &[(OsString, OsString)], extra: &[&str]) -> (Run, Duration) {
+    let (_tmp, dir) = project();
+    let mut all = vec![var("CHORA_PUBLISH_TOKEN", "pypi-x")];
+    all.extend_from_slice(env);
+    let mut args = vec!["upload", "--retries", "2", "--repository-url", url];
+    args.extend_from_slice(extra);
+    let started = Instant::now();
+    let r = run(&dir, &all, &args);
+    (r, started.elapsed())
+}
+
+/// The largest resident set of any child process so far, in KiB (Linux).
+#[cfg(target_os = "linux")]
+fn children_max_rss_kib() -> i64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    assert_eq!(
+        unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) },
+        0
+    );
+    usage.ru_maxrss
+}
+
+/// 200, then 256 MiB of chunked body (or until the client hangs up).
+fn flood(method: &str, _path: &str, stream: &mut std::net::TcpStream) {
+    if method != "POST" {
+        return not_found(stream);
+    }
+    let _ = stream.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+    );
+    let chunk = vec![b'A'; 64 * 1024];
+    let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+    framed.extend_from_slice(&chunk);
+    framed.extend_from_slice(b"\r\n");
+    for _ in 0..4096 {
+        if stream.write_all(&framed).is_err() {
+            return;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_upload_reply_flood_is_cut_at_its_cap() {
+    let url = hostile_index(flood);
+    let (r, _) = upload_to(&url, &[], &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    // The warnings shown are cut: a line, not 256 MiB.
+    assert!(
+        r.stdout.len() < 200 * 1024,
+        "{} bytes of output",
+        r.stdout.len()
+    );
+    let rss = children_max_rss_kib();
+    assert!(rss < 120 * 1024, "a child used {rss} KiB");
+}
+
+/// A JSON simple page of 32 MiB (no Content-Length) for the skip-existing lookup.
+fn huge_json(method: &str, path: &str, stream: &mut std::net::TcpStream) {
+    if method != "GET" || !path.starts_with("/simple/") {
+        return not_found(stream);
+    }
+    let _ = stream.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.pypi.simple.v1+json\r\nConnection: close\r\n\r\n{\"files\": [",
+    );
+    let spaces = vec![b' '; 1 << 20];
+    for _ in 0..32 {
+        if stream.write_all(&spaces).is_err() {
+            return;
+        }
+    }
+}
+
+#[test]
+fn a_huge_index_page_is_refused_at_its_cap() {
+    let url = hostile_index(huge_json);
+    let (r, _) = upload_to(&url, &[], &["--skip-existing"]);
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(r.stderr.contains("larger than 16384 KiB"), "{}", r.all());
+}
+
+/// Take the upload, never answer (hold the socket for a minute).
+fn silent(method: &str, _path: &str, stream: &mut std::net::TcpStream) {
+    if method != "POST" {
+        return not_found(stream);
+    }
+    let mut rest = Vec::new();
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
+    let _ = stream.read_to_end(&mut rest);
+}
+
+#[test]
+fn an_index_that_takes_the_upload_and_never_answers_is_left_after_the_idle_limit() {
+    let url = hostile_index(silent);
+    let (r, took) = upload_to(
+        &url,
+        &[
+            var("CHORA_PUBLISH_IDLE_TIMEOUT_MS", "300"),
+            var("CHORA_PUBLISH_UPLOAD_TIMEOUT_MS", "20000"),
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(
+        r.all()
+            .contains("did not answer after receiving the upload"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.all().contains("CHORA_PUBLISH_IDLE_TIMEOUT_MS"),
+        "{}",
+        r.all()
+    );
+    // Two attempts of ~0.3 s each, not two of the 20 s upload limit.
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+/// 200 and headers, then one body byte every 100 ms, forever.
+fn trickle(method: &str, _path: &str, stream: &mut std::net::TcpStream) {
+    if method != "POST" {
+        return not_found(stream);
+    }
+    let _ = stream
+        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\nConnection: close\r\n\r\n");
+    for _ in 0..600 {
+        if stream.write_all(b"x").is_err() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_trickled_reply_is_bounded_by_the_idle_limit() {
+    let url = hostile_index(trickle);
+    let (r, took) = upload_to(
+        &url,
+        &[
+            var("CHORA_PUBLISH_IDLE_TIMEOUT_MS", "1000"),
+            var("CHORA_PUBLISH_UPLOAD_TIMEOUT_MS", "30000"),
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(
+        r.all().contains("CHORA_PUBLISH_IDLE_TIMEOUT_MS"),
+        "{}",
+        r.all()
+    );
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+}
+
+/// 503 with `Retry-After: 100000`.
+fn come_back_tomorrow(method: &str, _path: &str, stream: &mut std::net::TcpStream) {
+    if method != "POST" {
+        return not_found(stream);
+    }
+    let _ = stream.write_all(
+        b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 100000\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbusy",
+    );
+}
+
+#[test]
+fn retry_after_is_not_honoured_past_the_total_budget() {
+    let url = hostile_index(come_back_tomorrow);
+    let (r, took) = upload_to(&url, &[var("CHORA_PUBLISH_TOTAL_TIMEOUT_MS", "2000")], &[]);
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(r.all().contains("HTTP 503"), "{}", r.all());
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+}
+
+// --- 13. Server text and file names reach the log escaped -------------------------------------
+
+/// 403 with escape sequences and workflow commands in the body.
+fn rude(method: &str, _path: &str, stream: &mut std::net::TcpStream) {
+    if method != "POST" {
+        return not_found(stream);
+    }
+    let body =
+        "{\"message\": \"\\u001b[2Jcleared\\r\\u0007 bell\\n::error::pwned\\n::add-mask::hidden\"}";
+    let _ = stream.write_all(
+        format!(
+            "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    );
+}
+
+/// No raw control character (but new lines) and no line a GitHub runner would obey.
+fn assert_log_safe(text: &str) {
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "a raw control character: {text:?}"
+    );
+    let commands = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("::"))
+        .count();
+    assert_eq!(commands, 0, "a workflow command: {text}");
+}
+
+#[test]
+fn server_text_is_printed_with_controls_and_workflow_commands_escaped() {
+    let url = hostile_index(rude);
+    let (r, _) = upload_to(&url, &[], &[]);
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(r.all().contains("cleared"), "{}", r.all());
+    assert!(r.all().contains("\\x1b[2J"), "{}", r.all());
+    assert_log_safe(&r.all());
+}
+
+#[test]
+fn file_names_are_printed_with_controls_escaped() {
+    let (_tmp, dir) = project();
+    let name = "dist/demo_pkg\u{1b}[2J\r-0.1.0-py3-none-any.whl";
+    std::fs::copy(
+        dir.join("dist/demo_pkg-0.1.0-py3-none-any.whl"),
+        dir.join(name),
+    )
+    .unwrap();
+    let r = run(&dir, &[], &["check", name]);
+    assert_eq!(r.code, 2, "{}", r.all());
+    assert!(r.all().contains("\\x1b[2J"), "{}", r.all());
+    assert_log_safe(&r.all());
 }

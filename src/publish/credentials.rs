@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::http::{Http, error_chain};
+use super::http::{BodyError, Http, caps};
 use super::retry::{self, Failed, Policy};
 
 /// A secret string: Debug shows `***`; there is no Display.
@@ -294,10 +294,16 @@ pub async fn fetch_jwt(
                     again,
                 });
             }
-            let body: GithubTokenReply = resp
-                .json()
+            let bytes = http
+                .read_body(resp, caps::TOKEN_REPLY, false, &limit)
                 .await
-                .map_err(|e| Failed::fatal(format!("unexpected reply: {}", error_chain(&e))))?;
+                .map_err(|e| match e {
+                    BodyError::TooLarge(_) => Failed::fatal(e.to_string()),
+                    BodyError::Transport(_) => Failed::transient(e.to_string()),
+                })?;
+            let body: GithubTokenReply = serde_json::from_slice(&bytes).map_err(|_| {
+                Failed::fatal("unexpected reply: not JSON with a string `value`".to_string())
+            })?;
             Ok(Secret::new(body.value))
         }
     })

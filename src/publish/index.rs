@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use super::dist::{self, Dist};
-use super::http::Http;
+use super::http::{BodyError, Http, caps};
 use super::retry::{self, Failed, Policy};
 
 /// PyPI refuses new files for a release older than this (warehouse `forklift/legacy.py`).
@@ -136,14 +136,17 @@ async fn get(
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
                 .to_ascii_lowercase();
-            let body = resp
-                .text()
+            let body = http
+                .read_body(resp, caps::INDEX_PAGE, false, &limit)
                 .await
-                .map_err(|e| Failed::transient(http.transport_error(&e, &limit)))?;
+                .map_err(|e| match e {
+                    BodyError::TooLarge(_) => Failed::fatal(e.to_string()),
+                    BodyError::Transport(_) => Failed::transient(e.to_string()),
+                })?;
             Ok(Page {
                 status,
                 content_type,
-                body,
+                body: String::from_utf8_lossy(&body).into_owned(),
             })
         }
     })

@@ -231,7 +231,7 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
         crate::publish::report::check_destination(path)?;
     }
     let http = Http::new(Timeouts::from_lookup(|k| env.get(k).map(str::to_string)))?;
-    let policy = Policy::new(args.retries, retry_base(env));
+    let policy = Policy::new(args.retries, retry_base(env)).with_budget(http.timeouts.total.value);
     // --attestations needs Trusted Publishing: refuse before any network call.
     if args.attestations && AuthMode::from(args.auth) == AuthMode::Token {
         return Err(crate::exit::publish::attestations_need_trusted_publishing());

@@ -493,3 +493,25 @@ fn check_wheel_file(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn any_wheel_file_is_checked_without_panicking(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let filename = super::super::parse_filename("demo_pkg-0.1.0-py2.py3-none-any.whl").unwrap();
+            let _ = check_wheel_file("demo_pkg-0.1.0.dist-info/WHEEL", &bytes, &filename);
+        }
+    }
+
+    #[test]
+    fn wheel_tags_must_be_the_filename_tags() {
+        let filename = super::super::parse_filename("demo_pkg-0.1.0-py2.py3-none-any.whl").unwrap();
+        let good = b"Wheel-Version: 1.0\nTag: py2-none-any\nTag: py3-none-any\n";
+        assert!(check_wheel_file("W", good, &filename).is_ok());
+        let short = b"Wheel-Version: 1.0\nTag: py3-none-any\n";
+        assert!(check_wheel_file("W", short, &filename).is_err());
+    }
+}

@@ -8,6 +8,9 @@ use super::dist::{self, Dist};
 use super::upload::UploadFile;
 use super::{discover, vet};
 
+/// The largest attestation file read (a PEP 740 attestation is a few KiB).
+pub const MAX_ATTESTATION: u64 = 1 << 20;
+
 /// PyPI's upload endpoint.
 pub const PYPI_UPLOAD_URL: &str = "https://upload.pypi.org/legacy/";
 /// TestPyPI's upload endpoint.
@@ -174,10 +177,10 @@ fn upload_file(d: &Dist, attestations: bool) -> Result<UploadFile, PlanError> {
             });
         }
         for path in found {
-            let text =
-                std::fs::read_to_string(&path).map_err(|source| PlanError::ReadAttestation {
+            let text = crate::fs::read_regular_text(&path, MAX_ATTESTATION, "an attestation")
+                .map_err(|e| PlanError::ReadAttestation {
                     path: path.display().to_string(),
-                    source,
+                    source: std::io::Error::other(e.to_string()),
                 })?;
             serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
                 PlanError::BadAttestation {

@@ -417,9 +417,12 @@ fn redirect_target(
         .get("location")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| format!("HTTP {status} redirect without a Location"))?;
-    let next = from
+    let mut next = from
         .join(location)
         .map_err(|e| format!("bad redirect Location {location:?}: {e}"))?;
+    // Credentials are sent only as the token header: never user info from a Location.
+    let _ = next.set_username("");
+    let _ = next.set_password(None);
     let same_host = next.host_str() == from.host_str()
         && next.port_or_known_default() == from.port_or_known_default();
     let scheme_ok = next.scheme() == from.scheme() || next.scheme() == "https";

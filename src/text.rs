@@ -34,9 +34,42 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
     cut
 }
 
+/// `text` made safe for a terminal and a CI log: control characters escaped as by
+/// [`escape_controls`] (new lines and tabs kept), and a line that would start with `::`
+/// (GitHub Actions reads such a line as a workflow command: `::add-mask::`, `::error::`,
+/// `::stop-commands::`) shown with its first colon escaped (`\x3a:`).
+pub fn for_log(text: &str) -> String {
+    let escaped = escape_controls(text);
+    if !escaped.contains("::") {
+        return escaped;
+    }
+    escaped
+        .split('\n')
+        .map(|line| {
+            let body = line.trim_start();
+            if body.starts_with("::") {
+                let indent = &line[..line.len() - body.len()];
+                format!("{indent}\\x3a{}", &body[1..])
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_text_cannot_issue_workflow_commands() {
+        assert_eq!(
+            for_log("ok\n::add-mask::x\n  ::error::y\u{1b}[2J\rz\u{7}"),
+            "ok\n\\x3a:add-mask::x\n  \\x3a:error::y\\x1b[2J\\x0dz\\x07"
+        );
+        assert_eq!(for_log("a :: b"), "a :: b");
+    }
 
     #[test]
     fn control_characters_are_escaped() {

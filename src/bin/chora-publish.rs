@@ -19,6 +19,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
+    publish::quiet_panics();
     let cli = Cli::parse();
     ExitCode::from(publish::dispatch(&cli.command).code())
 }

@@ -3,6 +3,7 @@
 
 use super::{ExitStatus, Failure, error_chain};
 use crate::publish::auth::AuthError;
+use crate::publish::credentials::CredentialError;
 use crate::publish::discover::DiscoverError;
 use crate::publish::http::ClientError;
 use crate::publish::index::{IndexError, ReleasesClosed};
@@ -34,10 +35,17 @@ impl From<PlanError> for Failure {
                 Failure::local_io(text)
             }
             PlanError::BadUrl { .. }
+            | PlanError::UrlCredentials { .. }
             | PlanError::NotHttps { .. }
             | PlanError::Discover(_)
             | PlanError::BadAttestation { .. } => Failure::usage(text),
         }
+    }
+}
+
+impl From<crate::publish::credentials::UnusableVariable> for Failure {
+    fn from(e: crate::publish::credentials::UnusableVariable) -> Self {
+        Failure::usage(e.to_string())
     }
 }
 
@@ -51,8 +59,13 @@ impl From<AuthError> for Failure {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::Setup { message, hint } => Failure::usage(message).with_hint(hint),
-            AuthError::TokenFile(e) => Failure::local_io(e.to_string())
-                .with_hint("check the path and permissions of --token-file"),
+            AuthError::TokenFile(e @ CredentialError::TokenFile { io: true, .. }) => {
+                Failure::local_io(e.to_string())
+                    .with_hint("check the permissions of --token-file")
+            }
+            AuthError::TokenFile(e) => Failure::usage(e.to_string()).with_hint(
+                "--token-file names a regular file holding the token on one line (at most 4096 bytes)",
+            ),
             AuthError::Credential(e) => Failure::usage(error_chain(&e))
                 .with_status(ExitStatus::Service)
                 .with_hint("re-run the job; if it keeps failing, check GitHub's status page and that the job has `permissions: id-token: write`"),
@@ -90,6 +103,10 @@ impl From<ReleasesClosed> for Failure {
 
 impl From<ReportError> for Failure {
     fn from(e: ReportError) -> Self {
+        if e.is_input() {
+            return Failure::usage(e.to_string())
+                .with_hint("name a regular file (or a new one) in an existing folder");
+        }
         Failure::local_io(e.to_string()).with_hint(
             "the uploads themselves are done (see above); choose a writable --report path",
         )

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::http::{Http, error_chain};
+use super::http::{BodyError, Http, caps};
 use super::retry::{self, Failed, Policy};
 
 /// A secret string: Debug shows `***`; there is no Display.
@@ -47,9 +47,70 @@ pub enum AuthMode {
 #[derive(Debug, Clone, Default)]
 pub struct Env(pub HashMap<String, String>);
 
+/// The variables chora-publish reads, besides the GitLab `<AUDIENCE>_ID_TOKEN` ones.
+pub const VARIABLES: &[&str] = &[
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "CHORA_PUBLISH_TOKEN",
+    "CHORA_PUBLISH_CONNECT_TIMEOUT_MS",
+    "CHORA_PUBLISH_API_TIMEOUT_MS",
+    "CHORA_PUBLISH_UPLOAD_TIMEOUT_MS",
+    "CHORA_PUBLISH_IDLE_TIMEOUT_MS",
+    "CHORA_PUBLISH_TOTAL_TIMEOUT_MS",
+    "CHORA_PUBLISH_RETRY_BASE_MS",
+    "GITHUB_ACTIONS",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_EVENT_PATH",
+    "GITHUB_REPOSITORY",
+    "GITHUB_STEP_SUMMARY",
+    "GITLAB_CI",
+];
+
+/// Whether chora-publish reads the variable `name`.
+pub fn is_read(name: &str) -> bool {
+    VARIABLES.contains(&name) || name.ends_with("_ID_TOKEN")
+}
+
+/// A variable chora-publish needs holds bytes that are not UTF-8. Only its name is shown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the environment variable {name} is not valid UTF-8 text (its value is not shown); set it to plain text or unset it"
+)]
+pub struct UnusableVariable {
+    pub name: String,
+}
+
 impl Env {
-    pub fn from_process() -> Self {
-        Env(std::env::vars().collect())
+    /// The variables chora-publish reads (and only those: [`is_read`]), from the process.
+    /// Never panics on non-UTF-8 names or values; a needed variable that is not UTF-8 is an
+    /// error naming it, never showing its value.
+    pub fn from_process() -> Result<Self, UnusableVariable> {
+        Self::from_pairs(std::env::vars_os())
+    }
+
+    /// [`Env::from_process`] over given pairs (tests).
+    pub fn from_pairs(
+        pairs: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    ) -> Result<Self, UnusableVariable> {
+        let mut vars = HashMap::new();
+        for (name, value) in pairs {
+            // A name that is not UTF-8 is not one of ours.
+            let Some(name) = name.to_str() else { continue };
+            if !is_read(name) {
+                continue;
+            }
+            match value.into_string() {
+                Ok(value) => {
+                    vars.insert(name.to_string(), value);
+                }
+                Err(_) => {
+                    return Err(UnusableVariable {
+                        name: name.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(Env(vars))
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -89,7 +150,12 @@ impl Ambient {
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
     #[error("cannot read the token file {path}: {reason}")]
-    TokenFile { path: String, reason: String },
+    TokenFile {
+        path: String,
+        reason: String,
+        /// A failure of the machine (permission denied…), not a refusal of the file.
+        io: bool,
+    },
     #[error("the OIDC token request to {provider} failed: {reason}")]
     Fetch {
         provider: &'static str,
@@ -132,19 +198,42 @@ pub fn detect_ambient(env: &Env, audience: &str) -> Option<Ambient> {
     })
 }
 
-/// The API token from `--token-file` or `CHORA_PUBLISH_TOKEN`.
+/// The largest `--token-file` read (an API token is about 200 bytes).
+pub const TOKEN_FILE_LIMIT: u64 = 4096;
+
+/// The API token from `--token-file` or `CHORA_PUBLISH_TOKEN`. The file must be a regular file
+/// (not a symbolic link, FIFO or device) of at most [`TOKEN_FILE_LIMIT`] bytes holding one
+/// line: the token, surrounding white space trimmed. Its content is never quoted in errors.
 pub fn api_token(env: &Env, token_file: Option<&Path>) -> Result<Option<Secret>, CredentialError> {
     if let Some(path) = token_file {
-        let text = std::fs::read_to_string(path).map_err(|e| CredentialError::TokenFile {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let shown = crate::text::excerpt(&path.display().to_string(), 300);
+        let fail = |reason: String| CredentialError::TokenFile {
+            path: shown.clone(),
+            reason,
+            io: false,
+        };
+        let bytes =
+            crate::fs::read_regular(path, TOKEN_FILE_LIMIT, "a --token-file").map_err(|e| {
+                CredentialError::TokenFile {
+                    path: shown.clone(),
+                    reason: e.to_string(),
+                    io: e.is_io() && !e.is_not_found(),
+                }
+            })?;
+        let text = String::from_utf8(bytes).map_err(|_| fail("it is not UTF-8 text".into()))?;
         let token = text.trim();
         if token.is_empty() {
-            return Err(CredentialError::TokenFile {
-                path: path.display().to_string(),
-                reason: "the file is empty".into(),
-            });
+            return Err(fail("the file is empty".into()));
+        }
+        if token.contains(['\n', '\r']) {
+            return Err(fail(
+                "it has more than one line; it must hold only the token".into(),
+            ));
+        }
+        if token.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(fail(
+                "the token contains spaces or control characters".into(),
+            ));
         }
         return Ok(Some(Secret::new(token)));
     }
@@ -205,10 +294,16 @@ pub async fn fetch_jwt(
                     again,
                 });
             }
-            let body: GithubTokenReply = resp
-                .json()
+            let bytes = http
+                .read_body(resp, caps::TOKEN_REPLY, false, &limit)
                 .await
-                .map_err(|e| Failed::fatal(format!("unexpected reply: {}", error_chain(&e))))?;
+                .map_err(|e| match e {
+                    BodyError::TooLarge(_) => Failed::fatal(e.to_string()),
+                    BodyError::Transport(_) => Failed::transient(e.to_string()),
+                })?;
+            let body: GithubTokenReply = serde_json::from_slice(&bytes).map_err(|_| {
+                Failed::fatal("unexpected reply: not JSON with a string `value`".to_string())
+            })?;
             Ok(Secret::new(body.value))
         }
     })
@@ -231,6 +326,29 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_variables_never_panic_and_are_named_without_their_value() {
+        use std::ffi::OsString;
+        use std::os::unix::ffi::OsStringExt;
+        let bad = || OsString::from_vec(b"db-password-\xff\xfe".to_vec());
+        // An unrelated variable (or one with a non-UTF-8 name) is not read at all.
+        let env = Env::from_pairs([
+            (OsString::from("UNRELATED_SECRET"), bad()),
+            (OsString::from_vec(b"NAME\xff".to_vec()), bad()),
+            (OsString::from("GITHUB_ACTIONS"), OsString::from("true")),
+        ])
+        .unwrap();
+        assert_eq!(env.0.len(), 1, "{:?}", env.0.keys());
+        assert!(env.in_github_actions());
+        // A needed one is named, its value never shown.
+        let err = Env::from_pairs([(OsString::from("CHORA_PUBLISH_TOKEN"), bad())]).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("CHORA_PUBLISH_TOKEN"), "{text}");
+        assert!(!text.contains("db-password"), "{text}");
+        assert!(Env::from_pairs([(OsString::from("PYPI_ID_TOKEN"), bad())]).is_err());
     }
 
     #[test]

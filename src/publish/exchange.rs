@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use super::credentials::Secret;
-use super::http::Http;
+use super::http::{BodyError, Http, caps};
 use super::retry::{self, Failed, Policy};
 
 /// A short-lived upload token and when it expires (unix seconds).
@@ -101,10 +101,19 @@ async fn send(
             })?;
             let status = resp.status().as_u16();
             let again = retry::again_for(status, resp.headers());
-            let body = resp.text().await.map_err(|e| {
-                Failed::transient(AttemptError::Transport(http.transport_error(&e, &limit)))
-            })?;
-            let reply = Reply { status, body };
+            let body = http
+                .read_body(resp, caps::TOKEN_REPLY, false, &limit)
+                .await
+                .map_err(|e| match e {
+                    BodyError::TooLarge(_) => Failed::fatal(AttemptError::Transport(e.to_string())),
+                    BodyError::Transport(_) => {
+                        Failed::transient(AttemptError::Transport(e.to_string()))
+                    }
+                })?;
+            let reply = Reply {
+                status,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            };
             match again {
                 retry::Again::No => Ok(reply),
                 again => Err(Failed {

@@ -171,7 +171,9 @@ pub fn preflight_warnings(env: &Env, claims: Option<&Claims>) -> Vec<String> {
 
 /// `pull_request.head.repo.full_name` from the event payload (`GITHUB_EVENT_PATH`).
 fn pull_request_head_repo(env: &Env) -> Option<String> {
-    let text = std::fs::read_to_string(env.get("GITHUB_EVENT_PATH")?).ok()?;
+    // GitHub's event payloads are at most a few MiB; only a regular file is read.
+    let path = std::path::Path::new(env.get("GITHUB_EVENT_PATH")?);
+    let text = crate::fs::read_regular_text(path, 16 << 20, "a GitHub event payload").ok()?;
     let event: serde_json::Value = serde_json::from_str(&text).ok()?;
     event
         .pointer("/pull_request/head/repo/full_name")?

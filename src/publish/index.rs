@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use super::dist::{self, Dist};
-use super::http::Http;
+use super::http::{BodyError, Http, caps};
 use super::retry::{self, Failed, Policy};
 
 /// PyPI refuses new files for a release older than this (warehouse `forklift/legacy.py`).
@@ -136,14 +136,17 @@ async fn get(
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
                 .to_ascii_lowercase();
-            let body = resp
-                .text()
+            let body = http
+                .read_body(resp, caps::INDEX_PAGE, false, &limit)
                 .await
-                .map_err(|e| Failed::transient(http.transport_error(&e, &limit)))?;
+                .map_err(|e| match e {
+                    BodyError::TooLarge(_) => Failed::fatal(e.to_string()),
+                    BodyError::Transport(_) => Failed::transient(e.to_string()),
+                })?;
             Ok(Page {
                 status,
                 content_type,
-                body,
+                body: String::from_utf8_lossy(&body).into_owned(),
             })
         }
     })
@@ -242,19 +245,25 @@ pub fn parse_simple_json(body: &str) -> Option<ProjectFiles> {
     Some(out)
 }
 
-/// Links of a PEP 503 page: `<a href="…/file#sha256=hex">file</a>`.
+/// Links of a PEP 503 page: `<a href="…/file#sha256=hex">file</a>`. A tolerant scan (the
+/// JSON API is preferred; this is the fallback): `href` in any case, `=` with optional white
+/// space, a value in double, single or no quotes, `&amp;` decoded; anything malformed,
+/// truncated or unterminated is skipped, never a panic.
 pub fn parse_simple_html(html: &str) -> ProjectFiles {
     let mut out = ProjectFiles::new();
-    for chunk in html.split("href=").skip(1) {
-        let quote = chunk.chars().next().unwrap_or('"');
-        let Some(href) = chunk[quote.len_utf8()..].split(quote).next() else {
-            continue;
-        };
-        let (url, fragment) = href.split_once('#').unwrap_or((href, ""));
+    for href in hrefs(html) {
+        let href = href.replace("&amp;", "&");
+        let (url, fragment) = href.split_once('#').unwrap_or((href.as_str(), ""));
         let Some(sha) = fragment.strip_prefix("sha256=") else {
             continue;
         };
+        if sha.is_empty() || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
         let name = url.rsplit('/').next().unwrap_or(url);
+        if name.is_empty() {
+            continue;
+        }
         out.insert(
             name.to_string(),
             IndexFile {
@@ -263,6 +272,40 @@ pub fn parse_simple_html(html: &str) -> ProjectFiles {
                 upload_time: None,
             },
         );
+    }
+    out
+}
+
+/// The values of every `href` attribute of `html`, in order.
+fn hrefs(html: &str) -> Vec<&str> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(found) = lower.get(from..).and_then(|rest| rest.find("href")) {
+        let after = from + found + 4;
+        from = after;
+        let Some(rest) = html.get(after..) else { break };
+        let rest = rest.trim_start();
+        let Some(rest) = rest.strip_prefix('=') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let value = match rest.chars().next() {
+            Some(q @ ('"' | '\'')) => {
+                let inner = rest.get(1..).unwrap_or_default();
+                match inner.find(q) {
+                    Some(end) => inner.get(..end),
+                    None => None,
+                }
+            }
+            Some(_) => rest.split(|c: char| c.is_whitespace() || c == '>').next(),
+            None => None,
+        };
+        if let Some(value) = value
+            && !value.is_empty()
+        {
+            out.push(value);
+        }
     }
     out
 }

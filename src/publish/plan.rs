@@ -8,6 +8,9 @@ use super::dist::{self, Dist};
 use super::upload::UploadFile;
 use super::{discover, vet};
 
+/// The largest attestation file read (a PEP 740 attestation is a few KiB).
+pub const MAX_ATTESTATION: u64 = 1 << 20;
+
 /// PyPI's upload endpoint.
 pub const PYPI_UPLOAD_URL: &str = "https://upload.pypi.org/legacy/";
 /// TestPyPI's upload endpoint.
@@ -40,8 +43,12 @@ pub struct Plan {
 /// Why there is no plan.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("--repository-url {url:?} is not a URL: {reason}")]
+    #[error("--repository-url {url} is not an http(s) URL: {reason}")]
     BadUrl { url: String, reason: String },
+    #[error(
+        "--repository-url {url} contains credentials (user info before '@'); chora-publish never takes credentials from the URL, where they would be printed and logged: remove them and pass an API token with CHORA_PUBLISH_TOKEN or --token-file, or use Trusted Publishing"
+    )]
+    UrlCredentials { url: String },
     #[error(
         "{url} is not https; credentials are only sent over https (plain http is allowed for 127.0.0.1/localhost test indexes)"
     )]
@@ -86,15 +93,7 @@ pub fn vet_paths(args: &[String]) -> Result<Vec<Dist>, PlanError> {
 
 /// Stage 1: check the URL, vet every file, read attestations, build the form fields.
 pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
-    let url = reqwest::Url::parse(req.repository_url).map_err(|e| PlanError::BadUrl {
-        url: req.repository_url.to_string(),
-        reason: e.to_string(),
-    })?;
-    if url.scheme() != "https" && !is_loopback(&url) {
-        return Err(PlanError::NotHttps {
-            url: url.to_string(),
-        });
-    }
+    let url = check_url(req.repository_url)?;
     let dists = vet_paths(req.dists)?;
     let files = dists
         .iter()
@@ -112,6 +111,47 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
         files,
         projects,
     })
+}
+
+/// The upload URL: http(s) only, no user info (credentials in a URL end up in logs), https
+/// unless the host is the loopback. Errors show the URL with any user info replaced by `***`.
+pub fn check_url(text: &str) -> Result<reqwest::Url, PlanError> {
+    let shown = || redact_url_text(text);
+    let url = reqwest::Url::parse(text).map_err(|e| PlanError::BadUrl {
+        url: shown(),
+        reason: e.to_string(),
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(PlanError::UrlCredentials { url: shown() });
+    }
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(PlanError::BadUrl {
+            url: shown(),
+            reason: "only http:// and https:// URLs with a host are accepted".into(),
+        });
+    }
+    if url.scheme() != "https" && !is_loopback(&url) {
+        return Err(PlanError::NotHttps {
+            url: url.to_string(),
+        });
+    }
+    Ok(url)
+}
+
+/// `text` (a URL, maybe not a valid one) with the user info of its authority replaced by
+/// `***`, control characters escaped and cut to 200 characters.
+pub fn redact_url_text(text: &str) -> String {
+    let (scheme, rest) = match text.find("://") {
+        Some(at) => text.split_at(at + 3),
+        None => ("", text),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let redacted = match authority.rfind('@') {
+        Some(at) => format!("{scheme}***{}{tail}", &authority[at..]),
+        None => text.to_string(),
+    };
+    crate::text::excerpt(&redacted, 200)
 }
 
 fn is_loopback(url: &reqwest::Url) -> bool {
@@ -137,10 +177,10 @@ fn upload_file(d: &Dist, attestations: bool) -> Result<UploadFile, PlanError> {
             });
         }
         for path in found {
-            let text =
-                std::fs::read_to_string(&path).map_err(|source| PlanError::ReadAttestation {
+            let text = crate::fs::read_regular_text(&path, MAX_ATTESTATION, "an attestation")
+                .map_err(|e| PlanError::ReadAttestation {
                     path: path.display().to_string(),
-                    source,
+                    source: std::io::Error::other(e.to_string()),
                 })?;
             serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
                 PlanError::BadAttestation {
@@ -158,4 +198,48 @@ fn upload_file(d: &Dist, attestations: bool) -> Result<UploadFile, PlanError> {
         fields: dist::upload_fields(d),
         attestations: texts,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_credentials_are_refused_and_never_shown() {
+        for text in [
+            "http://alice:s3cret@127.0.0.1:8080/legacy/",
+            "https://alice@upload.example/legacy/",
+            "https://:s3cret@upload.example/",
+            "alice:s3cret@upload.example/legacy/",
+            "https://alice:s3cret@exa mple/",
+            "https://alice:s3cret@@/",
+        ] {
+            let err = check_url(text).unwrap_err();
+            let shown = err.to_string();
+            assert!(!shown.contains("s3cret"), "{shown}");
+            assert!(!shown.contains("alice"), "{shown}");
+        }
+        assert_eq!(
+            redact_url_text("http://alice:pw@h:1/x@y"),
+            "http://***@h:1/x@y"
+        );
+    }
+
+    #[test]
+    fn only_http_urls_pass() {
+        for text in [
+            "ftp://host/",
+            "file:///etc/passwd",
+            "data:text/plain,x",
+            "mailto:a@b",
+        ] {
+            assert!(check_url(text).is_err(), "{text}");
+        }
+        assert!(check_url("https://upload.pypi.org/legacy/").is_ok());
+        assert!(check_url("http://127.0.0.1:1/legacy/").is_ok());
+        assert!(matches!(
+            check_url("http://upload.example/"),
+            Err(PlanError::NotHttps { .. })
+        ));
+    }
 }

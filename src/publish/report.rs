@@ -6,12 +6,92 @@ use serde::Serialize;
 
 use super::upload::{Outcome, Status};
 
-/// Why the report could not be written (a local I/O failure).
+/// Why the report could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write the report {path}: {reason}")]
-pub struct ReportError {
-    pub path: String,
-    pub reason: String,
+pub enum ReportError {
+    /// The path is something a report must not replace or write through (an input error).
+    #[error(
+        "--report {path}: {reason}; reports are written only to a regular file or a new path, never through or over a symbolic link, FIFO or device"
+    )]
+    Refused { path: String, reason: String },
+    /// The folder it goes in does not exist (an input error; folders are not created).
+    #[error(
+        "--report {path}: the folder {folder} does not exist (chora-publish does not create it)"
+    )]
+    NoFolder { path: String, folder: String },
+    /// Writing failed (a local I/O failure).
+    #[error("cannot write the report {path}: {reason}")]
+    Write { path: String, reason: String },
+}
+
+impl ReportError {
+    /// The path is wrong (exit 2), not the machine (exit 4).
+    pub fn is_input(&self) -> bool {
+        !matches!(self, ReportError::Write { .. })
+    }
+}
+
+/// Whether `path` may receive a report: a regular file (replaced) or a new name, in a folder
+/// that exists. Checked before anything is uploaded, and again when writing.
+pub fn check_destination(path: &std::path::Path) -> Result<(), ReportError> {
+    let shown = || crate::text::excerpt(&path.display().to_string(), 300);
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) => {
+            let kind = meta.file_type();
+            if kind.is_symlink() {
+                return Err(ReportError::Refused {
+                    path: shown(),
+                    reason: "it is a symbolic link".into(),
+                });
+            }
+            if !kind.is_file() {
+                return Err(ReportError::Refused {
+                    path: shown(),
+                    reason: format!("it is {}", special_kind(&kind)),
+                });
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let folder = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => std::path::Path::new("."),
+            };
+            if std::fs::metadata(folder).is_ok_and(|m| m.is_dir()) {
+                Ok(())
+            } else {
+                Err(ReportError::NoFolder {
+                    path: shown(),
+                    folder: crate::text::excerpt(&folder.display().to_string(), 300),
+                })
+            }
+        }
+        Err(e) => Err(ReportError::Write {
+            path: shown(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+fn special_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// One file's line in the report.
@@ -80,10 +160,12 @@ impl Report {
         Report::new(plan.url.to_string(), auth.to_string(), dry_run, files)
     }
 
-    /// Write the report as JSON (atomically).
+    /// Write the report as JSON (atomically: a temporary file renamed over `path`, which
+    /// must pass [`check_destination`]).
     pub fn write(&self, path: &std::path::Path) -> Result<(), ReportError> {
-        let fail = |reason: String| ReportError {
-            path: path.display().to_string(),
+        check_destination(path)?;
+        let fail = |reason: String| ReportError::Write {
+            path: crate::text::excerpt(&path.display().to_string(), 300),
             reason,
         };
         let text = serde_json::to_string_pretty(self).map_err(|e| fail(e.to_string()))?;

@@ -20,6 +20,9 @@ pub struct Policy {
     pub base: Duration,
     /// The longest backoff delay.
     pub max: Duration,
+    /// The retry budget: no wait that would end after this instant is begun, so no retry
+    /// starts after it (`None`: no budget).
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Policy {
@@ -29,6 +32,23 @@ impl Policy {
             attempts: attempts.max(1),
             base,
             max: base.saturating_mul(30),
+            deadline: None,
+        }
+    }
+
+    /// The same, with a retry budget of `budget` from now.
+    pub fn with_budget(mut self, budget: Duration) -> Self {
+        self.deadline = std::time::Instant::now().checked_add(budget);
+        self
+    }
+
+    /// Whether waiting `wait` from now stays within the budget.
+    fn allows(&self, wait: Duration) -> bool {
+        match self.deadline {
+            None => true,
+            Some(deadline) => std::time::Instant::now()
+                .checked_add(wait)
+                .is_some_and(|end| end <= deadline),
         }
     }
 }
@@ -95,10 +115,14 @@ where
     })
     .retry(backoff)
     .when(|f: &Failed<E>| f.again != Again::No)
-    .adjust(|f: &Failed<E>, next: Option<Duration>| match f.again {
-        // `next` is None once the attempts are used up: then stop, whatever the server says.
-        Again::After(wait) => next.map(|_| wait.min(MAX_RETRY_AFTER)),
-        _ => next,
+    .adjust(|f: &Failed<E>, next: Option<Duration>| {
+        let wait = match f.again {
+            // `next` is None once the attempts are used up: then stop, whatever the server says.
+            Again::After(wait) => next.map(|_| wait.min(MAX_RETRY_AFTER)),
+            _ => next,
+        };
+        // Out of budget: stop now rather than wait past it.
+        wait.filter(|w| policy.allows(*w))
     })
     .await;
     Finished {
@@ -204,5 +228,28 @@ mod tests {
         }));
         assert_eq!(done.attempts, 2);
         assert!(start.elapsed() >= Duration::from_millis(300));
+    }
+
+    #[test]
+    fn no_retry_waits_past_the_budget() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        // Retry-After 100000 s is capped at 300 s, and 300 s is past a 1 s budget: one attempt.
+        let policy = Policy::new(5, Duration::from_millis(1)).with_budget(Duration::from_secs(1));
+        let started = std::time::Instant::now();
+        let done: Finished<(), &str> = runtime.block_on(run(&policy, |_| async {
+            Err(Failed {
+                error: "busy",
+                again: Again::After(Duration::from_secs(100_000)),
+            })
+        }));
+        assert_eq!(done.attempts, 1);
+        assert!(started.elapsed() < Duration::from_secs(1));
+        // Short backoffs within the budget are still retried.
+        let done: Finished<(), &str> =
+            runtime.block_on(run(&policy, |_| async { Err(Failed::transient("reset")) }));
+        assert_eq!(done.attempts, 5);
     }
 }

@@ -9,7 +9,7 @@ use reqwest::multipart::{Form, Part};
 use serde::Serialize;
 
 use super::credentials::Secret;
-use super::http::Http;
+use super::http::{Http, Progress, caps};
 use super::retry::{self, Again, Failed, Policy};
 
 /// Size of the pieces a file is streamed in.
@@ -149,12 +149,18 @@ fn hint_for(status: u16, message: &str) -> &'static str {
 /// stays flat whatever the file size).
 fn file_stream(
     path: &std::path::Path,
+    progress: std::sync::Arc<Progress>,
 ) -> std::io::Result<impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> + Send + 'static> {
     let file = std::fs::File::open(path)?;
-    Ok(futures_util::stream::unfold(
-        Some(file),
-        |state| async move {
-            let mut file = state?;
+    Ok(futures_util::stream::unfold(Some(file), move |state| {
+        // Each piece asked for is the server taking the previous one.
+        progress.touch();
+        let progress = progress.clone();
+        async move {
+            let Some(mut file) = state else {
+                progress.sent();
+                return None;
+            };
             let mut buf = vec![0u8; CHUNK];
             let mut filled = 0;
             while filled < CHUNK {
@@ -165,15 +171,16 @@ fn file_stream(
                 }
             }
             if filled == 0 {
+                progress.sent();
                 return None;
             }
             buf.truncate(filled);
             Some((Ok(buf), Some(file)))
-        },
-    ))
+        }
+    }))
 }
 
-fn form(file: &UploadFile) -> std::io::Result<Form> {
+fn form(file: &UploadFile, progress: std::sync::Arc<Progress>) -> std::io::Result<Form> {
     let mut form = Form::new();
     for (key, value) in &file.fields {
         form = form.text(key.clone(), value.clone());
@@ -181,7 +188,7 @@ fn form(file: &UploadFile) -> std::io::Result<Form> {
     if !file.attestations.is_empty() {
         form = form.text("attestations", format!("[{}]", file.attestations.join(",")));
     }
-    let body = reqwest::Body::wrap_stream(file_stream(&file.path)?);
+    let body = reqwest::Body::wrap_stream(file_stream(&file.path, progress)?);
     let part = Part::stream_with_length(body, file.size)
         .file_name(file.file_name.clone())
         .mime_str("application/octet-stream")
@@ -196,32 +203,67 @@ struct Reply {
     body: String,
 }
 
+/// Send one upload request and read the reply (at most [`caps::MESSAGE`] of its body), within
+/// the upload limit, ended early when the server stops taking the body or does not answer
+/// for the idle limit.
 async fn send(
     http: &Http,
     target: &reqwest::Url,
     secret: &Secret,
-    body: Form,
-) -> Result<Reply, reqwest::Error> {
-    let resp = http
+    file: &UploadFile,
+) -> Result<Reply, SendError> {
+    let progress = std::sync::Arc::new(Progress::default());
+    let body = form(file, progress.clone()).map_err(SendError::Read)?;
+    let limit = http.timeouts.upload;
+    let request = http
         .client
         .post(target.clone())
-        .timeout(http.timeouts.upload.value)
+        .timeout(limit.value)
         .basic_auth("__token__", Some(secret.expose()))
         .header(
             "Accept",
             "application/json;q=0.9, text/plain;q=0.8, text/html;q=0.7",
         )
         .multipart(body)
-        .send()
-        .await?;
+        .send();
+    let watchdog = http.watchdog(&progress);
+    let resp = match futures_util::future::select(Box::pin(request), Box::pin(watchdog)).await {
+        futures_util::future::Either::Left((resp, _)) => {
+            resp.map_err(|e| SendError::Transport(http.transport_error(&e, &limit)))?
+        }
+        futures_util::future::Either::Right((reason, _)) => {
+            return Err(SendError::Transport(reason));
+        }
+    };
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
-    let body = resp.text().await?;
+    // The reply is short: all of it within the idle limit, however it trickles.
+    let idle = http.timeouts.idle;
+    let body = tokio::time::timeout(
+        idle.value,
+        http.read_body(resp, caps::MESSAGE, true, &limit),
+    )
+    .await
+    .map_err(|_| {
+        SendError::Transport(format!(
+            "the reply took longer than {} to arrive",
+            idle.describe()
+        ))
+    })?
+    .map_err(|e| SendError::Transport(e.to_string()))?;
     Ok(Reply {
         status,
         headers,
-        body,
+        body: String::from_utf8_lossy(&body).into_owned(),
     })
+}
+
+/// Why an upload request got no reply.
+enum SendError {
+    /// The file could not be read.
+    Read(std::io::Error),
+    /// The connection failed or a limit ran out (in words).
+    Transport(String),
 }
 
 /// How one attempt ended, when it did not upload the file.
@@ -300,17 +342,18 @@ async fn attempt(
     let mut target = url.clone();
     let mut redirects = 0;
     loop {
-        let body = form(file)
-            .map_err(|e| fatal(None, format!("cannot read {}: {e}", file.path.display())))?;
-        let reply = match send(http, &target, &secret, body).await {
+        let reply = match send(http, &target, &secret, file).await {
             Ok(reply) => reply,
-            Err(e) => {
+            Err(SendError::Read(e)) => {
+                return Err(fatal(
+                    None,
+                    format!("cannot read {}: {e}", file.path.display()),
+                ));
+            }
+            Err(SendError::Transport(reason)) => {
                 return Err(Failed::transient(AttemptFailure {
                     http_status: None,
-                    message: format!(
-                        "transport error: {}",
-                        http.transport_error(&e, &http.timeouts.upload)
-                    ),
+                    message: format!("transport error: {reason}"),
                     service: true,
                 }));
             }
@@ -374,9 +417,12 @@ fn redirect_target(
         .get("location")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| format!("HTTP {status} redirect without a Location"))?;
-    let next = from
+    let mut next = from
         .join(location)
         .map_err(|e| format!("bad redirect Location {location:?}: {e}"))?;
+    // Credentials are sent only as the token header: never user info from a Location.
+    let _ = next.set_username("");
+    let _ = next.set_password(None);
     let same_host = next.host_str() == from.host_str()
         && next.port_or_known_default() == from.port_or_known_default();
     let scheme_ok = next.scheme() == from.scheme() || next.scheme() == "https";

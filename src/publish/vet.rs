@@ -15,6 +15,9 @@ pub const METADATA_VERSIONS: &[&str] = &[
     "1.0", "1.1", "1.2", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5",
 ];
 
+/// The longest Summary accepted (PyPI's limit).
+pub const MAX_SUMMARY: usize = 512;
+
 /// Core-metadata fields that may appear at most once.
 const SINGLE_USE_FIELDS: &[&str] = &[
     "Metadata-Version",
@@ -121,6 +124,14 @@ pub fn vet(paths: &[PathBuf]) -> (Vec<Dist>, Vec<Problem>) {
                 ));
                 continue;
             }
+            Ok(m) if !m.is_file() => {
+                // A FIFO would block the read, a device never end.
+                problems.push(problem(
+                    path,
+                    "is not a regular file (a FIFO, device or socket); distributions are read only from regular files",
+                ));
+                continue;
+            }
             Ok(_) => {}
         }
         match dist::read_dist(path) {
@@ -182,6 +193,31 @@ pub fn check_dist(d: &Dist) -> Vec<String> {
             m.version, f.version, v, f.normalized_version
         )),
         Some(_) => {}
+    }
+
+    // PyPI keeps a Summary of one line, at most 512 characters.
+    if let Some(summary) = &m.summary {
+        let chars = summary.chars().count();
+        if chars > MAX_SUMMARY {
+            out.push(format!(
+                "metadata Summary is {chars} characters long; the limit is {MAX_SUMMARY} (one line): {}",
+                crate::text::excerpt(summary, 60)
+            ));
+        } else if summary.chars().any(char::is_control) {
+            out.push(format!(
+                "metadata Summary contains control characters (a new line, NUL…): {}",
+                crate::text::excerpt(summary, 60)
+            ));
+        }
+    }
+    for (k, v) in &m.fields {
+        if (v.contains('\0') || k.contains('\0')) && !k.eq_ignore_ascii_case("Summary") {
+            out.push(format!(
+                "metadata field {} contains a NUL byte",
+                crate::text::excerpt(k, 60)
+            ));
+            break;
+        }
     }
 
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();

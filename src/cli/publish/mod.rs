@@ -147,9 +147,32 @@ pub struct UploadArgs {
     pub verbose: bool,
 }
 
+/// Replace the panic message (which may quote a value: an environment variable, a token, a
+/// server's reply) with one that names only where it happened.
+pub fn quiet_panics() {
+    use std::io::Write as _;
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            std::io::stderr(),
+            "chora-publish: internal error{place} (details withheld: they may contain secrets); please report it"
+        );
+    }));
+}
+
 /// Run a subcommand; the status to exit with.
 pub fn dispatch(command: &Command) -> ExitStatus {
-    let env = Env::from_process();
+    let env = match Env::from_process() {
+        Ok(env) => env,
+        Err(e) => {
+            let failure = Failure::from(e);
+            Output::new(&Env::default()).error_line(&failure.to_string());
+            return failure.status;
+        }
+    };
     let out = Output::new(&env);
     let result = match command {
         Command::Check(args) => run_check(args, &out),
@@ -198,14 +221,17 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
     } else {
         args.repository_url.as_str()
     };
-    // 1. Plan: every file vetted before anything is sent.
+    // 1. Plan: every file vetted (and the report's path checked) before anything is sent.
     let plan = plan::plan(&PlanRequest {
         dists: &args.dists,
         repository_url,
         attestations: args.attestations,
     })?;
+    if let Some(path) = &args.report {
+        crate::publish::report::check_destination(path)?;
+    }
     let http = Http::new(Timeouts::from_lookup(|k| env.get(k).map(str::to_string)))?;
-    let policy = Policy::new(args.retries, retry_base(env));
+    let policy = Policy::new(args.retries, retry_base(env)).with_budget(http.timeouts.total.value);
     // --attestations needs Trusted Publishing: refuse before any network call.
     if args.attestations && AuthMode::from(args.auth) == AuthMode::Token {
         return Err(crate::exit::publish::attestations_need_trusted_publishing());

@@ -27,8 +27,11 @@ impl Output {
         }
     }
 
-    /// A line on stdout (through the progress bar when one is shown).
+    /// A line on stdout (through the progress bar when one is shown). Text from servers and
+    /// file names is in it: control characters are escaped and no line can start a GitHub
+    /// workflow command ([`crate::text::for_log`]).
     pub fn line(&self, text: &str) {
+        let text = &crate::text::for_log(text);
         if let Ok(progress) = self.progress.lock()
             && let Some(p) = progress.as_ref()
         {
@@ -38,9 +41,9 @@ impl Output {
         let _ = writeln!(std::io::stdout(), "{text}");
     }
 
-    /// A line on stderr.
+    /// A line on stderr (escaped as [`Output::line`]).
     pub fn error_line(&self, text: &str) {
-        let _ = writeln!(std::io::stderr(), "{text}");
+        let _ = writeln!(std::io::stderr(), "{}", crate::text::for_log(text));
     }
 
     /// A warning: stderr, and a `::warning` annotation in GitHub Actions.
@@ -67,7 +70,14 @@ impl Output {
                 .create(true)
                 .open(path)
         {
-            let _ = writeln!(f, "## {title}\n\n```\n{text}\n```\n");
+            // A fence longer than any run of backticks in the text: it cannot close it.
+            let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+            let fence = "`".repeat(longest.max(2) + 1);
+            let _ = writeln!(
+                f,
+                "## {title}\n\n{fence}\n{}\n{fence}\n",
+                crate::text::escape_controls(text)
+            );
         }
     }
 
@@ -86,9 +96,10 @@ impl Output {
     }
 }
 
-/// A workflow-command value: `%`, CR and LF escaped.
+/// A workflow-command value: control characters escaped, then `%`, CR and LF.
 fn escape(text: &str) -> String {
-    text.replace('%', "%25")
+    crate::text::escape_controls(text)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

@@ -95,6 +95,15 @@ pub(super) fn parse_wheel(file_name: &str, stem: &str) -> Result<DistFilename, S
         if tag.is_empty() || tag.split('.').any(str::is_empty) {
             return Err(format!("empty {what} tag"));
         }
+        if !tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
+            return Err(format!(
+                "the {what} tag {} has characters other than letters, digits, '_' and '.'",
+                crate::text::excerpt(tag, 80)
+            ));
+        }
     }
     let non_normalized = normalisation_notes(name, version, &normalized_version, "");
     Ok(DistFilename {

@@ -12,6 +12,7 @@ mod archive;
 mod digest;
 mod filename;
 mod form;
+pub mod members;
 mod metadata;
 mod record;
 mod sdist;
@@ -275,6 +276,14 @@ pub enum DistErrorKind {
         member: String,
         /// What does not parse.
         error: MetadataError,
+    },
+    /// A member (or the archive's structure) is unsafe to unpack or ambiguous: refused.
+    #[error("unsafe archive member {member}: {reason}")]
+    Unsafe {
+        /// The member's name (escaped).
+        member: String,
+        /// Why, in words.
+        reason: String,
     },
     /// The archive layout breaks the format (e.g. no WHEEL, a mismatched `.dist-info`).
     #[error("{0}")]

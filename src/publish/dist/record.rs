@@ -147,4 +147,14 @@ mod tests {
             vec![r#"say "hi".txt"#, "", ""]
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_record_text_parses_without_panicking(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let text = String::from_utf8_lossy(&bytes);
+            let mut details = Vec::new();
+            let _ = parse_record(&text, &mut details);
+            let _ = csv_fields(&text);
+        }
+    }
 }

@@ -5,6 +5,7 @@ use std::io::{self, BufReader, Read};
 
 use super::archive::drain;
 use super::digest::Tee;
+use super::members::{MAX_RATIO, RATIO_FLOOR, Seen, Sizes, unsafe_name};
 use super::{ArchiveContents, CHUNK_SIZE, DistErrorKind, DistFilename, MAX_TEXT_MEMBER};
 use crate::exit::error_chain;
 
@@ -59,6 +60,8 @@ pub(super) fn read_sdist(
     let mut other_pkg_info = Vec::new();
     let mut members = Vec::new();
     let mut buf = vec![0u8; CHUNK_SIZE];
+    let mut seen = Seen::default();
+    let mut sizes = Sizes::default();
     let entries = archive
         .entries()
         .map_err(|e| stream_error("reading the tar stream", &e))?;
@@ -71,6 +74,10 @@ pub(super) fn read_sdist(
             .replace('\\', "/");
         let name = raw.strip_prefix("./").unwrap_or(&raw).to_string();
         let kind = entry.header().entry_type();
+        check_member(&name, kind, &mut seen)?;
+        sizes
+            .add(entry.size(), None)
+            .map_err(|reason| unsafe_member(&name, reason))?;
         if kind.is_dir() {
             continue;
         }
@@ -91,6 +98,13 @@ pub(super) fn read_sdist(
     drain(&mut rest, None, None, &mut buf)
         .map_err(|e| stream_error("reading the end of the gzip stream", &e))?;
     let source = rest.inner.into_inner().into_inner();
+    let unpacked = count.get();
+    if unpacked > RATIO_FLOOR && unpacked / file_size.max(1) > MAX_RATIO {
+        return Err(DistErrorKind::BadTarGz(format!(
+            "the sdist unpacks {}:1 ({unpacked} bytes from {file_size}); more than {MAX_RATIO}:1 looks like a decompression bomb",
+            unpacked / file_size.max(1)
+        )));
+    }
 
     let Some(metadata) = metadata else {
         let found = if other_pkg_info.is_empty() {
@@ -113,4 +127,36 @@ pub(super) fn read_sdist(
         },
         source,
     ))
+}
+
+fn unsafe_member(name: &str, reason: String) -> DistErrorKind {
+    DistErrorKind::Unsafe {
+        member: crate::text::excerpt(name, 200),
+        reason,
+    }
+}
+
+/// A member an sdist may hold: a safe name (each once), and only files and folders — no
+/// symbolic or hard links, devices or FIFOs (and no PAX/GNU headers the tar reader has not
+/// already applied).
+fn check_member(name: &str, kind: tar::EntryType, seen: &mut Seen) -> Result<(), DistErrorKind> {
+    if let Some(reason) = unsafe_name(name) {
+        return Err(unsafe_member(name, reason.to_string()));
+    }
+    let what = match kind {
+        tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::Directory => None,
+        tar::EntryType::Symlink => Some("a symbolic link"),
+        tar::EntryType::Link => Some("a hard link"),
+        tar::EntryType::Char | tar::EntryType::Block => Some("a device"),
+        tar::EntryType::Fifo => Some("a FIFO"),
+        _ => Some("not a regular file or folder"),
+    };
+    if let Some(what) = what {
+        return Err(unsafe_member(
+            name,
+            format!("{what}; an sdist holds only files and folders"),
+        ));
+    }
+    seen.add(name)
+        .map_err(|reason| unsafe_member(name, reason.to_string()))
 }

@@ -58,6 +58,17 @@ pub fn for_log(text: &str) -> String {
         .join("\n")
 }
 
+/// Lowercase hex of bytes (digests, template state ids): the one hex encoder of chora.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +80,11 @@ mod tests {
             "ok\n\\x3a:add-mask::x\n  \\x3a:error::y\\x1b[2J\\x0dz\\x07"
         );
         assert_eq!(for_log("a :: b"), "a :: b");
+    }
+
+    #[test]
+    fn hex_encodes() {
+        assert_eq!(hex(&[0, 0xab, 0xff]), "00abff");
     }
 
     #[test]

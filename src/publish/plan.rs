@@ -131,9 +131,7 @@ pub fn check_url(text: &str) -> Result<reqwest::Url, PlanError> {
         });
     }
     if url.scheme() != "https" && !is_loopback(&url) {
-        return Err(PlanError::NotHttps {
-            url: url.to_string(),
-        });
+        return Err(PlanError::NotHttps { url: shown() });
     }
     Ok(url)
 }

@@ -77,8 +77,7 @@ pub fn state_id<'a>(
         text.push_str(&format!("{path}\t{blob}\n"));
     }
     let digest = sha2::Sha256::digest(text.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    hex.chars().take(16).collect()
+    crate::text::hex(&digest).chars().take(16).collect()
 }
 
 /// The id of the state this chora embeds (its templates, pins and version).

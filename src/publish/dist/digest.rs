@@ -14,16 +14,7 @@ pub fn blake2b_256() -> blake2b_simd::State {
     blake2b_simd::Params::new().hash_length(32).to_state()
 }
 
-/// Lowercase hex of bytes: the one hex encoder of chora-publish.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0xf)] as char);
-    }
-    out
-}
+pub use crate::text::hex;
 
 /// Buffers in flight between the reading thread and the BLAKE2b thread: memory for hashing is
 /// bounded by `HASH_BUFFERS * CHUNK_SIZE` (1 MiB) whatever the file size.
@@ -220,11 +211,6 @@ pub(super) fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usi
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hex_encodes() {
-        assert_eq!(hex(&[0, 0xab, 0xff]), "00abff");
-    }
 
     /// Reads that jump around (a zip reader's) still give the digests of the whole file.
     #[test]

@@ -73,7 +73,8 @@ impl ReadError {
     }
 }
 
-fn kind_of(file_type: &fs::FileType) -> &'static str {
+/// What a non-regular file is, for messages: "a FIFO", "a device", "a socket", "a folder".
+pub fn kind_of(file_type: &fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;

@@ -55,6 +55,17 @@ pub struct IndexFile {
     pub upload_time: Option<i64>,
 }
 
+impl IndexFile {
+    /// The entry for file `name` with `sha256` (any case).
+    fn new(name: &str, sha256: &str, upload_time: Option<i64>) -> Self {
+        IndexFile {
+            sha256: sha256.to_ascii_lowercase(),
+            version: release_of(name),
+            upload_time,
+        }
+    }
+}
+
 /// File name -> what the index has, for one project.
 pub type ProjectFiles = HashMap<String, IndexFile>;
 
@@ -230,17 +241,11 @@ pub fn parse_simple_json(body: &str) -> Option<ProjectFiles> {
         ) else {
             continue;
         };
-        out.insert(
-            name.to_string(),
-            IndexFile {
-                sha256: sha.to_ascii_lowercase(),
-                version: release_of(name),
-                upload_time: entry
-                    .get("upload-time")
-                    .and_then(|v| v.as_str())
-                    .and_then(parse_iso8601),
-            },
-        );
+        let upload_time = entry
+            .get("upload-time")
+            .and_then(|v| v.as_str())
+            .and_then(parse_iso8601);
+        out.insert(name.to_string(), IndexFile::new(name, sha, upload_time));
     }
     Some(out)
 }
@@ -264,14 +269,7 @@ pub fn parse_simple_html(html: &str) -> ProjectFiles {
         if name.is_empty() {
             continue;
         }
-        out.insert(
-            name.to_string(),
-            IndexFile {
-                sha256: sha.to_ascii_lowercase(),
-                version: release_of(name),
-                upload_time: None,
-            },
-        );
+        out.insert(name.to_string(), IndexFile::new(name, sha, None));
     }
     out
 }

@@ -47,7 +47,7 @@ pub fn check_destination(path: &std::path::Path) -> Result<(), ReportError> {
             if !kind.is_file() {
                 return Err(ReportError::Refused {
                     path: shown(),
-                    reason: format!("it is {}", special_kind(&kind)),
+                    reason: format!("it is {}", crate::fs::kind_of(&kind)),
                 });
             }
             Ok(())
@@ -70,27 +70,6 @@ pub fn check_destination(path: &std::path::Path) -> Result<(), ReportError> {
             path: shown(),
             reason: e.to_string(),
         }),
-    }
-}
-
-fn special_kind(kind: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_fifo() {
-            return "a FIFO";
-        }
-        if kind.is_char_device() || kind.is_block_device() {
-            return "a device";
-        }
-        if kind.is_socket() {
-            return "a socket";
-        }
-    }
-    if kind.is_dir() {
-        "a folder"
-    } else {
-        "not a regular file"
     }
 }
 

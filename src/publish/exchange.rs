@@ -193,6 +193,28 @@ struct MintReply {
     expires: Option<i64>,
 }
 
+/// `<index origin>/_/oidc/<route>` for the upload URL's index.
+fn token_route(upload_url: &reqwest::Url, route: &str) -> String {
+    format!("{}/_/oidc/{route}", index_origin(upload_url))
+}
+
+/// `POST url` with `{"token": …}` (mint and burn share the shape).
+async fn post_token(
+    http: &Http,
+    policy: &Policy,
+    url: &str,
+    token: &Secret,
+) -> Result<Reply, ExchangeError> {
+    let payload = serde_json::json!({ "token": token.expose() });
+    send(http, policy, url, || {
+        http.client
+            .post(url)
+            .header("Accept", "application/json")
+            .json(&payload)
+    })
+    .await
+}
+
 /// Exchange an identity token for an upload token.
 pub async fn mint(
     http: &Http,
@@ -200,16 +222,9 @@ pub async fn mint(
     upload_url: &reqwest::Url,
     jwt: &Secret,
 ) -> Result<Minted, ExchangeError> {
-    let url = format!("{}/_/oidc/mint-token", index_origin(upload_url));
     let host = host_of(upload_url);
-    let payload = serde_json::json!({ "token": jwt.expose() });
-    let Reply { status, body } = send(http, policy, &url, || {
-        http.client
-            .post(&url)
-            .header("Accept", "application/json")
-            .json(&payload)
-    })
-    .await?;
+    let url = token_route(upload_url, "mint-token");
+    let Reply { status, body } = post_token(http, policy, &url, jwt).await?;
     // Never let an echoed identity token reach the output.
     let body = body.replace(jwt.expose(), "***");
     if status == 200 {
@@ -260,15 +275,8 @@ pub async fn burn(
     upload_url: &reqwest::Url,
     token: &Secret,
 ) -> Result<(), ExchangeError> {
-    let url = format!("{}/_/oidc/burn-token", index_origin(upload_url));
-    let payload = serde_json::json!({ "token": token.expose() });
-    let Reply { status, body } = send(http, policy, &url, || {
-        http.client
-            .post(&url)
-            .header("Accept", "application/json")
-            .json(&payload)
-    })
-    .await?;
+    let url = token_route(upload_url, "burn-token");
+    let Reply { status, body } = post_token(http, policy, &url, token).await?;
     if (200..300).contains(&status) {
         return Ok(());
     }

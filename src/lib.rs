@@ -9,10 +9,12 @@ pub mod exit;
 pub mod fs;
 pub mod generate;
 pub mod git;
+pub mod migrate;
 pub mod names;
 pub mod publish;
 pub mod template;
 pub mod text;
+pub mod workflow;
 
 /// This chora's version; generated workflows pin `chora-cli` to it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

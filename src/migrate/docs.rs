@@ -37,6 +37,11 @@ pub enum DocsError {
     )]
     UnsafeValue { field: &'static str, value: String },
     #[error(
+        "the detected values do not fit the {TEMPLATE} template's setup documents ({0}); rerun \
+         with --no-docs and register the publisher with the values printed above"
+    )]
+    Values(String),
+    #[error(
         "rendering the setup documents from the {TEMPLATE} template: {0} (a bug in chora's \
          embedded template: please report it, and rerun with --no-docs meanwhile)"
     )]
@@ -113,7 +118,7 @@ pub fn render_setup_docs(
     };
     let env = env::build(&env_facts).map_err(|e| template_error(&e))?;
     let resolved = resolve::resolve(&template.spec, &env, &env_facts, &given, Asker::Defaults)
-        .map_err(|problems| template_error(&format!("{problems:?}")))?;
+        .map_err(|problems| DocsError::Values(describe(&problems)))?;
     let mut context: BTreeMap<String, Value> = resolve::builtins(&env_facts)
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -168,6 +173,19 @@ fn migrate_value(publishers: &[&PublisherValues]) -> Value {
         workflows => owned(workflows),
         environments => owned(environments),
     }
+}
+
+/// The answer problems in one line: `key: reason` each.
+fn describe(problems: &[resolve::Problem]) -> String {
+    problems
+        .iter()
+        .map(|problem| match problem {
+            resolve::Problem::Invalid { key, reason, .. } => format!("{key}: {reason}"),
+            resolve::Problem::Missing { key, .. } => format!("{key}: missing"),
+            other => format!("{other:?}"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Values go into Markdown tables and code spans unescaped: only plain names are accepted.
@@ -275,6 +293,14 @@ mod tests {
                 ..
             })
         ));
+        // GitHub owners have no '_': the template's own validator refuses it, by name.
+        let mut owner = value(Index::Pypi, "pypi");
+        owner.owner = "octo_org".into();
+        let err = render_setup_docs(&[owner], &project()).unwrap_err();
+        assert!(
+            matches!(&err, DocsError::Values(text) if text.starts_with("github_owner: ")),
+            "{err}"
+        );
         let other = value(Index::Other("https://example.org/".into()), "pypi");
         assert!(matches!(
             render_setup_docs(&[other], &project()),

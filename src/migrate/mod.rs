@@ -5,6 +5,7 @@
 //! publisher form needs.
 
 pub mod apply;
+pub mod docs;
 pub mod edit;
 pub mod facts;
 pub mod publisher;

@@ -7,4 +7,5 @@
 pub mod apply;
 pub mod edit;
 pub mod facts;
+pub mod plan;
 pub mod publisher;

@@ -352,6 +352,7 @@ fn replace_upload(
             source,
         })?;
     let carried = carried_keys(step);
+    let builds = build_step.is_some();
     let mut yaml = String::new();
     if let Some(mut build) = build_step {
         strip_credentials(&mut build, &removed_keys);
@@ -366,11 +367,7 @@ fn replace_upload(
         kind: ActionKind::ReplaceUpload,
         message: format!(
             "{tool} has no Trusted Publishing: {}the upload replaced by {} reading `{dist_dir}`",
-            if split.build.is_some() {
-                "the build kept, "
-            } else {
-                ""
-            },
+            if builds { "the build kept, " } else { "" },
             match options.publisher {
                 crate::migrate::publisher::Publisher::Chora => "chora-publish upload",
                 crate::migrate::publisher::Publisher::Pypa => "the PyPA action",

@@ -890,53 +890,102 @@ fn a_workflow_level_credential_another_step_reads_is_kept_and_reported() {
 
 #[test]
 fn a_credential_an_other_service_step_also_receives_is_never_touched() {
+    // Neither step names the variable: twine reads it implicitly. Only the detections tell
+    // that the second upload (another index) receives it too.
     let source = r#"on: push
 jobs:
   publish:
     runs-on: ubuntu-latest
     env:
-      TOKEN: ${{ secrets.TOKEN }}
+      TWINE_PASSWORD: ${{ secrets.TOKEN }}
     steps:
-      - run: twine upload -p "$TOKEN" dist/*
-      - run: twine upload -p "$TOKEN" --repository-url https://example.org/legacy/ dist/*
+      - run: twine upload dist/*
+      - run: twine upload --repository-url https://example.org/legacy/ dist/*
 "#;
-    let pypi = detection(
-        "publish",
-        0,
-        Tool::Twine,
-        Index::Pypi,
-        vec![
-            env(Level::Job, "TOKEN", "jobs.publish.env.TOKEN", Some("TOKEN")),
-            arg("-p \"$TOKEN\"", "jobs.publish.steps.0.run", None),
-        ],
-    );
+    let shared = || {
+        env(
+            Level::Job,
+            "TWINE_PASSWORD",
+            "jobs.publish.env.TWINE_PASSWORD",
+            Some("TOKEN"),
+        )
+    };
+    let pypi = detection("publish", 0, Tool::Twine, Index::Pypi, vec![shared()]);
     let mut other = detection(
         "publish",
         1,
         Tool::Twine,
         Index::Other("https://example.org/legacy/".into()),
-        vec![
-            env(Level::Job, "TOKEN", "jobs.publish.env.TOKEN", Some("TOKEN")),
-            arg("-p \"$TOKEN\"", "jobs.publish.steps.1.run", None),
-        ],
+        vec![shared()],
     );
     other.verdict = Verdict::OtherService;
-    let plan = plan(source, &[pypi, other]);
-    assert!(!plan.edits.contains(&Edit::Remove {
-        route: r("jobs.publish.env.TOKEN")
-    }));
-    assert!(!plan.edits.contains(&Edit::Remove {
+    let plan = plan(source, &[pypi.clone(), other]);
+    assert!(
+        !plan.edits.iter().any(
+            |e| matches!(e, Edit::Remove { route } if route.starts_with(&r("jobs.publish.env")))
+        ),
+        "{:#?}",
+        plan.edits
+    );
+    assert!(plan.secrets_to_revoke.is_empty());
+    let kept: Vec<&Action> = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::KeepCredential)
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert!(
+        kept[0].message.contains("step 2 of job `publish`"),
+        "{}",
+        kept[0].message
+    );
+    // Alone, the same credential goes (the whole env mapping, its only entry).
+    let plan = super::tests::plan(source, &[pypi]);
+    assert!(plan.edits.contains(&Edit::Remove {
         route: r("jobs.publish.env")
     }));
-    assert!(!plan.edits.iter().any(
-        |e| matches!(e, Edit::RewriteText { route, .. } if route == &r("jobs.publish.steps.1.run"))
-    ));
-    assert!(plan.edits.contains(&Edit::RewriteText {
-        route: r("jobs.publish.steps.0.run"),
-        from: " -p \"$TOKEN\"".into(),
-        to: String::new(),
-    }));
-    assert!(plan.secrets_to_revoke.is_empty());
+    assert_eq!(plan.secrets_to_revoke, vec!["TOKEN".to_string()]);
+}
+
+#[test]
+fn a_refused_job_gets_no_edit_even_for_its_other_publishing_steps() {
+    let source = r#"on:
+  pull_request_target:
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+      - run: twine upload -p ${{ secrets.A }} dist/*
+      - run: uv publish -t ${{ secrets.B }}
+"#;
+    let mut refused = detection(
+        "publish",
+        0,
+        Tool::Twine,
+        Index::Pypi,
+        vec![arg(
+            "-p ${{ secrets.A }}",
+            "jobs.publish.steps.0.run",
+            Some("A"),
+        )],
+    );
+    refused.verdict = Verdict::Refuse(Refusal::PullRequestTarget);
+    let other = detection(
+        "publish",
+        1,
+        Tool::Uv,
+        Index::Pypi,
+        vec![arg(
+            "-t ${{ secrets.B }}",
+            "jobs.publish.steps.1.run",
+            Some("B"),
+        )],
+    );
+    let plan = plan(source, &[refused, other]);
+    assert!(plan.edits.is_empty(), "{:#?}", plan.edits);
+    assert!(plan.environments.is_empty());
+    assert_eq!(plan.refused.len(), 1);
+    assert_eq!(plan.refused[0].refusal, Refusal::PullRequestTarget);
 }
 
 const NARROW: &str = r#"on:

@@ -141,6 +141,9 @@ impl Changes {
                         route: route.clone(),
                     });
                     for (rewrite, _) in &simulated.applied {
+                        if matches!(rewrite.kind, RewriteKind::Literal(_)) {
+                            continue;
+                        }
                         report_removed(
                             plan,
                             &job,

@@ -1410,3 +1410,86 @@ fn plan_apply_plan_is_a_no_op() {
         "{migrated}"
     );
 }
+
+#[test]
+fn twine_ranges_that_exclude_6_1_are_raised_and_others_left() {
+    let source = r#"on: push
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    permissions: read-all
+    steps:
+      - run: pip install "twine<6" 'twine>=5'
+      - run: uvx twine@4.0.2 upload -p "$T" dist/*
+      - run: pip install twine==6.2.0
+"#;
+    let d = detection(
+        "publish",
+        1,
+        Tool::Twine,
+        Index::Pypi,
+        vec![arg("-p \"$T\"", "jobs.publish.steps.1.run", None)],
+    );
+    let plan = plan(source, &[d]);
+    let rewrites: Vec<(String, String)> = plan
+        .edits
+        .iter()
+        .filter_map(|e| match e {
+            Edit::RewriteText { from, to, .. } => Some((from.clone(), to.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        rewrites,
+        vec![
+            (" -p \"$T\"".to_string(), String::new()),
+            ("twine@4.0.2".to_string(), "twine@7.0.0".to_string()),
+            ("twine<6".to_string(), "twine>=6.1".to_string()),
+        ]
+    );
+    // `read-all` is spelled out so that id-token can be added.
+    let Some(Edit::Replace { route, value }) = plan
+        .edits
+        .iter()
+        .find(|e| matches!(e, Edit::Replace { .. }))
+    else {
+        panic!("{:#?}", plan.edits);
+    };
+    assert_eq!(route, &r("jobs.publish.permissions"));
+    assert_eq!(value["contents"].as_str(), Some("read"));
+    assert_eq!(value["id-token"].as_str(), Some("write"));
+}
+
+#[test]
+fn an_upload_command_not_in_the_script_leaves_the_step_alone_and_says_so() {
+    let source = HATCH.replace("hatch publish", "./scripts/release.sh");
+    let d = detection(
+        "pypi",
+        2,
+        Tool::Hatch,
+        Index::Pypi,
+        vec![env(
+            Level::Step,
+            "HATCH_INDEX_AUTH",
+            "jobs.pypi.steps.2.env.HATCH_INDEX_AUTH",
+            Some("PYPI_PASSWORD"),
+        )],
+    );
+    let (plan, asked) = plan_with(&source, &[d], &PlanOptions::default());
+    assert!(asked.is_empty());
+    let inside = r("jobs.pypi.steps.2");
+    assert!(
+        !plan.edits.iter().any(|e| match e {
+            Edit::Remove { route } | Edit::ReplaceStep { route, .. } => route.starts_with(&inside),
+            _ => false,
+        }),
+        "{:#?}",
+        plan.edits
+    );
+    assert!(plan.secrets_to_revoke.is_empty());
+    assert!(
+        plan.actions
+            .iter()
+            .any(|a| a.kind == ActionKind::Review && a.step == Some(2))
+    );
+}

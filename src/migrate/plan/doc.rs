@@ -138,8 +138,8 @@ pub(crate) fn mentions_text(text: &str, name: &str) -> bool {
     }
     let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
     text.match_indices(name).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + name.len()..].chars().next();
+        let before = text.get(..at).and_then(|t| t.chars().next_back());
+        let after = text.get(at + name.len()..).and_then(|t| t.chars().next());
         !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
     })
 }

@@ -281,9 +281,46 @@ pub fn plan_file_with(
     }
 
     plan.edits = edits;
-    plan.secrets_to_revoke.sort();
-    plan.secrets_to_revoke.dedup();
+    keep_secrets_still_used(source, &mut plan);
     Ok(plan)
+}
+
+/// A removed secret that the file still references elsewhere (another step, another
+/// service) is not to revoke: drop it from the list and say so. Sorts and dedups the list.
+fn keep_secrets_still_used(source: &str, plan: &mut FilePlan) {
+    let mut removed: Vec<(String, usize)> = Vec::new();
+    for name in plan.secrets_to_revoke.drain(..) {
+        match removed.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, count)) => *count += 1,
+            None => removed.push((name, 1)),
+        }
+    }
+    let lower = source.to_ascii_lowercase();
+    for (name, count) in removed {
+        let needle = format!("secrets.{}", name.to_ascii_lowercase());
+        let uses = lower
+            .match_indices(&needle)
+            .filter(|(at, _)| {
+                let after = lower
+                    .get(at + needle.len()..)
+                    .and_then(|rest| rest.chars().next());
+                !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+            .count();
+        if uses > count {
+            plan.actions.push(Action {
+                job: String::new(),
+                step: None,
+                kind: ActionKind::KeepCredential,
+                message: format!(
+                    "secret {name} is still referenced elsewhere in this file: revoke it only once nothing uses it"
+                ),
+            });
+        } else {
+            plan.secrets_to_revoke.push(name);
+        }
+    }
+    plan.secrets_to_revoke.sort();
 }
 
 /// A job publishing from every leg of a matrix: PyPI accepts it (each leg mints its own

@@ -1493,3 +1493,25 @@ fn an_upload_command_not_in_the_script_leaves_the_step_alone_and_says_so() {
             .any(|a| a.kind == ActionKind::Review && a.step == Some(2))
     );
 }
+
+#[test]
+fn a_secret_the_file_still_uses_elsewhere_is_not_listed_for_revocation() {
+    let source = TWINE.replace(
+        "      - uses: actions/checkout@v4\n",
+        "      - uses: actions/checkout@v4\n        with:\n          token: ${{ secrets.PYPI_TOKEN }}\n",
+    );
+    let plan = plan(&source, &[twine_detection()]);
+    assert!(plan.edits.contains(&Edit::Remove {
+        route: r("jobs.publish.steps.3.env")
+    }));
+    assert!(
+        plan.secrets_to_revoke.is_empty(),
+        "{:?}",
+        plan.secrets_to_revoke
+    );
+    assert!(
+        plan.actions
+            .iter()
+            .any(|a| a.kind == ActionKind::KeepCredential && a.message.contains("PYPI_TOKEN"))
+    );
+}

@@ -702,7 +702,11 @@ fn split_script(script: &str, tool: &Tool, earlier_build: bool) -> Option<(Strin
         !l.is_empty() && !l.starts_with('#')
     });
     let new_script = match &split.build {
-        Some(build) => format!("{}{indent}{build}{}", &script[..start], &script[end..]),
+        Some(build) => format!(
+            "{}{indent}{build}{}",
+            script.get(..start).unwrap_or(""),
+            script.get(end..).unwrap_or("")
+        ),
         None => remove_command(script, start, end),
     };
     Some((new_script, split, after))
@@ -750,8 +754,8 @@ fn command_bounds(script: &str, at: usize) -> (usize, usize) {
 
 /// Remove the command `start..end` with one separator beside it (or its whole line).
 fn remove_command(script: &str, start: usize, end: usize) -> String {
-    let before = &script[..start];
-    let after = &script[end..];
+    let before = script.get(..start).unwrap_or("");
+    let after = script.get(end..).unwrap_or("");
     let trimmed_after = after.trim_start_matches([' ', '\t']);
     for link in ["&&", "||", ";"] {
         if let Some(rest) = trimmed_after.strip_prefix(link) {
@@ -767,7 +771,7 @@ fn remove_command(script: &str, start: usize, end: usize) -> String {
     // The whole line.
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
     let after = after.strip_prefix('\n').unwrap_or(after);
-    format!("{}{after}", &script[..line_start])
+    format!("{}{after}", script.get(..line_start).unwrap_or(""))
 }
 
 #[cfg(test)]

@@ -277,7 +277,7 @@ pub fn plan_file_with(
             .map(|d| d.index.clone())
             .collect();
         edits.extend(environment::plan(&doc, job, &indexes, facts, &mut plan));
-        matrix_note(&doc, job, options, &mut plan);
+        job_notes(&doc, job, options, &mut plan);
     }
 
     plan.edits = edits;
@@ -323,37 +323,42 @@ fn keep_secrets_still_used(source: &str, plan: &mut FilePlan) {
     plan.secrets_to_revoke.sort();
 }
 
-/// A job publishing from every leg of a matrix: PyPI accepts it (each leg mints its own
-/// token) but a failed leg leaves a partial release, and the PyPA action runs on Linux only.
-fn matrix_note(doc: &Doc, job: &str, options: &PlanOptions, plan: &mut FilePlan) {
+/// Notes on the job's shape: a matrix job publishes from every leg (PyPI accepts it, each leg
+/// mints its own token, but a failed leg leaves a partial release), and the PyPA action that
+/// `--publisher pypa` inserts runs on Linux runners only.
+fn job_notes(doc: &Doc, job: &str, options: &PlanOptions, plan: &mut FilePlan) {
     let Some(mapping) = doc.job(job) else { return };
     let matrix = mapping
         .get("strategy")
         .and_then(|s| s.get("matrix"))
         .is_some();
-    if !matrix {
-        return;
-    }
     let runs_on = mapping
         .get("runs-on")
         .map(|v| yaml_serde::to_string(v).unwrap_or_default())
         .unwrap_or_default();
-    let linux_only = options.publisher == Publisher::Pypa
+    let inserts_pypa = options.publisher == Publisher::Pypa
         && plan
             .actions
             .iter()
-            .any(|a| a.job == job && a.kind == ActionKind::ReplaceUpload)
-        && !runs_on.contains("ubuntu");
-    let mut message = "every leg of the job's matrix uploads: PyPI accepts that (each leg mints its own token), but a failed leg leaves a partial release; consider uploading the legs' artifacts from one publish job, as chora's release.yml does".to_string();
-    if linux_only {
-        message.push_str("; the PyPA action runs on Linux runners only, so use --publisher chora or a separate Linux publish job");
+            .any(|a| a.job == job && a.kind == ActionKind::ReplaceUpload);
+    let maybe_not_linux = matrix || !runs_on.contains("ubuntu");
+    let mut notes = Vec::new();
+    if matrix {
+        notes.push("every leg of the job's matrix uploads: PyPI accepts that (each leg mints its own token), but a failed leg leaves a partial release; consider uploading the legs' artifacts from one publish job, as chora's release.yml does");
     }
-    plan.actions.push(Action {
-        job: job.to_string(),
-        step: None,
-        kind: ActionKind::Review,
-        message,
-    });
+    if inserts_pypa && maybe_not_linux {
+        notes.push(
+            "the PyPA action runs on Linux runners only: check `runs-on`, or use --publisher chora",
+        );
+    }
+    for message in notes {
+        plan.actions.push(Action {
+            job: job.to_string(),
+            step: None,
+            kind: ActionKind::Review,
+            message: message.to_string(),
+        });
+    }
 }
 
 /// A detection must name a job (and step) of this document.

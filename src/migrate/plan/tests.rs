@@ -1515,3 +1515,85 @@ fn a_secret_the_file_still_uses_elsewhere_is_not_listed_for_revocation() {
             .any(|a| a.kind == ActionKind::KeepCredential && a.message.contains("PYPI_TOKEN"))
     );
 }
+
+#[test]
+fn a_native_upload_without_credentials_gets_only_id_token_and_environment() {
+    // Corpus 056's shape: `uv publish` with no token and no id-token (it would fail).
+    let source = r#"on:
+  release:
+    types: [published]
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v6
+        with:
+          token: "${{ secrets.PERSONAL_ACCESS_TOKEN }}"
+      - run: uv build
+      - run: uv publish
+"#;
+    let d = detection("deploy", 2, Tool::Uv, Index::Pypi, vec![]);
+    let plan = plan(source, &[d]);
+    assert_eq!(
+        plan.edits,
+        vec![
+            Edit::MergeInto {
+                route: r("jobs.deploy"),
+                key: "permissions".into(),
+                entries: write(&[("contents", "read"), ("id-token", "write")]),
+            },
+            Edit::Add {
+                route: r("jobs.deploy"),
+                key: "environment".into(),
+                value: env_value("pypi", "https://pypi.org/p/spam-eggs"),
+            },
+        ]
+    );
+    assert!(plan.secrets_to_revoke.is_empty());
+}
+
+#[test]
+fn a_job_that_writes_releases_keeps_contents_write_when_it_had_the_default() {
+    let source = TWINE.replace(
+        "      - name: Upload\n",
+        "      - uses: softprops/action-gh-release@v2\n      - name: Upload\n",
+    );
+    let mut d = twine_detection();
+    d.step = Some(4);
+    for c in &mut d.credentials {
+        c.route = r(&format!(
+            "jobs.publish.steps.4.env.{}",
+            match &c.place {
+                CredentialPlace::Env { key, .. } => key.clone(),
+                _ => String::new(),
+            }
+        ));
+    }
+    let plan = plan(&source, &[d]);
+    assert!(plan.edits.contains(&Edit::MergeInto {
+        route: r("jobs.publish"),
+        key: "permissions".into(),
+        entries: write(&[("contents", "write"), ("id-token", "write")]),
+    }));
+}
+
+#[test]
+fn the_pypa_publisher_on_a_non_linux_runner_is_reported() {
+    let source = FLIT.replace("runs-on: ubuntu-latest", "runs-on: windows-latest");
+    let d = detection("deploy", 2, Tool::Flit, Index::Pypi, vec![]);
+    let options = PlanOptions {
+        publisher: Publisher::Pypa,
+        ..PlanOptions::default()
+    };
+    let (plan, asked) = plan_with(&source, std::slice::from_ref(&d), &options);
+    assert_eq!(asked[0].publisher, Publisher::Pypa);
+    let linux = |p: &FilePlan| {
+        p.actions
+            .iter()
+            .filter(|a| a.message.contains("Linux"))
+            .count()
+    };
+    assert_eq!(linux(&plan), 1);
+    let (plan, _) = plan_with(&source, &[d], &PlanOptions::default());
+    assert_eq!(linux(&plan), 0);
+}

@@ -8,7 +8,7 @@
 use regex_lite::Regex;
 use yaml_serde::{Mapping, Value};
 
-use crate::migrate::publisher::UploadStep;
+use crate::migrate::publisher::{Publisher, UploadStep};
 use crate::template::pins;
 use crate::workflow::model::{Detection, Tool};
 
@@ -369,13 +369,23 @@ fn replace_upload(
             "{tool} has no Trusted Publishing: {}the upload replaced by {} reading `{dist_dir}`",
             if builds { "the build kept, " } else { "" },
             match options.publisher {
-                crate::migrate::publisher::Publisher::Chora => "chora-publish upload",
-                crate::migrate::publisher::Publisher::Pypa => "the PyPA action",
+                Publisher::Chora => "chora-publish upload",
+                Publisher::Pypa => "the PyPA action",
             }
         ),
     });
     if let Some(note) = split.note {
         review(plan, job, index, &note);
+    }
+    if options.publisher == Publisher::Pypa && dist_dir.contains(['*', '?', '[']) {
+        review(
+            plan,
+            job,
+            index,
+            &format!(
+                "the files are in several directories (`{dist_dir}`), and the PyPA action reads one `packages-dir`: gather them into one (download-artifact with `merge-multiple: true`) and point `packages-dir` at it, or use --publisher chora"
+            ),
+        );
     }
     Ok(())
 }
@@ -554,9 +564,9 @@ fn files_dir(tokens: &[&str]) -> Split {
         Some((dir, _)) => format!("{dir}/"),
         None => "./".to_string(),
     };
-    let note = dir.contains(['*', '?', '[']).then(|| {
-        format!("the files were in several directories (`{first}`): gather them into one (download-artifact with `merge-multiple: true`) and point the upload at it")
-    });
+    // A glob of directories (`wheels-*/`) is fine for a shell glob (chora-publish), not for
+    // the PyPA action's `packages-dir`: `replace_upload` notes it for that publisher.
+    let note = None;
     let note = if positional.len() > 1 {
         Some(format!(
             "the upload named several paths; chora's upload reads `{dir}` only: check that every file is there"

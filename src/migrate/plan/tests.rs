@@ -1597,3 +1597,28 @@ fn the_pypa_publisher_on_a_non_linux_runner_is_reported() {
     let (plan, _) = plan_with(&source, &[d], &PlanOptions::default());
     assert_eq!(linux(&plan), 0);
 }
+
+#[test]
+fn wheels_in_several_directories_are_fine_for_chora_and_reported_for_the_pypa_action() {
+    let source = MATURIN.replace("dist/*", "wheels-*/*");
+    let d = detection("release", 1, Tool::Maturin, Index::Pypi, vec![]);
+    let (plan, asked) = plan_with(&source, std::slice::from_ref(&d), &PlanOptions::default());
+    assert_eq!(asked[0].dist_dir, "wheels-*/");
+    assert!(
+        !plan
+            .actions
+            .iter()
+            .any(|a| a.message.contains("several directories"))
+    );
+    let options = PlanOptions {
+        publisher: Publisher::Pypa,
+        ..PlanOptions::default()
+    };
+    let (plan, _) = plan_with(&source, &[d], &options);
+    let notes = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Review && a.message.contains("several directories"))
+        .count();
+    assert_eq!(notes, 1);
+}

@@ -71,6 +71,7 @@ pub(super) fn plan(
                     "the PyPA action uses Trusted Publishing when no password is given",
                 );
                 repin_action(doc, job, index, changes, plan);
+                pypa_user(doc, job, index, changes, plan);
             }
             Tool::Script => review(
                 plan,
@@ -220,6 +221,49 @@ fn repin_action(doc: &Doc, job: &str, index: usize, changes: &mut Changes, plan:
             pin.tag, pin.sha
         ),
     });
+}
+
+/// The PyPA action uses Trusted Publishing only with `user: __token__` (its default): another
+/// user the detector did not list (an account name, `secrets.PYPI_USERNAME`) goes too.
+fn pypa_user(doc: &Doc, job: &str, index: usize, changes: &mut Changes, plan: &mut FilePlan) {
+    let Some(with) = doc
+        .step(job, index)
+        .and_then(|s| s.get("with"))
+        .and_then(Value::as_mapping)
+    else {
+        return;
+    };
+    let Some(user) = str_at(with, "user") else {
+        return;
+    };
+    let listed = changes.get(job, index).is_some_and(|c| {
+        c.removals.iter().any(|r| {
+            r.key == "user"
+                && r.route
+                    .ends_with(&[super::doc::key("with"), super::doc::key("user")])
+        })
+    });
+    if user.trim() == "__token__" || listed {
+        return;
+    }
+    let secret = Regex::new(r"secrets\.([A-Za-z0-9_]+)")
+        .ok()
+        .and_then(|re| Some(re.captures(user)?.get(1)?.as_str().to_string()));
+    let route = super::doc::child(&super::doc::step_route(job, index), &["with", "user"]);
+    changes
+        .step(job, index)
+        .removals
+        .push(super::changes::Removal {
+            route,
+            key: "user".to_string(),
+            secret,
+        });
+    review(
+        plan,
+        job,
+        index,
+        "the action's `user` is not `__token__`: removed, since Trusted Publishing uploads as `__token__` (the default)",
+    );
 }
 
 /// The build and upload of a tool without Trusted Publishing.

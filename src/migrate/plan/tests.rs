@@ -1622,3 +1622,32 @@ fn wheels_in_several_directories_are_fine_for_chora_and_reported_for_the_pypa_ac
         .count();
     assert_eq!(notes, 1);
 }
+
+#[test]
+fn a_pypa_action_user_other_than_token_goes_even_when_not_listed() {
+    let source = PYPA.replace("user: __token__", "user: ${{ secrets.PYPI_USERNAME }}");
+    let d = detection(
+        "publish",
+        1,
+        Tool::PypaAction,
+        Index::Pypi,
+        vec![with(
+            "password",
+            "jobs.publish.steps.1.with.password",
+            Some("pypi_password"),
+        )],
+    );
+    let plan = plan(&source, std::slice::from_ref(&d));
+    assert!(plan.edits.contains(&Edit::Remove {
+        route: r("jobs.publish.steps.1.with.user")
+    }));
+    assert_eq!(
+        plan.secrets_to_revoke,
+        vec!["PYPI_USERNAME".to_string(), "pypi_password".to_string()]
+    );
+    // `user: __token__` is the default: left alone when the detector does not list it.
+    let plan = super::tests::plan(PYPA, &[d]);
+    assert!(!plan.edits.contains(&Edit::Remove {
+        route: r("jobs.publish.steps.1.with.user")
+    }));
+}

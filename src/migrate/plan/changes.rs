@@ -91,7 +91,13 @@ impl Changes {
             let route = step_route(&job, index);
             if let Some(yaml) = change.replace {
                 for removal in &change.removals {
-                    report_removed(plan, &job, index, &removal.key, removal.secret.as_ref());
+                    report_removed(
+                        plan,
+                        &job,
+                        Some(index),
+                        &removal.key,
+                        removal.secret.as_ref(),
+                    );
                 }
                 for rewrite in change
                     .rewrites
@@ -101,7 +107,7 @@ impl Changes {
                     report_removed(
                         plan,
                         &job,
-                        index,
+                        Some(index),
                         &describe(rewrite),
                         rewrite.secret.as_ref(),
                     );
@@ -147,7 +153,7 @@ impl Changes {
                         report_removed(
                             plan,
                             &job,
-                            index,
+                            Some(index),
                             &describe(rewrite),
                             rewrite.secret.as_ref(),
                         );
@@ -165,7 +171,7 @@ impl Changes {
                         report_removed(
                             plan,
                             &job,
-                            index,
+                            Some(index),
                             &describe(rewrite),
                             rewrite.secret.as_ref(),
                         );
@@ -216,7 +222,13 @@ fn removal_edits(
             }));
         }
         for removal in mine {
-            report_removed(plan, job, index, &removal.key, removal.secret.as_ref());
+            report_removed(
+                plan,
+                job,
+                Some(index),
+                &removal.key,
+                removal.secret.as_ref(),
+            );
         }
     }
     edits
@@ -242,17 +254,18 @@ pub(crate) fn resolve_mapping_len(doc: &Doc, route: &Route) -> Option<usize> {
     }
 }
 
+/// Record a removed credential (and its secret, to revoke).
 pub(crate) fn report_removed(
     plan: &mut FilePlan,
     job: &str,
-    index: usize,
+    index: Option<usize>,
     what: &str,
     secret: Option<&String>,
 ) {
     let from_secret = secret.map(|s| format!(" (secret {s})")).unwrap_or_default();
     plan.actions.push(Action {
         job: job.to_string(),
-        step: Some(index),
+        step: index,
         kind: ActionKind::RemoveCredential,
         message: format!(
             "removed {what}{from_secret}: Trusted Publishing needs no stored credential"

@@ -150,10 +150,7 @@ pub(super) fn shared_edits(
                 _ => String::new(),
             };
             let what = format!("{} `{}`", level_name(entry.level), entry.key);
-            report_removed(plan, &job, 0, &what, entry.secret.as_ref());
-            if let Some(last) = plan.actions.last_mut() {
-                last.step = None;
-            }
+            report_removed(plan, &job, None, &what, entry.secret.as_ref());
         }
     }
     edits

@@ -321,6 +321,15 @@ fn replace_upload(
                 return Ok(());
             }
         }
+    } else if str_at(step, "shell").is_some_and(|sh| sh.contains("python")) {
+        abandon(
+            changes,
+            plan,
+            job,
+            index,
+            "the upload runs in a Python `shell:` script: replace it by hand with a build and chora's upload steps",
+        );
+        return Ok(());
     } else {
         let Some(simulated) = changes.simulated_run(doc, job, index) else {
             abandon(

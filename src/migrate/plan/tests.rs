@@ -1651,3 +1651,22 @@ fn a_pypa_action_user_other_than_token_goes_even_when_not_listed() {
         route: r("jobs.publish.steps.1.with.user")
     }));
 }
+
+#[test]
+fn an_upload_inside_a_python_shell_script_is_left_for_a_person() {
+    let source = FLIT.replace("run: flit publish", "shell: python\n        run: |\n          import subprocess\n          subprocess.run([\"flit publish\"], shell=True)");
+    let d = detection("deploy", 2, Tool::Flit, Index::Pypi, vec![]);
+    let (plan, asked) = plan_with(&source, &[d], &PlanOptions::default());
+    assert!(asked.is_empty());
+    assert!(
+        !plan
+            .edits
+            .iter()
+            .any(|e| matches!(e, Edit::ReplaceStep { .. }))
+    );
+    assert!(
+        plan.actions
+            .iter()
+            .any(|a| a.kind == ActionKind::Review && a.message.contains("Python"))
+    );
+}

@@ -1421,7 +1421,7 @@ jobs:
     steps:
       - run: pip install "twine<6" 'twine>=5'
       - run: uvx twine@4.0.2 upload -p "$T" dist/*
-      - run: pip install twine==6.2.0
+      - run: pip install twine==6.2.0 "twine<7" "twine<6.2"
 "#;
     let d = detection(
         "publish",

@@ -278,7 +278,13 @@ pub(crate) fn report_removed(
 
 /// How to name a rewrite without printing a value: the flag, or the command.
 pub(crate) fn describe(rewrite: &Rewrite) -> String {
-    let first = rewrite.text.split_whitespace().next().unwrap_or("");
+    // The flag only: `--password=…` carries its value in the same word.
+    let first = rewrite
+        .text
+        .split_whitespace()
+        .next()
+        .and_then(|word| word.split('=').next())
+        .unwrap_or("");
     match &rewrite.kind {
         RewriteKind::Argument => format!("the `{first}` argument"),
         RewriteKind::ConfigCommand => {
@@ -417,6 +423,8 @@ mod tests {
     #[test]
     fn descriptions_never_show_argument_values() {
         let r = rewrite(RewriteKind::Argument, "--password pypi-AgEIcHlwaS5vcmc");
+        assert_eq!(describe(&r), "the `--password` argument");
+        let r = rewrite(RewriteKind::Argument, "--password=pypi-AgEIcHlwaS5vcmc");
         assert_eq!(describe(&r), "the `--password` argument");
     }
 }

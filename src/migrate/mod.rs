@@ -8,4 +8,5 @@ pub mod apply;
 pub mod docs;
 pub mod edit;
 pub mod facts;
+pub mod plan;
 pub mod publisher;

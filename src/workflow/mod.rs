@@ -3,4 +3,6 @@
 //! loads a file, `detect` holds one small module per publishing tool. Shared by `chora migrate`
 //! and (later) `chora audit`.
 
+pub mod detect;
 pub mod model;
+pub mod read;

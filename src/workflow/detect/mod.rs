@@ -24,6 +24,10 @@ mod uv;
 
 use serde::Serialize;
 
+/// Whether a job may request an OIDC token (`id-token: write` on the job, or on the workflow
+/// when the job sets no permissions).
+pub use trusted::id_token as trusted_id_token;
+
 use super::model::{Credential, Detection, Index, Level, Refusal, Tool, Verdict};
 use super::read::{Entry, FileKind, Job, Step, Workflow};
 use shell::Command;

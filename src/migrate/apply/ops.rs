@@ -1,8 +1,10 @@
 //! The text operations behind each `Edit`: each takes the current yamlpath document and returns
-//! the new text, splicing only the bytes of the edited node. yamlpatch does the block-mapping
-//! work it does well (`Op::Remove` of a key on its own lines, `Op::Add` to a block mapping); the
-//! shapes it gets wrong (flow collections, the first key of a `- key:` item, sequence items,
-//! nulls, `run:` scripts, whole steps) are spliced here.
+//! the new text, splicing only the bytes of the edited node. yamlpatch does what it does well
+//! (`Op::Add` to a block mapping, with its indentation rules); the shapes it gets wrong are
+//! spliced here on yamlpath's spans: removals (its `Op::Remove` drops whole lines, so a flow
+//! entry takes its neighbours, the first key of a `- key:` item takes the dash, and trailing
+//! comments down to column 0 go with the node), flow collections, nulls, replacements (its
+//! `Op::Replace` writes a mapping as `key: a: b`), `run:` scripts and whole steps.
 
 use thiserror::Error;
 use yaml_serde::Value;
@@ -309,11 +311,14 @@ pub fn remove(doc: &Document, route: &[Segment]) -> Result<String, Problem> {
                 .get(start..pair.start)
                 .is_some_and(|p| p.bytes().all(|b| b == b' '))
             {
-                check_removed_region(src, start, line_end_incl(src, pair.end), route)?;
-                return patch(doc, route, Op::Remove);
+                // Not yamlpatch's `Op::Remove`: the pair's span runs over the comments that
+                // follow it, down to column 0, and those are not part of the node.
+                let end = line_end_incl(src, node_end(src, pair.start, pair.end, column));
+                check_removed_region(src, start, end, route)?;
+                return Ok(splice(src, start, end, ""));
             }
             // `- key: value` with more keys below: the next key moves up to the dash.
-            let mut line = line_end_incl(src, pair.end);
+            let mut line = line_end_incl(src, node_end(src, pair.start, pair.end, column));
             while line < src.len() {
                 let text = src.get(line..line_end(src, line)).unwrap_or("");
                 let trimmed = text.trim_start_matches(' ');
@@ -367,7 +372,32 @@ fn block_item_lines(doc: &Document, route: &[Segment]) -> Result<(usize, usize),
             "a sequence item sharing its line with other content".into(),
         ));
     }
-    Ok((dash_line, line_end_incl(src, item.end)))
+    let end = node_end(src, item.start, item.end, dash - dash_line);
+    Ok((dash_line, line_end_incl(src, end)))
+}
+
+/// Where the node spanning `start..end`, whose key or `-` sits at `column`, really ends (before
+/// the newline of its last line): trailing blank lines, and comments at or left of `column`,
+/// belong to what follows even though the parser's span covers them.
+fn node_end(src: &str, start: usize, end: usize, column: usize) -> usize {
+    let first = line_start(src, start);
+    let mut lines = Vec::new();
+    let mut pos = first;
+    while pos < end {
+        let le = line_end(src, pos);
+        lines.push((pos, le));
+        pos = le + 1;
+    }
+    for &(ls, le) in lines.iter().rev() {
+        let text = src.get(ls..le).unwrap_or("");
+        let trimmed = text.trim_start_matches(' ');
+        let indent = text.len() - trimmed.len();
+        let trailing = trimmed.trim().is_empty() || (trimmed.starts_with('#') && indent <= column);
+        if ls == first || !trailing {
+            return le.min(end.max(ls));
+        }
+    }
+    end
 }
 
 /// Remove `start..end` (an entry of a flow collection) with the comma that separates it.
@@ -656,4 +686,100 @@ pub fn replace_step(
         text.pop();
     }
     Ok((splice(src, dash_line, end, &text), items))
+}
+
+/// What yamlpatch 1.25.0 itself does with the shapes spliced here instead (experiments that
+/// justify each splice; if one starts failing, yamlpatch changed and the splice may go).
+#[cfg(test)]
+mod yamlpatch_limits {
+    use yamlpatch::{Op, Patch, apply_yaml_patches};
+    use yamlpath::{Document, route};
+
+    fn run(source: &str, patch: Patch) -> Result<String, String> {
+        let doc = Document::new(source).map_err(|e| e.to_string())?;
+        apply_yaml_patches(&doc, &[patch])
+            .map(|d| d.source().to_string())
+            .map_err(|e| e.to_string())
+    }
+
+    fn value(text: &str) -> yaml_serde::Value {
+        yaml_serde::from_str(text).unwrap_or(yaml_serde::Value::Null)
+    }
+
+    #[test]
+    fn remove_drops_whole_lines() {
+        // A flow entry takes the whole line, its neighbours included.
+        let flow = run(
+            "env: {A: 1, B: 2}\nx: 1\n",
+            Patch {
+                route: route!("env", "A"),
+                operation: Op::Remove,
+            },
+        );
+        assert_eq!(flow.as_deref(), Ok("x: 1\n"));
+        // The first key of a `- key:` item takes the dash: the sequence becomes a mapping.
+        let dash = run(
+            "s:\n  - a: 1\n    b: 2\n",
+            Patch {
+                route: route!("s", 0, "a"),
+                operation: Op::Remove,
+            },
+        );
+        assert_eq!(dash.as_deref(), Ok("s:\n    b: 2\n"));
+        // Comments after the node, down to column 0, go with it.
+        let comments = run(
+            "a:\n  b: 1\n# top\nc: 2\n",
+            Patch {
+                route: route!("a"),
+                operation: Op::Remove,
+            },
+        );
+        assert_eq!(comments.as_deref(), Ok("c: 2\n"));
+        // The last key leaves a null parent.
+        let last = run(
+            "a:\n  b: 1\nc: 2\n",
+            Patch {
+                route: route!("a", "b"),
+                operation: Op::Remove,
+            },
+        );
+        assert_eq!(last.as_deref(), Ok("a:\nc: 2\n"));
+    }
+
+    #[test]
+    fn replace_and_add_limits() {
+        // A mapping value is written as `a: x: 1` on one line, which does not parse.
+        let mapping = run(
+            "a:\n  b: 1\nc: 2\n",
+            Patch {
+                route: route!("a"),
+                operation: Op::Replace(value("{x: 1, y: 2}")),
+            },
+        );
+        assert!(mapping.is_err(), "{mapping:?}");
+        // Multi-line flow mappings are refused.
+        let multiline = run(
+            "a: {\n  b: 1\n}\n",
+            Patch {
+                route: route!("a"),
+                operation: Op::Add {
+                    key: "c".into(),
+                    value: value("2"),
+                },
+            },
+        );
+        assert!(multiline.is_err(), "{multiline:?}");
+        // Merging into `key:` (null) is refused.
+        let null = run(
+            "a:\nb: 1\n",
+            Patch {
+                route: route!(),
+                operation: Op::MergeInto {
+                    key: "a".into(),
+                    updates: [("x".to_string(), value("1"))].into_iter().collect(),
+                },
+            },
+        );
+        assert!(null.is_err(), "{null:?}");
+    }
 }

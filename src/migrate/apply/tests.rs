@@ -705,3 +705,35 @@ fn the_reparse_catches_a_change_no_edit_targeted() {
         other => panic!("expected Unintended, got {other:?}"),
     }
 }
+
+#[test]
+fn comments_after_a_removed_node_stay() {
+    let source = "\
+jobs:
+  a:
+    env:
+      TOKEN: t
+      # about the token (inside env: goes with it)
+    steps:
+      - run: |
+          twine upload
+          # part of the script
+      # between steps
+      - run: echo
+# the end
+";
+    let out = ok(source, &[remove("jobs.a.env"), remove("jobs.a.steps[0]")]);
+    assert_eq!(
+        out,
+        "\
+jobs:
+  a:
+    steps:
+      # between steps
+      - run: echo
+# the end
+"
+    );
+    let emptied = ok("steps:\n  - run: a\n# kept\nx: 1\n", &[remove("steps[0]")]);
+    assert_eq!(emptied, "steps: []\n# kept\nx: 1\n");
+}

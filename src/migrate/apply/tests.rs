@@ -737,3 +737,117 @@ jobs:
     let emptied = ok("steps:\n  - run: a\n# kept\nx: 1\n", &[remove("steps[0]")]);
     assert_eq!(emptied, "steps: []\n# kept\nx: 1\n");
 }
+
+/// A unified diff of one fixture's migration, for the snapshots.
+fn diff(before: &str, after: &str) -> String {
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(2)
+        .header("before", "after")
+        .to_string()
+}
+
+/// Every comment line of `before` that is not among `removed` is still in `after`.
+fn assert_comments_kept(before: &str, after: &str, removed: &[&str]) {
+    let comments: Vec<&str> = before
+        .lines()
+        .filter_map(|line| {
+            line.find(" #").map(|i| &line[i..]).or_else(|| {
+                line.trim_start()
+                    .starts_with('#')
+                    .then_some(line.trim_start())
+            })
+        })
+        .filter(|comment| !removed.iter().any(|r| comment.contains(r)))
+        .collect();
+    assert!(
+        comments.len() >= 3,
+        "the fixture has comments: {comments:?}"
+    );
+    for comment in comments {
+        assert!(after.contains(comment), "lost {comment:?} in:\n{after}");
+    }
+}
+
+fn environment() -> Edit {
+    Edit::Add {
+        route: r("jobs.x"),
+        key: "environment".into(),
+        value: yaml("name: pypi\nurl: https://pypi.org/p/demo\n"),
+    }
+}
+
+fn for_job(edit: Edit, job: &str) -> Edit {
+    match edit {
+        Edit::Add { key, value, .. } => Edit::Add {
+            route: r(&format!("jobs.{job}")),
+            key,
+            value,
+        },
+        Edit::MergeInto { key, entries, .. } => Edit::MergeInto {
+            route: r(&format!("jobs.{job}")),
+            key,
+            entries,
+        },
+        other => other,
+    }
+}
+
+#[test]
+fn fixture_twine_with_job_and_step_credentials() {
+    let before = include_str!("../../../tests/fixtures/migrate/apply/twine-token.yml");
+    let edits = [
+        remove("jobs.publish.env.TWINE_USERNAME"),
+        remove("jobs.publish.steps[3].env.TWINE_PASSWORD"),
+        rewrite(
+            "jobs.publish.steps[3].run",
+            "-u __token__ -p ${{ secrets.PYPI_API_TOKEN }}",
+            "",
+        ),
+        for_job(merge("x"), "publish"),
+        for_job(environment(), "publish"),
+    ];
+    let after = ok(before, &edits);
+    assert_comments_kept(before, &after, &["the long-lived token"]);
+    assert!(!after.contains("secrets.PYPI_API_TOKEN"), "{after}");
+    assert_eq!(ok(&after, &[]), after);
+    insta::assert_snapshot!("twine_token", diff(before, &after));
+}
+
+#[test]
+fn fixture_poetry_upload_replaced_by_the_publisher_step() {
+    let before = include_str!("../../../tests/fixtures/migrate/apply/poetry-publish.yml");
+    let edits = [
+        Edit::ReplaceStep {
+            route: r("jobs.deploy.steps[3]"),
+            yaml: NEW_STEPS.into(),
+        },
+        for_job(merge("x"), "deploy"),
+        for_job(environment(), "deploy"),
+    ];
+    let after = ok(before, &edits);
+    assert_comments_kept(before, &after, &[]);
+    assert!(
+        after.contains("    - name: Announce\n      run: echo \"released\"\n"),
+        "{after}"
+    );
+    insta::assert_snapshot!("poetry_publish", diff(before, &after));
+}
+
+#[test]
+fn fixture_pypa_action_in_flow_style() {
+    let before = include_str!("../../../tests/fixtures/migrate/apply/pypa-flow.yml");
+    let edits = [
+        remove("jobs.pypi.steps[1].with.user"),
+        remove("jobs.pypi.steps[1].with.password"),
+        for_job(merge("x"), "pypi"),
+        for_job(environment(), "pypi"),
+    ];
+    let after = ok(before, &edits);
+    assert!(
+        after.contains("    permissions: {contents: read, id-token: write}\n"),
+        "{after}"
+    );
+    assert!(after.ends_with("      - uses: pypa/gh-action-pypi-publish@release/v1\n    environment:\n      name: pypi\n      url: https://pypi.org/p/demo\n"), "{after}");
+    insta::assert_snapshot!("pypa_flow", diff(before, &after));
+}

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use chora::cli::chora::check::{self, CheckArgs};
+use chora::cli::chora::migrate::{self, MigrateArgs};
 use chora::cli::chora::new::{self, NewArgs};
 use chora::cli::chora::update::{self, UpdateArgs};
 use chora::cli::output::Output;
@@ -46,6 +47,27 @@ Exit status:
   2  missing or invalid .chora-answers.yml, unknown template, answers the template rejects
   4  a file could not be read (permission denied)";
 
+const MIGRATE_HELP: &str = "\
+Finds PyPI publishing with long-lived credentials in .github/workflows/*.yml and
+.github/actions/*/action.yml (twine, pypa/gh-action-pypi-publish, poetry, flit, hatch, pdm, uv,
+maturin, setup.py upload, repository scripts, third-party actions) and reports what moving to
+Trusted Publishing changes. Credentials for other services (Docker, npm, crates.io, Anaconda,
+Codecov, GitHub tokens, other indexes) are never touched. Publishing from a reusable workflow,
+pull_request_target or a fork-triggered event is refused with the reason. Secrets are named,
+never printed.
+
+Examples:
+  chora migrate --check                 # findings + summary table; exit 1 if a migration is needed
+  chora migrate --check --format json   # for CI tools (shape in docs/migrate.md)
+  chora migrate --check path/to/repo --force
+
+Exit status:
+  0  nothing to migrate
+  1  a migration is needed (with --force: also for refused shapes)
+  2  a file could not be read (invalid YAML, not a workflow, binary, too large), a shape PyPI
+     cannot accept was refused, or bad usage (rewriting without --check is being wired up)
+  4  the folder could not be read (permission denied)";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "chora",
@@ -68,6 +90,9 @@ enum Command {
     /// Apply the current templates and changed answers; your edits are merged, never lost.
     #[command(after_help = UPDATE_HELP)]
     Update(UpdateArgs),
+    /// Move token-based PyPI publishing workflows to Trusted Publishing (--check reports).
+    #[command(after_help = MIGRATE_HELP)]
+    Migrate(MigrateArgs),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +112,7 @@ fn main() -> ExitCode {
         Command::New(args) => new::run(args, &mut out),
         Command::Check(args) => check::run(args, &mut out),
         Command::Update(args) => update::run(args, &mut out),
+        Command::Migrate(args) => migrate::run(args, &mut out),
     };
     match result {
         Ok(status) => ExitCode::from(status.code()),

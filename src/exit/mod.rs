@@ -6,6 +6,7 @@ pub mod publish;
 use std::fmt;
 
 pub mod generate;
+pub mod migrate;
 
 /// Process exit status, as documented in `--help` and docs/.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

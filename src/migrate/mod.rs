@@ -8,5 +8,7 @@ pub mod apply;
 pub mod docs;
 pub mod edit;
 pub mod facts;
+pub mod pipeline;
 pub mod plan;
 pub mod publisher;
+pub mod write;

@@ -114,7 +114,7 @@ fn lost_comments(before: &str, after: &str) -> Vec<String> {
     let diff = similar::TextDiff::from_lines(before, after);
     let mut lost = Vec::new();
     let mut block: Vec<(bool, String)> = Vec::new();
-    let mut flush = |block: &mut Vec<(bool, String)>, lost: &mut Vec<String>| {
+    let flush = |block: &mut Vec<(bool, String)>, lost: &mut Vec<String>| {
         let removes_code = block
             .iter()
             .any(|(comment, l)| !comment && !l.trim().is_empty());

@@ -237,7 +237,12 @@ pub fn apply_with_report(source: &str, edits: &[Edit]) -> Result<Applied, ApplyE
 
     let mut out = doc.source().to_string();
     if !text.ends_with('\n') && out.ends_with('\n') {
-        out.pop();
+        // The original had no final newline: drop the one the patches added, unless the last
+        // node is a block scalar that owns it.
+        let trimmed = out.get(..out.len() - 1).unwrap_or("");
+        if parse_value(trimmed).as_ref() == Some(&result) {
+            out.pop();
+        }
     }
     if crlf {
         out = out.replace('\n', "\r\n");

@@ -313,7 +313,9 @@ pub fn remove(doc: &Document, route: &[Segment]) -> Result<String, Problem> {
             {
                 // Not yamlpatch's `Op::Remove`: the pair's span runs over the comments that
                 // follow it, down to column 0, and those are not part of the node.
-                let end = line_end_incl(src, node_end(src, pair.start, pair.end, column));
+                let end = node_end(src, pair.start, pair.end, column);
+                let end = line_end_incl(src, inner_comments_end(src, end, column));
+                let end = no_double_blank(src, start, end);
                 check_removed_region(src, start, end, route)?;
                 return Ok(splice(src, start, end, ""));
             }
@@ -339,6 +341,7 @@ pub fn remove(doc: &Document, route: &[Segment]) -> Result<String, Problem> {
         }
         (Some(FeatureKind::BlockSequence), Segment::Index(_)) => {
             let (dash_line, end) = block_item_lines(doc, route)?;
+            let end = no_double_blank(src, dash_line, end);
             check_removed_region(src, dash_line, end, route)?;
             Ok(splice(src, dash_line, end, ""))
         }
@@ -372,8 +375,46 @@ fn block_item_lines(doc: &Document, route: &[Segment]) -> Result<(usize, usize),
             "a sequence item sharing its line with other content".into(),
         ));
     }
-    let end = node_end(src, item.start, item.end, dash - dash_line);
+    let column = dash - dash_line;
+    let end = inner_comments_end(src, node_end(src, item.start, item.end, column), column);
     Ok((dash_line, line_end_incl(src, end)))
+}
+
+/// Removing whole lines `start..end` between two blank lines would leave two blank lines: take
+/// the second one too.
+fn no_double_blank(src: &str, start: usize, end: usize) -> usize {
+    if start == 0 || end >= src.len() {
+        return end;
+    }
+    let above = src
+        .get(line_start(src, start - 1)..start - 1)
+        .unwrap_or("x");
+    let below = src.get(end..line_end(src, end)).unwrap_or("x");
+    if above.trim().is_empty() && below.trim().is_empty() {
+        line_end_incl(src, end)
+    } else {
+        end
+    }
+}
+
+/// Extend `end` (the end of a node's last line) over the comment lines right after it that are
+/// indented deeper than the node's `column`: they are inside the node, and left behind they
+/// could become the text of a block scalar above.
+fn inner_comments_end(src: &str, end: usize, column: usize) -> usize {
+    let mut last = end;
+    let mut pos = line_end_incl(src, end);
+    while pos < src.len() {
+        let le = line_end(src, pos);
+        let text = src.get(pos..le).unwrap_or("");
+        let trimmed = text.trim_start_matches(' ');
+        if trimmed.starts_with('#') && text.len() - trimmed.len() > column {
+            last = le;
+        } else if !trimmed.trim().is_empty() {
+            break;
+        }
+        pos = le + 1;
+    }
+    last
 }
 
 /// Where the node spanning `start..end`, whose key or `-` sits at `column`, really ends (before
@@ -680,10 +721,6 @@ pub fn replace_step(
             text.push_str(line);
         }
         text.push('\n');
-    }
-    let end_has_newline = src.get(..end).is_some_and(|s| s.ends_with('\n'));
-    if !end_has_newline {
-        text.pop();
     }
     Ok((splice(src, dash_line, end, &text), items))
 }

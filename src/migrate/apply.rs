@@ -38,10 +38,10 @@ pub enum ApplyError {
     )]
     MixedLineEndings,
     #[error(
-        "edit {edit} ({op} at `{route}`): {problem}; the file was left unchanged: make this change by hand, or report the workflow shape"
+        "edit #{edit} ({op} at `{route}`): {problem}; the file was left unchanged: make this change by hand, or report the workflow shape"
     )]
     Edit {
-        /// Index of the edit in the slice given to `apply`.
+        /// Index (from 0) of the edit in the slice given to `apply`.
         edit: usize,
         op: &'static str,
         route: String,

@@ -680,6 +680,7 @@ fn routes_that_do_not_exist_are_refused_with_the_edit_and_route() {
         ),
         "{err:?}"
     );
+    assert!(message.starts_with("edit #1 (remove at "), "{message}");
     assert!(
         message.contains("`jobs.publish.steps[2].with.password`"),
         "{message}"
@@ -910,4 +911,22 @@ fn a_file_without_a_final_newline() {
         }],
     );
     assert_eq!(out, "steps:\n  - run: a\n  - run: |\n      echo x\n");
+}
+
+#[test]
+fn refusals_never_echo_the_text_to_rewrite() {
+    let secret = "pypi-AgEIcHlwaS5vcmcCJDAwMDAwMDAw";
+    let edit = rewrite("run", &format!("-p {secret}"), "");
+    let Err(err) = apply("run: twine upload dist/*\n", &[edit]) else {
+        panic!("expected a refusal");
+    };
+    assert!(matches!(
+        err,
+        ApplyError::Edit {
+            problem: Problem::TextNotFound,
+            ..
+        }
+    ));
+    assert!(!err.to_string().contains(secret), "{err}");
+    assert!(!format!("{err:?}").contains(secret), "{err:?}");
 }

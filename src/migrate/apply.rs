@@ -55,6 +55,10 @@ pub enum ApplyError {
         "the rewritten workflow differs from the original at `{route}`, which no edit targeted (a YAML alias sharing an edited node does this); the file was left unchanged: make the change by hand, or report the workflow shape"
     )]
     Unintended { route: String },
+    #[error(
+        "after rewriting, the value at `{route}` is not what the edit asked for; the file was left unchanged: make the change by hand, or report the workflow shape"
+    )]
+    NotAsIntended { route: String },
 }
 
 /// The new text and what `apply` did beyond the edits themselves.
@@ -133,6 +137,8 @@ pub fn apply_with_report(source: &str, edits: &[Edit]) -> Result<Applied, ApplyE
     let mut allowed: Vec<Route> = Vec::new();
     let mut expected: Vec<(Route, Value)> = Vec::new();
     let mut removed_parents = Vec::new();
+    // The expected value of each rewritten scalar, while it is predictable.
+    let mut scripts: Vec<(Route, Option<String>)> = Vec::new();
 
     for (index, edit) in edits.iter().enumerate() {
         let (op, orig) = describe(edit);
@@ -205,7 +211,25 @@ pub fn apply_with_report(source: &str, edits: &[Edit]) -> Result<Applied, ApplyE
                 allowed.push(orig.clone());
                 expected.push((orig.clone(), value.clone()));
             }
-            Edit::RewriteText { .. } => allowed.push(orig.clone()),
+            Edit::RewriteText { from, to, .. } => {
+                allowed.push(orig.clone());
+                // A plain replacement is predictable: the scalar's value must show it. (A
+                // removal also tidies spaces and lines, so only the route is checked.)
+                let previous = scripts
+                    .iter()
+                    .position(|(route, _)| route == orig)
+                    .map(|i| scripts.swap_remove(i).1);
+                let base = match previous {
+                    Some(expected) => expected,
+                    None => verify::value_at(&original, orig)
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                };
+                let next = base
+                    .filter(|_| !to.is_empty())
+                    .map(|b| b.replacen(from.as_str(), to, 1));
+                scripts.push((orig.clone(), next));
+            }
             Edit::ReplaceStep { .. } => {
                 if let (Some((Segment::Index(i), parent)), Some(items)) =
                     (orig.split_last(), spliced)
@@ -225,11 +249,16 @@ pub fn apply_with_report(source: &str, edits: &[Edit]) -> Result<Applied, ApplyE
             route: render(&route),
         });
     }
+    expected.extend(
+        scripts
+            .into_iter()
+            .filter_map(|(route, text)| Some((route, Value::String(text?)))),
+    );
     for (route, value) in &expected {
         if let Ok(current) = shape.translate(route)
             && verify::value_at(&result, &current) != Some(value)
         {
-            return Err(ApplyError::Unintended {
+            return Err(ApplyError::NotAsIntended {
                 route: render(route),
             });
         }

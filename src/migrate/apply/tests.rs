@@ -930,3 +930,41 @@ fn refusals_never_echo_the_text_to_rewrite() {
     assert!(!err.to_string().contains(secret), "{err}");
     assert!(!format!("{err:?}").contains(secret), "{err:?}");
 }
+
+#[test]
+fn rewrite_text_inserting_lines_keeps_the_script_indentation() {
+    let source =
+        "steps:\n  - run: |\n      python -m build\n      twine upload dist/*\n    shell: bash\n";
+    let out = ok(
+        source,
+        &[
+            rewrite(
+                "steps[0].run",
+                "twine upload dist/*",
+                "twine check dist/*\ntwine upload dist/*",
+            ),
+            rewrite("steps[0].run", "python -m build", "uv build"),
+        ],
+    );
+    assert_eq!(
+        out,
+        "steps:\n  - run: |\n      uv build\n      twine check dist/*\n      twine upload dist/*\n    shell: bash\n"
+    );
+}
+
+#[test]
+fn a_rewrite_the_scalar_does_not_show_is_refused() {
+    // In a folded (`>`) scalar an inserted line break folds into a space: not what was asked.
+    let source = "run: >\n  twine upload dist/*\n";
+    match apply(
+        source,
+        &[rewrite(
+            "run",
+            "twine upload",
+            "twine check dist/*\ntwine upload",
+        )],
+    ) {
+        Err(ApplyError::NotAsIntended { route }) => assert_eq!(route, "run"),
+        other => panic!("expected NotAsIntended, got {other:?}"),
+    }
+}

@@ -9,12 +9,18 @@
 //! through an alias or edit an anchored node that is aliased elsewhere. On any error the caller
 //! keeps the original text.
 
+mod anchors;
+mod nodes;
 mod ops;
 mod route;
+mod script;
+mod text;
 mod verify;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod yamlpatch_limits;
 
 use indexmap::IndexMap;
 use thiserror::Error;
@@ -155,7 +161,7 @@ pub fn apply_with_report(source: &str, edits: &[Edit]) -> Result<Applied, ApplyE
             Edit::Add { key, value, .. } => ops::add(&doc, &current, key, value),
             Edit::MergeInto { key, entries, .. } => merge_into(&doc, &current, key, entries),
             Edit::Replace { value, .. } => ops::replace(&doc, &current, value),
-            Edit::RewriteText { from, to, .. } => ops::rewrite_text(
+            Edit::RewriteText { from, to, .. } => script::rewrite_text(
                 &doc,
                 &current,
                 &from.replace("\r\n", "\n"),
@@ -344,10 +350,10 @@ fn merge_into(
     if !doc.query_exists(&route::to_yamlpath(&target)) {
         return ops::add(doc, route, key, &as_mapping());
     }
-    match ops::kind_at(doc, &target)? {
+    match nodes::kind_at(doc, &target)? {
         None => ops::replace(doc, &target, &as_mapping()),
         Some((FeatureKind::BlockMapping | FeatureKind::FlowMapping, _)) => {
-            ops::check_anchors(doc, &target, true)?;
+            anchors::check_anchors(doc, &target, true)?;
             let mut current = doc.clone();
             for (k, v) in entries {
                 let entry = child(&target, k);

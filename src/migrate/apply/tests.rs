@@ -968,3 +968,14 @@ fn a_rewrite_the_scalar_does_not_show_is_refused() {
         other => panic!("expected NotAsIntended, got {other:?}"),
     }
 }
+
+#[test]
+fn duplicate_keys_make_routes_ambiguous_and_are_refused() {
+    let source = "jobs:\n  a:\n    env:\n      T: 1\n  a:\n    runs-on: x\n";
+    match apply(source, &[remove("jobs.a.env.T")]) {
+        Err(ApplyError::InvalidYaml { reason }) => {
+            assert!(reason.contains("duplicate"), "{reason}")
+        }
+        other => panic!("expected InvalidYaml, got {other:?}"),
+    }
+}

@@ -9,12 +9,18 @@
 //! through an alias or edit an anchored node that is aliased elsewhere. On any error the caller
 //! keeps the original text.
 
+mod anchors;
+mod nodes;
 mod ops;
 mod route;
+mod script;
+mod text;
 mod verify;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod yamlpatch_limits;
 
 use indexmap::IndexMap;
 use thiserror::Error;
@@ -38,10 +44,10 @@ pub enum ApplyError {
     )]
     MixedLineEndings,
     #[error(
-        "edit {edit} ({op} at `{route}`): {problem}; the file was left unchanged: make this change by hand, or report the workflow shape"
+        "edit #{edit} ({op} at `{route}`): {problem}; the file was left unchanged: make this change by hand, or report the workflow shape"
     )]
     Edit {
-        /// Index of the edit in the slice given to `apply`.
+        /// Index (from 0) of the edit in the slice given to `apply`.
         edit: usize,
         op: &'static str,
         route: String,
@@ -55,6 +61,10 @@ pub enum ApplyError {
         "the rewritten workflow differs from the original at `{route}`, which no edit targeted (a YAML alias sharing an edited node does this); the file was left unchanged: make the change by hand, or report the workflow shape"
     )]
     Unintended { route: String },
+    #[error(
+        "after rewriting, the value at `{route}` is not what the edit asked for; the file was left unchanged: make the change by hand, or report the workflow shape"
+    )]
+    NotAsIntended { route: String },
 }
 
 /// The new text and what `apply` did beyond the edits themselves.
@@ -133,6 +143,8 @@ pub fn apply_with_report(source: &str, edits: &[Edit]) -> Result<Applied, ApplyE
     let mut allowed: Vec<Route> = Vec::new();
     let mut expected: Vec<(Route, Value)> = Vec::new();
     let mut removed_parents = Vec::new();
+    // The expected value of each rewritten scalar, while it is predictable.
+    let mut scripts: Vec<(Route, Option<String>)> = Vec::new();
 
     for (index, edit) in edits.iter().enumerate() {
         let (op, orig) = describe(edit);
@@ -149,7 +161,7 @@ pub fn apply_with_report(source: &str, edits: &[Edit]) -> Result<Applied, ApplyE
             Edit::Add { key, value, .. } => ops::add(&doc, &current, key, value),
             Edit::MergeInto { key, entries, .. } => merge_into(&doc, &current, key, entries),
             Edit::Replace { value, .. } => ops::replace(&doc, &current, value),
-            Edit::RewriteText { from, to, .. } => ops::rewrite_text(
+            Edit::RewriteText { from, to, .. } => script::rewrite_text(
                 &doc,
                 &current,
                 &from.replace("\r\n", "\n"),
@@ -205,7 +217,25 @@ pub fn apply_with_report(source: &str, edits: &[Edit]) -> Result<Applied, ApplyE
                 allowed.push(orig.clone());
                 expected.push((orig.clone(), value.clone()));
             }
-            Edit::RewriteText { .. } => allowed.push(orig.clone()),
+            Edit::RewriteText { from, to, .. } => {
+                allowed.push(orig.clone());
+                // A plain replacement is predictable: the scalar's value must show it. (A
+                // removal also tidies spaces and lines, so only the route is checked.)
+                let previous = scripts
+                    .iter()
+                    .position(|(route, _)| route == orig)
+                    .map(|i| scripts.swap_remove(i).1);
+                let base = match previous {
+                    Some(expected) => expected,
+                    None => verify::value_at(&original, orig)
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                };
+                let next = base
+                    .filter(|_| !to.is_empty())
+                    .map(|b| b.replacen(from.as_str(), to, 1));
+                scripts.push((orig.clone(), next));
+            }
             Edit::ReplaceStep { .. } => {
                 if let (Some((Segment::Index(i), parent)), Some(items)) =
                     (orig.split_last(), spliced)
@@ -225,11 +255,16 @@ pub fn apply_with_report(source: &str, edits: &[Edit]) -> Result<Applied, ApplyE
             route: render(&route),
         });
     }
+    expected.extend(
+        scripts
+            .into_iter()
+            .filter_map(|(route, text)| Some((route, Value::String(text?)))),
+    );
     for (route, value) in &expected {
         if let Ok(current) = shape.translate(route)
             && verify::value_at(&result, &current) != Some(value)
         {
-            return Err(ApplyError::Unintended {
+            return Err(ApplyError::NotAsIntended {
                 route: render(route),
             });
         }
@@ -237,7 +272,12 @@ pub fn apply_with_report(source: &str, edits: &[Edit]) -> Result<Applied, ApplyE
 
     let mut out = doc.source().to_string();
     if !text.ends_with('\n') && out.ends_with('\n') {
-        out.pop();
+        // The original had no final newline: drop the one the patches added, unless the last
+        // node is a block scalar that owns it.
+        let trimmed = out.get(..out.len() - 1).unwrap_or("");
+        if parse_value(trimmed).as_ref() == Some(&result) {
+            out.pop();
+        }
     }
     if crlf {
         out = out.replace('\n', "\r\n");
@@ -310,10 +350,10 @@ fn merge_into(
     if !doc.query_exists(&route::to_yamlpath(&target)) {
         return ops::add(doc, route, key, &as_mapping());
     }
-    match ops::kind_at(doc, &target)? {
+    match nodes::kind_at(doc, &target)? {
         None => ops::replace(doc, &target, &as_mapping()),
         Some((FeatureKind::BlockMapping | FeatureKind::FlowMapping, _)) => {
-            ops::check_anchors(doc, &target, true)?;
+            anchors::check_anchors(doc, &target, true)?;
             let mut current = doc.clone();
             for (k, v) in entries {
                 let entry = child(&target, k);

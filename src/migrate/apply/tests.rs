@@ -102,10 +102,15 @@ fn removing_the_last_with_entry_removes_with() {
         Ok(applied) => applied,
         Err(e) => panic!("{e}"),
     };
+    // The comment inside `with:` goes with it.
     assert!(!applied.text.contains("with:"), "{}", applied.text);
-    assert!(applied.text.contains(
-        "        uses: pypa/gh-action-pypi-publish@release/v1\n          # the token\n      - run: echo done\n"
-    ), "{}", applied.text);
+    assert!(
+        applied.text.contains(
+            "        uses: pypa/gh-action-pypi-publish@release/v1\n      - run: echo done\n"
+        ),
+        "{}",
+        applied.text
+    );
     assert_eq!(
         applied.removed_parents,
         vec!["jobs.publish.steps[1].with".to_string()]
@@ -675,6 +680,7 @@ fn routes_that_do_not_exist_are_refused_with_the_edit_and_route() {
         ),
         "{err:?}"
     );
+    assert!(message.starts_with("edit #1 (remove at "), "{message}");
     assert!(
         message.contains("`jobs.publish.steps[2].with.password`"),
         "{message}"
@@ -850,4 +856,126 @@ fn fixture_pypa_action_in_flow_style() {
     );
     assert!(after.ends_with("      - uses: pypa/gh-action-pypi-publish@release/v1\n    environment:\n      name: pypi\n      url: https://pypi.org/p/demo\n"), "{after}");
     insta::assert_snapshot!("pypa_flow", diff(before, &after));
+}
+
+#[test]
+fn comments_left_in_an_emptied_env_do_not_join_a_block_scalar() {
+    // Left behind at the script's indentation, the comments would become part of `run`.
+    let source = "\
+steps:
+  - run: >
+      convert
+      \"$B\"
+    env:
+      B: x
+      # about S
+      S: y
+
+  - run: next
+";
+    let out = ok(
+        source,
+        &[remove("steps[0].env.B"), remove("steps[0].env.S")],
+    );
+    assert_eq!(
+        out,
+        "steps:\n  - run: >\n      convert\n      \"$B\"\n\n  - run: next\n"
+    );
+}
+
+#[test]
+fn removing_a_block_between_blank_lines_leaves_one_blank_line() {
+    let source =
+        "jobs:\n  a:\n    runs-on: x\n\n    env:\n      A: 1\n\n    steps:\n      - run: a\n";
+    assert_eq!(
+        ok(source, &[remove("jobs.a.env")]),
+        "jobs:\n  a:\n    runs-on: x\n\n    steps:\n      - run: a\n"
+    );
+    let steps = "steps:\n  - run: a\n\n  - run: b\n\n  - run: c\n";
+    assert_eq!(
+        ok(steps, &[remove("steps[1]")]),
+        "steps:\n  - run: a\n\n  - run: c\n"
+    );
+}
+
+#[test]
+fn a_file_without_a_final_newline() {
+    let source = "steps:\n  - run: a\n  - run: b";
+    assert_eq!(ok(source, &[remove("steps[0]")]), "steps:\n  - run: b");
+    // The replacement's last block scalar owns the newline: it stays.
+    let out = ok(
+        source,
+        &[Edit::ReplaceStep {
+            route: r("steps[1]"),
+            yaml: "- run: |\n    echo x\n".into(),
+        }],
+    );
+    assert_eq!(out, "steps:\n  - run: a\n  - run: |\n      echo x\n");
+}
+
+#[test]
+fn refusals_never_echo_the_text_to_rewrite() {
+    let secret = "pypi-AgEIcHlwaS5vcmcCJDAwMDAwMDAw";
+    let edit = rewrite("run", &format!("-p {secret}"), "");
+    let Err(err) = apply("run: twine upload dist/*\n", &[edit]) else {
+        panic!("expected a refusal");
+    };
+    assert!(matches!(
+        err,
+        ApplyError::Edit {
+            problem: Problem::TextNotFound,
+            ..
+        }
+    ));
+    assert!(!err.to_string().contains(secret), "{err}");
+    assert!(!format!("{err:?}").contains(secret), "{err:?}");
+}
+
+#[test]
+fn rewrite_text_inserting_lines_keeps_the_script_indentation() {
+    let source =
+        "steps:\n  - run: |\n      python -m build\n      twine upload dist/*\n    shell: bash\n";
+    let out = ok(
+        source,
+        &[
+            rewrite(
+                "steps[0].run",
+                "twine upload dist/*",
+                "twine check dist/*\ntwine upload dist/*",
+            ),
+            rewrite("steps[0].run", "python -m build", "uv build"),
+        ],
+    );
+    assert_eq!(
+        out,
+        "steps:\n  - run: |\n      uv build\n      twine check dist/*\n      twine upload dist/*\n    shell: bash\n"
+    );
+}
+
+#[test]
+fn a_rewrite_the_scalar_does_not_show_is_refused() {
+    // In a folded (`>`) scalar an inserted line break folds into a space: not what was asked.
+    let source = "run: >\n  twine upload dist/*\n";
+    match apply(
+        source,
+        &[rewrite(
+            "run",
+            "twine upload",
+            "twine check dist/*\ntwine upload",
+        )],
+    ) {
+        Err(ApplyError::NotAsIntended { route }) => assert_eq!(route, "run"),
+        other => panic!("expected NotAsIntended, got {other:?}"),
+    }
+}
+
+#[test]
+fn duplicate_keys_make_routes_ambiguous_and_are_refused() {
+    let source = "jobs:\n  a:\n    env:\n      T: 1\n  a:\n    runs-on: x\n";
+    match apply(source, &[remove("jobs.a.env.T")]) {
+        Err(ApplyError::InvalidYaml { reason }) => {
+            assert!(reason.contains("duplicate"), "{reason}")
+        }
+        other => panic!("expected InvalidYaml, got {other:?}"),
+    }
 }

@@ -80,7 +80,7 @@ pub fn render_upload_steps_as(
         Index::TestPypi => "testpypi",
         Index::Other(other) => return Err(PublisherError::OtherIndex(other.clone())),
     };
-    let dist = dist_folder(&step.dist_dir)?;
+    let dist = dist_folder(&step.dist_dir, step.publisher)?;
     let template_error = |e: &dyn std::fmt::Display| PublisherError::Template(e.to_string());
     let template = source::load_embedded(TEMPLATE).map_err(|e| template_error(&e))?;
     let facts = Facts {
@@ -116,14 +116,23 @@ pub fn render_upload_steps_as(
 }
 
 /// The build's output folder without its trailing `/`, refused unless it is safe to put in a
-/// shell command and a YAML scalar unquoted.
-fn dist_folder(dir: &str) -> Result<&str, PublisherError> {
+/// shell command and a YAML scalar unquoted. With chora-publish, a folder pattern such as
+/// `wheels-*` (artifacts downloaded one folder each) is kept: the shell expands it, and `*`
+/// cannot inject anything; a component that is only `*` is refused (it would name files).
+/// The PyPA action takes one folder, so no pattern.
+fn dist_folder(dir: &str, publisher: Publisher) -> Result<&str, PublisherError> {
     let trimmed = dir.trim_end_matches('/');
+    let pattern_ok = publisher == Publisher::Chora
+        && trimmed
+            .split('/')
+            .all(|component| component.is_empty() || component.chars().any(|c| c != '*'));
     let safe = !trimmed.is_empty()
         && !trimmed.starts_with('-')
-        && trimmed
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
+        && trimmed.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '.' | '_' | '-' | '/')
+                || (c == '*' && pattern_ok)
+        });
     if safe {
         Ok(trimmed)
     } else {
@@ -341,11 +350,24 @@ mod tests {
             "dist/*",
             "a b",
         ] {
-            let mut bad = step(Publisher::Chora, Index::Pypi, false);
-            bad.dist_dir = dir.into();
-            let err = render_upload_steps(&bad).unwrap_err();
-            assert!(matches!(err, PublisherError::DistDir(_)), "{dir:?}: {err}");
+            for publisher in [Publisher::Chora, Publisher::Pypa] {
+                let mut bad = step(publisher, Index::Pypi, false);
+                bad.dist_dir = dir.into();
+                let err = render_upload_steps(&bad).unwrap_err();
+                assert!(matches!(err, PublisherError::DistDir(_)), "{dir:?}: {err}");
+            }
         }
+        // A folder pattern: expanded by the shell for chora-publish; the PyPA action takes one
+        // folder.
+        let mut pattern = step(Publisher::Chora, Index::Pypi, false);
+        pattern.dist_dir = "wheels-*/".into();
+        let text = render_upload_steps(&pattern).unwrap();
+        assert!(text.contains("wheels-*/*"), "{text}");
+        pattern.publisher = Publisher::Pypa;
+        assert!(matches!(
+            render_upload_steps(&pattern),
+            Err(PublisherError::DistDir(_))
+        ));
         let other = step(
             Publisher::Pypa,
             Index::Other("https://pypi.example/".into()),

@@ -36,6 +36,9 @@ pub struct UploadStep {
     pub index: Index,
     /// The directory the build writes (`dist/`).
     pub dist_dir: String,
+    /// The files to upload, as shell patterns (`./*.whl`), when not everything in `dist_dir`
+    /// (chora-publish only; the PyPA action reads the whole `dist_dir`).
+    pub files: Vec<String>,
     pub attestations: bool,
 }
 
@@ -81,6 +84,7 @@ pub fn render_upload_steps_as(
         Index::Other(other) => return Err(PublisherError::OtherIndex(other.clone())),
     };
     let dist = dist_folder(&step.dist_dir, step.publisher)?;
+    let files = file_patterns(&step.files)?;
     let template_error = |e: &dyn std::fmt::Display| PublisherError::Template(e.to_string());
     let template = source::load_embedded(TEMPLATE).map_err(|e| template_error(&e))?;
     let facts = Facts {
@@ -91,7 +95,7 @@ pub fn render_upload_steps_as(
     render::register_partials(&mut env, &template).map_err(|e| template_error(&e))?;
     let caller = format!(
         "[% import {PARTIAL:?} as upload %]\
-         [[ upload.steps(index, publisher, \"oidc\", attestations, dist, chora_version, \"\") ]]"
+         [[ upload.steps(index, publisher, \"oidc\", attestations, dist, chora_version, \"\", files) ]]"
     );
     render::add_source(
         &mut env,
@@ -108,6 +112,7 @@ pub fn render_upload_steps_as(
                 publisher => step.publisher.answer(),
                 attestations => step.attestations,
                 dist => dist,
+                files => files,
                 chora_version => release.chora_version.as_str(),
             })
         })
@@ -140,6 +145,25 @@ fn dist_folder(dir: &str, publisher: Publisher) -> Result<&str, PublisherError> 
     }
 }
 
+/// The file patterns joined for the command line (`None`: the whole folder), each refused
+/// unless it is a plain path or shell pattern (`*`, `?` cannot inject anything).
+fn file_patterns(files: &[String]) -> Result<Option<String>, PublisherError> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    for file in files {
+        let safe = !file.is_empty()
+            && !file.starts_with('-')
+            && file.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '*' | '?')
+            });
+        if !safe {
+            return Err(PublisherError::DistDir(crate::text::excerpt(file, 80)));
+        }
+    }
+    Ok(Some(files.join(" ")))
+}
+
 #[cfg(test)]
 mod tests {
     use indexmap::IndexMap;
@@ -151,6 +175,7 @@ mod tests {
 
     fn step(publisher: Publisher, index: Index, attestations: bool) -> UploadStep {
         UploadStep {
+            files: Vec::new(),
             publisher,
             index,
             dist_dir: "dist/".to_string(),
@@ -363,6 +388,19 @@ mod tests {
         pattern.dist_dir = "wheels-*/".into();
         let text = render_upload_steps(&pattern).unwrap();
         assert!(text.contains("wheels-*/*"), "{text}");
+        // Named files replace the folder's `*` in both the signing and the upload command.
+        let mut named = step(Publisher::Chora, Index::Pypi, true);
+        named.dist_dir = "./".into();
+        named.files = vec!["./*.whl".into(), "./*.tar.gz".into()];
+        let text = render_upload_steps(&named).unwrap();
+        assert!(text.contains("sign ./*.whl ./*.tar.gz\n"), "{text}");
+        assert!(text.contains("\n    ./*.whl ./*.tar.gz\n"), "{text}");
+        assert!(!text.contains(".//*"), "{text}");
+        named.files = vec!["x; rm -rf /".into()];
+        assert!(matches!(
+            render_upload_steps(&named),
+            Err(PublisherError::DistDir(_))
+        ));
         pattern.publisher = Publisher::Pypa;
         assert!(matches!(
             render_upload_steps(&pattern),

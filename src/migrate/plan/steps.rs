@@ -272,6 +272,9 @@ struct Split {
     build: Option<String>,
     /// Where the distributions are.
     dist_dir: String,
+    /// The files named on the upload's command line, when not simply everything in
+    /// `dist_dir` (`*.whl` then `*.tar.gz` in the working folder).
+    files: Vec<String>,
     /// A note for the person (where the files are could not be told).
     note: Option<String>,
 }
@@ -392,10 +395,19 @@ fn replace_upload(
         }
         _ => split.dist_dir.clone(),
     };
+    let files: Vec<String> = match &working_dir {
+        Some(dir) if dir != "." => split
+            .files
+            .iter()
+            .map(|f| format!("{dir}/{}", f.trim_start_matches("./")))
+            .collect(),
+        _ => split.files.clone(),
+    };
     let upload = UploadStep {
         publisher: options.publisher,
         index: detection.index.clone(),
         dist_dir: dist_dir.clone(),
+        files: files.clone(),
         attestations: options.attestations,
     };
     let rendered = render
@@ -429,6 +441,17 @@ fn replace_upload(
     });
     if let Some(note) = split.note {
         review(plan, job, index, &note);
+    }
+    if options.publisher == Publisher::Pypa && !files.is_empty() {
+        review(
+            plan,
+            job,
+            index,
+            &format!(
+                "the upload named files (`{}`), and the PyPA action uploads every distribution in `packages-dir` (`{dist_dir}`): check that nothing else is there, or use --publisher chora",
+                files.join(" ")
+            ),
+        );
     }
     if options.publisher == Publisher::Pypa && dist_dir.contains(['*', '?', '[']) {
         review(
@@ -554,6 +577,7 @@ fn maturin_action(step: &Mapping, uses: &str) -> Option<(Option<Mapping>, Split)
                 Split {
                     build: None,
                     dist_dir: out,
+                    files: Vec::new(),
                     note: None,
                 },
             ))
@@ -600,15 +624,40 @@ fn strip_options<'a>(tokens: &[&'a str]) -> Vec<&'a str> {
 
 /// The directory of the files named on a `maturin upload` (or twine-like) command line.
 fn files_dir(tokens: &[&str]) -> Split {
-    let positional: Vec<&str> = tokens
-        .iter()
-        .copied()
-        .filter(|t| !t.starts_with('-'))
-        .collect();
+    // Flags that take a value (maturin upload's and twine upload's): the value is not a file.
+    const VALUED: &[&str] = &[
+        "-r",
+        "--repository",
+        "--repository-url",
+        "-u",
+        "--username",
+        "-p",
+        "--password",
+        "--config-file",
+        "--cert",
+        "--client-cert",
+        "-c",
+        "--comment",
+        "-i",
+        "--identity",
+        "--sign-with",
+    ];
+    let mut positional: Vec<&str> = Vec::new();
+    let mut skip_value = false;
+    for token in tokens.iter().copied() {
+        if skip_value {
+            skip_value = false;
+        } else if token.starts_with('-') {
+            skip_value = VALUED.contains(&token);
+        } else {
+            positional.push(token);
+        }
+    }
     let Some(first) = positional.first() else {
         return Split {
             build: None,
             dist_dir: "dist/".to_string(),
+            files: Vec::new(),
             note: Some("the upload named no files: chora's upload reads `dist/`; make sure the wheels are there".to_string()),
         };
     };
@@ -617,19 +666,30 @@ fn files_dir(tokens: &[&str]) -> Split {
         Some((dir, _)) => format!("{dir}/"),
         None => "./".to_string(),
     };
+    // The exact files, unless the command names everything in one folder (`dist/*`).
+    let everything = positional.len() == 1 && first.ends_with("/*");
+    let files: Vec<String> = if everything {
+        Vec::new()
+    } else {
+        positional
+            .iter()
+            .map(|p| {
+                let p = p.trim_matches(['"', '\'']);
+                if p.contains('/') {
+                    p.to_string()
+                } else {
+                    format!("./{p}")
+                }
+            })
+            .collect()
+    };
     // A glob of directories (`wheels-*/`) is fine for a shell glob (chora-publish), not for
     // the PyPA action's `packages-dir`: `replace_upload` notes it for that publisher.
     let note = None;
-    let note = if positional.len() > 1 {
-        Some(format!(
-            "the upload named several paths; chora's upload reads `{dir}` only: check that every file is there"
-        ))
-    } else {
-        note
-    };
     Split {
         build: None,
         dist_dir: dir,
+        files,
         note,
     }
 }
@@ -699,12 +759,14 @@ fn split_script(script: &str, tool: &Tool, earlier_build: bool) -> Option<(Strin
             Split {
                 build: build.then(|| join(head, &["poetry", "build"])),
                 dist_dir: "dist/".to_string(),
+                files: Vec::new(),
                 note: None,
             }
         }
         Tool::Flit => Split {
             build: Some(join(head, &["flit", "build"])),
             dist_dir: "dist/".to_string(),
+            files: Vec::new(),
             note: None,
         },
         Tool::Hatch => {
@@ -715,6 +777,7 @@ fn split_script(script: &str, tool: &Tool, earlier_build: bool) -> Option<(Strin
             Split {
                 build: (!built).then(|| join(head, &["hatch", "build"])),
                 dist_dir: "dist/".to_string(),
+                files: Vec::new(),
                 note: None,
             }
         }
@@ -740,6 +803,7 @@ fn split_script(script: &str, tool: &Tool, earlier_build: bool) -> Option<(Strin
             Split {
                 build: commands.then(|| kept.join(" ")),
                 dist_dir: "dist/".to_string(),
+                files: Vec::new(),
                 note: None,
             }
         }
@@ -752,6 +816,7 @@ fn split_script(script: &str, tool: &Tool, earlier_build: bool) -> Option<(Strin
                 Split {
                     build: Some(format!("{} {args}", words.join(" "))),
                     dist_dir: dir,
+                    files: Vec::new(),
                     note: None,
                 }
             } else {

@@ -1671,3 +1671,23 @@ fn an_upload_inside_a_python_shell_script_is_left_for_a_person() {
             .any(|a| a.kind == ActionKind::Review && a.message.contains("Python"))
     );
 }
+
+#[test]
+fn files_named_on_the_upload_are_uploaded_exactly_and_flag_values_are_not_files() {
+    // Wheels and the sdist uploaded from the working folder, each by name: chora-publish must
+    // upload those files, not everything in the folder (the repository's own files).
+    let source = MATURIN.replace(
+        "--non-interactive --skip-existing dist/*",
+        "--skip-existing --repository-url https://upload.pypi.org/legacy/ *.whl",
+    );
+    let d = detection("release", 1, Tool::Maturin, Index::Pypi, vec![]);
+    let (_, asked) = plan_with(&source, std::slice::from_ref(&d), &PlanOptions::default());
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].dist_dir, "./");
+    assert_eq!(asked[0].files, vec!["./*.whl".to_string()]);
+
+    // A whole folder is just the folder.
+    let (_, asked) = plan_with(MATURIN, &[d], &PlanOptions::default());
+    assert_eq!(asked.len(), 1);
+    assert!(asked[0].files.is_empty(), "{:?}", asked[0].files);
+}

@@ -288,3 +288,19 @@ fn usage_errors() {
     assert_eq!(code, 0);
     assert!(out.contains("no workflow files"), "{out}");
 }
+
+#[test]
+fn text_report_snapshot() {
+    let dir = repo(&[
+        (".github/workflows/release.yml", TWINE.as_bytes()),
+        (".github/workflows/docker.yml", DOCKER.as_bytes()),
+        (".github/workflows/publish.yml", REUSABLE.as_bytes()),
+        (".github/workflows/trusted.yml", TRUSTED.as_bytes()),
+    ]);
+    let (code, out, _) = chora(dir.path(), &["--check", "--force"]);
+    assert_eq!(code, 1, "{out}");
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("migrate_check_text", out));
+}

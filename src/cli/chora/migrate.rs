@@ -135,7 +135,10 @@ pub fn run(args: &MigrateArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failu
             .into());
         }
     }
-    let files = report::scan(&args.dir);
+    let files = report::scan(&args.dir).map_err(|source| MigrateError::Unreadable {
+        path: args.dir.join(".github").display().to_string(),
+        source,
+    })?;
     let status = status_of(&files, args.force);
     match args.format {
         Format::Json => print_json(out, &files, status)?,

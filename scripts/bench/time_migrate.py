@@ -42,7 +42,7 @@ def run(cmd, ok):
     if proc.returncode not in ok:
         sys.stderr.write(proc.stdout.decode(errors="replace")[-4000:])
         sys.exit("unexpected exit %d: %s" % (proc.returncode, " ".join(cmd)))
-    return elapsed * 1000.0, proc.returncode
+    return elapsed * 1000.0, proc.returncode, proc.stdout.decode(errors="replace")
 
 
 def main():
@@ -56,11 +56,18 @@ def main():
         "zizmor": (lambda r: [zizmor, "--offline", "--no-progress", r], {0, 10, 11, 12, 13, 14}),
     }
     print("repositories: %d (one corpus file each); rounds: %d after one warm-up" % (len(repos), rounds))
-    statuses = {}
+    flagged = {}
     for tool, (cmd, ok) in tools.items():
-        codes = [run(cmd(r), ok)[1] for r in repos]
-        statuses[tool] = {c: codes.count(c) for c in sorted(set(codes))}
-        print("warm-up %-6s exit statuses: %s" % (tool, statuses[tool]))
+        results = [run(cmd(r), ok) for r in repos]
+        codes = [code for _, code, _ in results]
+        print("warm-up %-6s exit statuses: %s"
+              % (tool, {c: codes.count(c) for c in sorted(set(codes))}))
+        if tool == "chora":
+            flagged[tool] = sum(1 for c in codes if c in (1, 2))
+        else:
+            flagged[tool] = sum(1 for _, _, out in results if "use-trusted-publishing" in out)
+    print("files flagged for token publishing: chora %d (exit 1 or 2), zizmor %d"
+          " (a use-trusted-publishing finding)" % (flagged["chora"], flagged["zizmor"]))
     totals = {tool: [] for tool in tools}
     per_file = {tool: [] for tool in tools}
     for i in range(rounds):

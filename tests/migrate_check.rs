@@ -196,6 +196,25 @@ fn a_bad_file_next_to_a_good_one() {
     assert_eq!(files[4]["verdict"], "migrate");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_is_not_followed() {
+    let outside = repo(&[("secret.yml", TWINE.as_bytes())]);
+    let dir = repo(&[(".github/workflows/release.yml", TRUSTED.as_bytes())]);
+    let link = dir.path().join(".github/workflows/linked.yml");
+    std::os::unix::fs::symlink(outside.path().join("secret.yml"), &link)
+        .unwrap_or_else(|e| panic!("symlink: {e}"));
+    let (code, out, _) = chora(dir.path(), &["--check"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.lines().any(|l| l.starts_with("error:")
+            && l.contains("linked.yml")
+            && l.contains("symbolic link")),
+        "{out}"
+    );
+    assert!(!out.contains("TWINE_PASSWORD"), "{out}");
+}
+
 #[test]
 fn refused_shapes_are_exit_2_unless_forced() {
     let dir = repo(&[(".github/workflows/publish.yml", REUSABLE.as_bytes())]);
@@ -268,4 +287,20 @@ fn usage_errors() {
     let (code, out, _) = chora(empty.path(), &["--check"]);
     assert_eq!(code, 0);
     assert!(out.contains("no workflow files"), "{out}");
+}
+
+#[test]
+fn text_report_snapshot() {
+    let dir = repo(&[
+        (".github/workflows/release.yml", TWINE.as_bytes()),
+        (".github/workflows/docker.yml", DOCKER.as_bytes()),
+        (".github/workflows/publish.yml", REUSABLE.as_bytes()),
+        (".github/workflows/trusted.yml", TRUSTED.as_bytes()),
+    ]);
+    let (code, out, _) = chora(dir.path(), &["--check", "--force"]);
+    assert_eq!(code, 1, "{out}");
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("migrate_check_text", out));
 }

@@ -146,17 +146,18 @@ impl Workflow {
 
 /// The workflow files and composite actions of a repository, relative to `root`, sorted:
 /// `.github/workflows/*.yml|*.yaml` and `.github/actions/*/action.yml|action.yaml`. Folders that
-/// are missing (or symbolic links) contribute nothing.
-pub fn discover(root: &Path) -> Vec<PathBuf> {
+/// are missing (or symbolic links) contribute nothing; a folder that cannot be listed
+/// (permission denied) is an error.
+pub fn discover(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let workflows = Path::new(".github").join("workflows");
-    for name in list_dir(root, &workflows) {
+    for name in list_dir(root, &workflows)? {
         if name.ends_with(".yml") || name.ends_with(".yaml") {
             found.push(workflows.join(name));
         }
     }
     let actions = Path::new(".github").join("actions");
-    for name in list_dir(root, &actions) {
+    for name in list_dir(root, &actions)? {
         for file in ["action.yml", "action.yaml"] {
             let relative = actions.join(&name).join(file);
             if std::fs::symlink_metadata(root.join(&relative)).is_ok() {
@@ -164,28 +165,29 @@ pub fn discover(root: &Path) -> Vec<PathBuf> {
             }
         }
     }
-    found
+    Ok(found)
 }
 
-/// Entry names of a real folder (not a symbolic link), sorted.
-fn list_dir(root: &Path, relative: &Path) -> Vec<String> {
+/// Entry names of a real folder (not a symbolic link), sorted; none when it is missing.
+fn list_dir(root: &Path, relative: &Path) -> std::io::Result<Vec<String>> {
     let mut path = root.to_path_buf();
     for part in relative.components() {
         path.push(part);
         match std::fs::symlink_metadata(&path) {
             Ok(meta) if meta.file_type().is_dir() => {}
-            _ => return Vec::new(),
+            Ok(_) => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
         }
     }
-    let Ok(entries) = std::fs::read_dir(&path) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().into_string().ok())
-        .collect();
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&path)? {
+        if let Ok(name) = entry?.file_name().into_string() {
+            names.push(name);
+        }
+    }
     names.sort();
-    names
+    Ok(names)
 }
 
 /// The kind a discovered path has.
@@ -662,7 +664,10 @@ mod tests {
         ] {
             assert!(std::fs::write(f, "x: 1\n").is_ok());
         }
-        let found = discover(root);
+        let found = match discover(root) {
+            Ok(f) => f,
+            Err(e) => panic!("{e}"),
+        };
         let shown: Vec<_> = found.iter().map(|p| p.display().to_string()).collect();
         assert_eq!(
             shown,

@@ -25,8 +25,9 @@ pub struct Scanned {
 
 /// Read and classify every workflow and composite action under `root` (see
 /// [`read::discover`]); a bad file is an error of its own and the others are still scanned.
-pub fn scan(root: &Path) -> Vec<ScannedFile> {
-    read::discover(root)
+/// Fails only when a workflow folder cannot be listed.
+pub fn scan(root: &Path) -> std::io::Result<Vec<ScannedFile>> {
+    Ok(read::discover(root)?
         .into_iter()
         .map(|path| {
             let outcome = read::read_file(root, &path).map(|workflow| {
@@ -40,7 +41,7 @@ pub fn scan(root: &Path) -> Vec<ScannedFile> {
             });
             ScannedFile { path, outcome }
         })
-        .collect()
+        .collect())
 }
 
 /// A detection in words, for the summary table and JSON.

@@ -135,7 +135,10 @@ pub fn run(args: &MigrateArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failu
             .into());
         }
     }
-    let files = report::scan(&args.dir);
+    let files = report::scan(&args.dir).map_err(|source| MigrateError::Unreadable {
+        path: args.dir.join(".github").display().to_string(),
+        source,
+    })?;
     let status = status_of(&files, args.force);
     match args.format {
         Format::Json => print_json(out, &files, status)?,
@@ -345,9 +348,19 @@ fn print_findings(out: &mut Output<'_>, file: &ScannedFile, renderer: &Renderer)
                     .label("publishes to PyPI"),
             );
         for c in &d.credentials {
-            let label = match &c.secret {
-                Some(s) => format!("secret {s}"),
-                None => "credential".to_string(),
+            let label = match (&c.secret, &c.place) {
+                (Some(s), _) => format!("secret {s}"),
+                (None, CredentialPlace::Env { key, .. } | CredentialPlace::With { key })
+                    if key.to_ascii_lowercase().contains("user") =>
+                {
+                    "user name".to_string()
+                }
+                (None, CredentialPlace::Argument { text })
+                    if text.starts_with("-u") || text.starts_with("--user") =>
+                {
+                    "user name".to_string()
+                }
+                _ => "credential".to_string(),
             };
             snippet = snippet.annotation(
                 AnnotationKind::Primary
@@ -469,7 +482,7 @@ fn print_text(out: &mut Output<'_>, files: &[ScannedFile], status: ExitStatus, f
     match status {
         ExitStatus::Success => out.line("Nothing to migrate."),
         ExitStatus::Problem => out.line(
-            "Migration needed: `chora migrate --dry-run` shows the patch (rewriting is being wired up).",
+            "Migration needed (exit 1): the ACTION column says what changes; rewriting is being wired up.",
         ),
         _ => {
             if !errors.is_empty() {

@@ -2,7 +2,7 @@
 //! flags and in tool-specific env, the index in a URL or name flag or env. Each tool module
 //! describes its names in a `Spec`.
 
-use super::creds::{assemble, env_credentials, flag_credentials, flag_values};
+use super::creds::{assemble, env_credentials, flag_credentials, flag_values, pypirc_credentials};
 use super::{Found, StepCtx, generic, index};
 use crate::workflow::model::{Index, Tool};
 
@@ -36,6 +36,7 @@ pub fn detect(ctx: &StepCtx<'_>, spec: &Spec) -> Vec<Found> {
             let (pypi_primary, pypi_users) = generic::pypi_env(ctx);
             primary.extend(env_primary);
             primary.extend(pypi_primary);
+            primary.extend(pypirc_credentials(ctx));
             users.extend(env_users);
             users.extend(pypi_users);
             let url = flag_values(command, at, spec.url_flags)

@@ -235,6 +235,25 @@ pub fn config_command(
     })
 }
 
+/// Lines of a step that writes `~/.pypirc` and hand it a secret (`echo "password = $T" >>
+/// ~/.pypirc`, or a here-document body line `password = ${{ secrets.PYPI }}`), as config
+/// commands.
+pub fn pypirc_credentials(ctx: &StepCtx<'_>) -> Vec<Credential> {
+    let Some(run) = ctx.step.run.as_ref() else {
+        return Vec::new();
+    };
+    if !run.text.contains(".pypirc") {
+        return Vec::new();
+    }
+    ctx.commands
+        .iter()
+        .filter_map(|c| {
+            let secret = secret_in_words(ctx, &c.words)?;
+            config_command(ctx, c, Some(secret))
+        })
+        .collect()
+}
+
 /// The secret a command's words name, directly or through an env variable.
 pub fn secret_in_words(ctx: &StepCtx<'_>, words: &[shell::Word]) -> Option<String> {
     words.iter().find_map(|w| {

@@ -1,7 +1,7 @@
 //! `python setup.py … upload` (distutils/setuptools): credentials in PyPI env or in a
 //! `.pypirc` written by the same step from a secret; `-r` names the index.
 
-use super::creds::{assemble, config_command, flag_values, secret_in_words};
+use super::creds::{assemble, flag_values, pypirc_credentials};
 use super::{Found, StepCtx, generic, index};
 use crate::workflow::model::{Index, Tool};
 
@@ -16,12 +16,7 @@ pub(super) fn detect(ctx: &StepCtx<'_>) -> Vec<Found> {
             continue;
         }
         let (mut primary, users) = generic::pypi_env(ctx);
-        for other in &ctx.commands {
-            let writes_pypirc = other.words.iter().any(|w| w.text.contains(".pypirc"));
-            if writes_pypirc && let Some(secret) = secret_in_words(ctx, &other.words) {
-                primary.extend(config_command(ctx, other, Some(secret)));
-            }
-        }
+        primary.extend(pypirc_credentials(ctx));
         let index = flag_values(command, at, &["-r", "--repository"])
             .into_iter()
             .next()

@@ -349,6 +349,17 @@ fn setup_py_upload() {
 }
 
 #[test]
+fn pypirc_written_from_a_secret() {
+    let text = job(
+        "      - run: |\n          cat <<EOF > ~/.pypirc\n          [pypi]\n          username = __token__\n          password = ${{ secrets.PYPI_TOKEN }}\n          EOF\n          twine upload dist/*\n",
+    );
+    let d = one(&text);
+    assert_eq!(d.tool, Tool::Twine);
+    assert_eq!(places(&d), ["config:password = ${{ secrets.PYPI_TOKEN }}"]);
+    assert_eq!(d.credentials[0].secret.as_deref(), Some("PYPI_TOKEN"));
+}
+
+#[test]
 fn scripts_receiving_credentials() {
     let script = job(
         "      - run: ./scripts/publish.sh\n        env:\n          PYPI_TOKEN: ${{ secrets.PYPI_TOKEN }}\n",

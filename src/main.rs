@@ -50,23 +50,31 @@ Exit status:
 const MIGRATE_HELP: &str = "\
 Finds PyPI publishing with long-lived credentials in .github/workflows/*.yml and
 .github/actions/*/action.yml (twine, pypa/gh-action-pypi-publish, poetry, flit, hatch, pdm, uv,
-maturin, setup.py upload, repository scripts, third-party actions) and reports what moving to
-Trusted Publishing changes. Credentials for other services (Docker, npm, crates.io, Anaconda,
-Codecov, GitHub tokens, other indexes) are never touched. Publishing from a reusable workflow,
-pull_request_target or a fork-triggered event is refused with the reason. Secrets are named,
-never printed.
+maturin, setup.py upload, repository scripts, third-party actions) and rewrites it to Trusted
+Publishing as a minimal text patch: credentials removed, `id-token: write` and an environment on
+the publishing job, uploads of tools without Trusted Publishing replaced by chora-publish (or the
+PyPA action). Comments, order and formatting elsewhere stay byte-identical; each result is
+re-parsed and compared before anything is written. Credentials for other services (Docker, npm,
+crates.io, Anaconda, Codecov, GitHub tokens, other indexes) are never touched. Publishing from a
+reusable workflow, pull_request_target or a fork-triggered event is refused with the reason.
+Secrets are named, never printed. Writes PYPI_SETUP.md and the migration guide unless they
+exist (or --no-docs).
 
 Examples:
   chora migrate --check                 # findings + summary table; exit 1 if a migration is needed
+  chora migrate --dry-run               # the plan and the diff; nothing written
+  chora migrate                         # show the diff, ask, write (on a terminal)
+  chora migrate --yes --publisher pypa  # write without asking; PyPA action for poetry/flit/hatch
   chora migrate --check --format json   # for CI tools (shape in docs/migrate.md)
-  chora migrate --check path/to/repo --force
 
 Exit status:
-  0  nothing to migrate
-  1  a migration is needed (with --force: also for refused shapes)
-  2  a file could not be read (invalid YAML, not a workflow, binary, too large), a shape PyPI
-     cannot accept was refused, or bad usage (rewriting without --check is being wired up)
-  4  the folder could not be read (permission denied)";
+  0  nothing (left) to migrate
+  1  a migration is needed (--check), or something is left: a shape PyPI cannot accept
+     (refused; --force rewrites it anyway), a step left for review, a chora-generated project
+     (run chora update --data pypi_auth_method=oidc)
+  2  a file could not be read (invalid YAML, not a workflow, binary, too large), a dirty git tree
+     without --allow-dirty, no terminal to confirm on without --yes
+  4  a file could not be read or written (permission denied, disk full); nothing is left half-written";
 
 #[derive(Debug, Parser)]
 #[command(

@@ -216,10 +216,10 @@ fn a_symbolic_link_is_not_followed() {
 }
 
 #[test]
-fn refused_shapes_are_exit_2_unless_forced() {
+fn refused_shapes_are_exit_1_with_the_reason_and_the_fix() {
     let dir = repo(&[(".github/workflows/publish.yml", REUSABLE.as_bytes())]);
     let (code, out, _) = chora(dir.path(), &["--check"]);
-    assert_eq!(code, 2, "{out}");
+    assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("error: refused: publishing happens in a reusable workflow"),
         "{out}"
@@ -243,7 +243,7 @@ fn refused_shapes_are_exit_2_unless_forced() {
             .as_bytes(),
     )]);
     let (code, out, _) = chora(target.path(), &["--check"]);
-    assert_eq!(code, 2, "{out}");
+    assert_eq!(code, 1, "{out}");
     assert!(out.contains("pull_request_target"), "{out}");
 }
 
@@ -273,11 +273,14 @@ fn composite_actions_and_other_services() {
 #[test]
 fn usage_errors() {
     let dir = repo(&[(".github/workflows/release.yml", TWINE.as_bytes())]);
+    // Writing needs a confirmation: without a terminal to ask on, --yes.
     let (code, _, err) = chora(dir.path(), &[]);
     assert_eq!(code, 2);
-    assert!(
-        err.contains("rewriting is being wired up; run with --check"),
-        "{err}"
+    assert!(err.contains("there is no terminal to ask on"), "{err}");
+    assert!(err.contains("chora migrate --yes"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".github/workflows/release.yml")).unwrap(),
+        TWINE
     );
     let file = dir.path().join(".github/workflows/release.yml");
     let (code, _, err) = chora(&file, &["--check"]);

@@ -2,12 +2,15 @@
 //! a workflow, a refused shape) are part of the report, not errors: see cli::chora::migrate.
 
 use super::{ExitStatus, Failure};
+use crate::migrate::write::WriteError;
 
 /// Why `chora migrate` could not run at all.
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
-    #[error("rewriting is being wired up; run with --check")]
-    RewritingNotWired,
+    #[error("not writing without confirmation: there is no terminal to ask on")]
+    NeedsYes,
+    #[error("nothing was written (declined)")]
+    Declined,
     #[error("{path} is not a folder")]
     NotADirectory { path: String },
     #[error("cannot read {path}: {source}")]
@@ -21,9 +24,13 @@ pub enum MigrateError {
 impl From<MigrateError> for Failure {
     fn from(err: MigrateError) -> Self {
         let (status, hint) = match &err {
-            MigrateError::RewritingNotWired => (
+            MigrateError::NeedsYes => (
                 ExitStatus::Usage,
-                "`chora migrate --check` reports what would change (exit 1 if a migration is needed)",
+                "review the patch with `chora migrate --dry-run`, then write it with `chora migrate --yes`",
+            ),
+            MigrateError::Declined => (
+                ExitStatus::Problem,
+                "run `chora migrate` again when you want the changes written",
             ),
             MigrateError::NotADirectory { .. } => (
                 ExitStatus::Usage,
@@ -41,6 +48,34 @@ impl From<MigrateError> for Failure {
         Failure {
             status,
             message: err.to_string(),
+            hint: Some(hint.to_string()),
+        }
+    }
+}
+
+impl From<WriteError> for Failure {
+    fn from(err: WriteError) -> Self {
+        let (status, hint) = match &err {
+            WriteError::GeneratedProject { .. } => (
+                ExitStatus::Problem,
+                "switch with `chora update --data pypi_auth_method=oidc`",
+            ),
+            WriteError::Dirty { .. } => (
+                ExitStatus::Usage,
+                "commit or stash them first so the migration can be reviewed and undone with git, or pass --allow-dirty (or preview with --dry-run)",
+            ),
+            WriteError::GitStatus(_) | WriteError::Fs(_) => (
+                ExitStatus::LocalIo,
+                "nothing was changed (every file written was restored); check the folder's permissions and free space",
+            ),
+            WriteError::Docs(_) => (
+                ExitStatus::Usage,
+                "pass --no-docs to skip PYPI_SETUP.md and the migration guide",
+            ),
+        };
+        Failure {
+            status,
+            message: crate::exit::error_chain(&err),
             hint: Some(hint.to_string()),
         }
     }

@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::workflow::detect::FileVerdict;
-use crate::workflow::model::{Detection, Index};
-use crate::workflow::read::{FileKind, ReadError, Workflow};
-use crate::workflow::report::{self, ScannedFile};
+use crate::workflow::model::Index;
+use crate::workflow::read::{self, FileKind};
+use crate::workflow::report::{self, Scanned, ScannedFile};
 
 use super::apply::{self, ApplyError};
 use super::facts::{self, ProjectFacts, PublisherValues};
@@ -23,30 +22,25 @@ pub struct Migration {
     pub files: Vec<FileMigration>,
 }
 
-/// One workflow or composite action.
+/// One workflow or composite action: what the scan found, and (for a file that was read) its
+/// plan and migrated text.
 #[derive(Debug)]
 pub struct FileMigration {
-    /// Relative to the repository root.
-    pub path: PathBuf,
-    pub outcome: Result<Planned, FileError>,
+    pub scanned: ScannedFile,
+    /// `None` when the file could not be read (the error is in `scanned`).
+    pub planned: Option<Result<Planned, FileError>>,
 }
 
-/// A file that was read and planned.
+/// A file's plan, and its migrated text when the plan edits it.
 #[derive(Debug)]
 pub struct Planned {
-    pub workflow: Workflow,
-    pub detections: Vec<Detection>,
-    pub verdict: FileVerdict,
     pub plan: FilePlan,
-    /// The migrated text, when the plan edits the file.
     pub migrated: Option<String>,
 }
 
 /// Why one file could not be migrated (the others still are).
 #[derive(Debug, Error)]
 pub enum FileError {
-    #[error(transparent)]
-    Read(#[from] ReadError),
     #[error("planning the migration failed: {0}")]
     Plan(#[from] PlanError),
     #[error("{0}")]
@@ -54,20 +48,37 @@ pub enum FileError {
 }
 
 impl FileMigration {
-    /// The plan, when the file was read and planned.
-    pub fn planned(&self) -> Option<&Planned> {
-        self.outcome.as_ref().ok()
+    /// Relative to the repository root.
+    pub fn path(&self) -> &Path {
+        &self.scanned.path
+    }
+
+    /// The workflow and the plan, when the file was read and planned.
+    pub fn planned(&self) -> Option<(&Scanned, &Planned)> {
+        let scanned = self.scanned.outcome.as_ref().ok()?;
+        let planned = self.planned.as_ref()?.as_ref().ok()?;
+        Some((scanned, planned))
+    }
+
+    /// Why the file could not be planned or patched.
+    pub fn error(&self) -> Option<&FileError> {
+        self.planned.as_ref()?.as_ref().err()
     }
 }
 
 impl Migration {
     /// Files whose text the migration changes.
-    pub fn changed(&self) -> impl Iterator<Item = (&Path, &Planned, &str)> {
+    pub fn changed(&self) -> impl Iterator<Item = (&Path, &Scanned, &Planned, &str)> {
         self.files.iter().filter_map(|f| {
-            let planned = f.planned()?;
+            let (scanned, planned) = f.planned()?;
             let text = planned.migrated.as_deref()?;
-            Some((f.path.as_path(), planned, text))
+            Some((f.path(), scanned, planned, text))
         })
+    }
+
+    /// The scan of every file, for the report.
+    pub fn scanned(&self) -> Vec<&ScannedFile> {
+        self.files.iter().map(|f| &f.scanned).collect()
     }
 
     /// Whether any file has a publishing job PyPI cannot accept that was not forced.
@@ -75,12 +86,14 @@ impl Migration {
         self.files
             .iter()
             .filter_map(FileMigration::planned)
-            .any(|p| p.plan.refused.iter().any(|r| !r.forced))
+            .any(|(_, p)| p.plan.refused.iter().any(|r| !r.forced))
     }
 
-    /// Whether any file could not be read or migrated.
+    /// Whether any file could not be read, planned or patched.
     pub fn has_errors(&self) -> bool {
-        self.files.iter().any(|f| f.outcome.is_err())
+        self.files
+            .iter()
+            .any(|f| f.scanned.outcome.is_err() || f.error().is_some())
     }
 
     /// Whether anything is left to migrate (a file to change, or a refusal to resolve).
@@ -93,8 +106,8 @@ impl Migration {
     /// `None` fields of the facts become placeholders the reader must fill in.
     pub fn publisher_values(&self) -> Vec<PublisherValues> {
         let mut out: Vec<PublisherValues> = Vec::new();
-        for (path, planned, _) in self.changed() {
-            if planned.workflow.kind != FileKind::Workflow {
+        for (path, scanned, planned, _) in self.changed() {
+            if scanned.workflow.kind != FileKind::Workflow {
                 continue;
             }
             let workflow = path
@@ -133,7 +146,7 @@ impl Migration {
     pub fn secrets_to_revoke(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .changed()
-            .flat_map(|(_, p, _)| p.plan.secrets_to_revoke.iter().cloned())
+            .flat_map(|(_, _, p, _)| p.plan.secrets_to_revoke.iter().cloned())
             .collect();
         names.sort();
         names.dedup();
@@ -143,8 +156,8 @@ impl Migration {
                 .files
                 .iter()
                 .filter_map(FileMigration::planned)
-                .any(|p| {
-                    let text = p.migrated.as_deref().unwrap_or(&p.workflow.source);
+                .any(|(s, p)| {
+                    let text = p.migrated.as_deref().unwrap_or(&s.workflow.source);
                     text.contains(&reference)
                 })
         });
@@ -152,18 +165,49 @@ impl Migration {
     }
 }
 
-/// Scan, plan and apply every workflow and composite action under `root`.
-pub fn migrate(root: &Path, options: &PlanOptions) -> Migration {
+impl Migration {
+    /// The scan of the repository as it is after the migration (migrated texts, in memory):
+    /// what `chora migrate --check` would report once it is written.
+    pub fn rescan(&self) -> Vec<ScannedFile> {
+        self.files
+            .iter()
+            .map(|f| {
+                let path = f.path().to_path_buf();
+                let outcome = match (&f.scanned.outcome, f.planned()) {
+                    (Ok(read), Some((_, planned))) => {
+                        let text = planned
+                            .migrated
+                            .clone()
+                            .unwrap_or_else(|| read.workflow.source.clone());
+                        read::parse(&path, read.workflow.kind, text).map(Scanned::classify)
+                    }
+                    (Ok(read), None) => Ok(Scanned {
+                        workflow: read.workflow.clone(),
+                        detections: read.detections.clone(),
+                        verdict: read.verdict,
+                    }),
+                    // Unreadable then, unreadable now: read again for the same error.
+                    (Err(_), _) => read::read_file(&self.root, &path).map(Scanned::classify),
+                };
+                ScannedFile { path, outcome }
+            })
+            .collect()
+    }
+}
+
+/// Scan, plan and apply every workflow and composite action under `root`. Fails only when a
+/// workflow folder cannot be listed; a bad file is an error of its own.
+pub fn migrate(root: &Path, options: &PlanOptions) -> std::io::Result<Migration> {
     let facts = facts::gather(root);
-    let files = report::scan(root)
+    let files = report::scan(root)?
         .into_iter()
         .map(|scanned| migrate_file(scanned, &facts, options))
         .collect();
-    Migration {
+    Ok(Migration {
         root: root.to_path_buf(),
         facts,
         files,
-    }
+    })
 }
 
 fn migrate_file(
@@ -171,23 +215,16 @@ fn migrate_file(
     facts: &ProjectFacts,
     options: &PlanOptions,
 ) -> FileMigration {
-    let ScannedFile { path, outcome } = scanned;
-    let outcome = outcome.map_err(FileError::from).and_then(|scanned| {
-        let source = scanned.workflow.source.as_str();
-        let plan = plan::plan_file(source, &scanned.detections, facts, options)?;
+    let planned = scanned.outcome.as_ref().ok().map(|read| {
+        let source = read.workflow.source.as_str();
+        let plan = plan::plan_file(source, &read.detections, facts, options)?;
         let migrated = if plan.edits.is_empty() {
             None
         } else {
             let text = apply::apply(source, &plan.edits)?;
             (text != source).then_some(text)
         };
-        Ok(Planned {
-            workflow: scanned.workflow,
-            detections: scanned.detections,
-            verdict: scanned.verdict,
-            plan,
-            migrated,
-        })
+        Ok(Planned { plan, migrated })
     });
-    FileMigration { path, outcome }
+    FileMigration { scanned, planned }
 }

@@ -43,6 +43,23 @@ pub fn is_generated_project(root: &Path) -> bool {
     std::fs::symlink_metadata(root.join(ANSWERS_FILE)).is_ok()
 }
 
+/// How a chora-generated project authenticates to PyPI: its `pypi_auth_method` answer
+/// (`oidc`, `token`), `None` when the answers file cannot be read or lacks it.
+pub fn generated_auth_method(root: &Path) -> Option<String> {
+    let text = crate::fs::read_regular_text(
+        &root.join(ANSWERS_FILE),
+        crate::fs::limits::ANSWERS_FILE,
+        "answers file",
+    )
+    .ok()?;
+    let value: yaml_serde::Value = yaml_serde::from_str(&text).ok()?;
+    value
+        .get("answers")?
+        .get("pypi_auth_method")?
+        .as_str()
+        .map(str::to_string)
+}
+
 /// Refuse a chora-generated project, and (unless `allow_dirty`) a git tree with changes.
 pub fn preflight(root: &Path, allow_dirty: bool) -> Result<(), WriteError> {
     if is_generated_project(root) {
@@ -87,7 +104,7 @@ pub fn write(migration: &Migration, with_docs: bool) -> Result<Written, WriteErr
     }
     let mut journal = Journal::default();
     let result = (|| {
-        for (path, _, text) in migration.changed() {
+        for (path, _, _, text) in migration.changed() {
             crate::fs::check_no_symlink_parents(&migration.root, &path.to_string_lossy())?;
             journal.write(&migration.root.join(path), text.as_bytes())?;
             written.workflows.push(path.to_path_buf());

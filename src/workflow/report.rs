@@ -23,6 +23,19 @@ pub struct Scanned {
     pub verdict: FileVerdict,
 }
 
+impl Scanned {
+    /// Detect the publishing in a workflow and sum it up.
+    pub fn classify(workflow: Workflow) -> Scanned {
+        let detections = detect::detect(&workflow);
+        let verdict = detect::summary(&detections);
+        Scanned {
+            workflow,
+            detections,
+            verdict,
+        }
+    }
+}
+
 /// Read and classify every workflow and composite action under `root` (see
 /// [`read::discover`]); a bad file is an error of its own and the others are still scanned.
 /// Fails only when a workflow folder cannot be listed.
@@ -30,15 +43,7 @@ pub fn scan(root: &Path) -> std::io::Result<Vec<ScannedFile>> {
     Ok(read::discover(root)?
         .into_iter()
         .map(|path| {
-            let outcome = read::read_file(root, &path).map(|workflow| {
-                let detections = detect::detect(&workflow);
-                let verdict = detect::summary(&detections);
-                Scanned {
-                    workflow,
-                    detections,
-                    verdict,
-                }
-            });
+            let outcome = read::read_file(root, &path).map(Scanned::classify);
             ScannedFile { path, outcome }
         })
         .collect())

@@ -1,6 +1,6 @@
 //! `chora migrate`: its arguments and its `--check` report — findings with source spans
 //! (annotate-snippets, rustc style), a summary table, per-file errors, or JSON. The scan is
-//! `workflow::report::scan`; rewriting (`migrate::plan`/`apply`) is wired in separately.
+//! `workflow::report::scan`; without `--check`, the `write` submodule plans, shows and writes the migration.
 
 use std::path::PathBuf;
 
@@ -14,6 +14,8 @@ use crate::exit::{ExitStatus, Failure};
 use crate::workflow::detect::FileVerdict;
 use crate::workflow::model::{CredentialPlace, Detection, Index, Verdict};
 use crate::workflow::report::{self, Row, ScannedFile, mask_tokens, refusal_text};
+
+mod write;
 
 /// Report format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -116,9 +118,6 @@ struct JsonCredential {
 
 /// Run `chora migrate`.
 pub fn run(args: &MigrateArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failure> {
-    if !args.check && !args.dry_run {
-        return Err(MigrateError::RewritingNotWired.into());
-    }
     match std::fs::symlink_metadata(&args.dir) {
         Ok(meta) if meta.is_dir() => {}
         Ok(_) => {
@@ -135,28 +134,50 @@ pub fn run(args: &MigrateArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failu
             .into());
         }
     }
-    let files = report::scan(&args.dir).map_err(|source| MigrateError::Unreadable {
-        path: args.dir.join(".github").display().to_string(),
-        source,
-    })?;
-    let status = status_of(&files, args.force);
+    if let Some(status) = write::generated_project(args, out) {
+        return Ok(status);
+    }
+    if !args.check {
+        return write::run(args, out);
+    }
+    let files = report::scan(&args.dir).map_err(|source| unlistable(args, source))?;
+    let files: Vec<&ScannedFile> = files.iter().collect();
+    let status = status_of(&files);
     match args.format {
         Format::Json => print_json(out, &files, status)?,
-        Format::Text => print_text(out, &files, status, args.force),
+        Format::Text => {
+            print_text(out, &files);
+            print_verdict(
+                out,
+                &files,
+                status,
+                args.force,
+                "run `chora migrate --dry-run` to see the patch, `chora migrate` to apply it",
+            );
+        }
     }
     Ok(status)
 }
 
-/// 2 if a file was not read or a shape is refused (without `--force`), 1 if a migration is
-/// needed, else 0.
-fn status_of(files: &[ScannedFile], force: bool) -> ExitStatus {
+/// A workflow folder that cannot be listed.
+fn unlistable(args: &MigrateArgs, source: std::io::Error) -> Failure {
+    MigrateError::Unreadable {
+        path: args.dir.join(".github").display().to_string(),
+        source,
+    }
+    .into()
+}
+
+/// 2 if a file was not read, 1 if a migration is needed or a shape is refused (reported with
+/// its reason; `--force` rewrites it, but PyPI still cannot accept it), else 0.
+pub(super) fn status_of(files: &[&ScannedFile]) -> ExitStatus {
     let bad = files.iter().any(|f| f.outcome.is_err());
     let verdicts: Vec<FileVerdict> = files
         .iter()
         .filter_map(|f| f.outcome.as_ref().ok().map(|s| s.verdict))
         .collect();
     let refused = verdicts.contains(&FileVerdict::Refused);
-    if bad || (refused && !force) {
+    if bad {
         ExitStatus::Usage
     } else if refused
         || verdicts
@@ -186,9 +207,9 @@ fn index_text(index: &Index) -> String {
     }
 }
 
-fn print_json(
+pub(super) fn print_json(
     out: &mut Output<'_>,
-    files: &[ScannedFile],
+    files: &[&ScannedFile],
     status: ExitStatus,
 ) -> Result<(), Failure> {
     let refused = files.iter().any(|f| {
@@ -200,9 +221,8 @@ fn print_json(
         version: JSON_VERSION,
         status: match status {
             ExitStatus::Success => "nothing-to-do",
+            ExitStatus::Problem if refused => "refused",
             ExitStatus::Problem => "migrate-needed",
-            _ if files.iter().any(|f| f.outcome.is_err()) => "bad-input",
-            _ if refused => "refused",
             _ => "bad-input",
         },
         files: files
@@ -403,7 +423,8 @@ fn one_line(source: &str, start: usize, end: usize) -> std::ops::Range<usize> {
     line.start..end.min(line.end).max(line.start)
 }
 
-fn print_text(out: &mut Output<'_>, files: &[ScannedFile], status: ExitStatus, force: bool) {
+/// The report: findings with source spans, the summary table, per-file errors, totals.
+pub(super) fn print_text(out: &mut Output<'_>, files: &[&ScannedFile]) {
     let renderer = if crate::cli::chora::migrate::color() {
         Renderer::styled()
     } else {
@@ -470,6 +491,17 @@ fn print_text(out: &mut Output<'_>, files: &[ScannedFile], status: ExitStatus, f
         count(FileVerdict::Untouched),
         errors.len(),
     ));
+}
+
+/// The closing line(s) of the report: what the status means and what to do next.
+pub(super) fn print_verdict(
+    out: &mut Output<'_>,
+    files: &[&ScannedFile],
+    status: ExitStatus,
+    force: bool,
+    next: &str,
+) {
+    let errors = files.iter().filter(|f| f.outcome.is_err()).count();
     let refused: Vec<String> = files
         .iter()
         .filter(|f| {
@@ -481,17 +513,19 @@ fn print_text(out: &mut Output<'_>, files: &[ScannedFile], status: ExitStatus, f
         .collect();
     match status {
         ExitStatus::Success => out.line("Nothing to migrate."),
-        ExitStatus::Problem => out.line(
-            "Migration needed (exit 1): the ACTION column says what changes; rewriting is being wired up.",
-        ),
-        _ => {
-            if !errors.is_empty() {
-                out.line(format!("{} file(s) could not be read (listed above).", errors.len()));
-            }
+        ExitStatus::Problem => {
             if !refused.is_empty() && !force {
                 out.line(format!(
-                    "Refused (PyPI cannot accept these as Trusted Publishers): {}. Fix the shape as the help lines say, or pass --force to report them as migrations.",
+                    "Refused (PyPI cannot accept these as Trusted Publishers): {}. Fix the shape as the help lines say, or pass --force to rewrite them anyway.",
                     refused.join(", ")
+                ));
+            }
+            out.line(format!("Migration needed (exit 1): {next}."));
+        }
+        _ => {
+            if errors > 0 {
+                out.line(format!(
+                    "{errors} file(s) could not be read (listed above)."
                 ));
             }
         }

@@ -10,7 +10,7 @@ use yaml_serde::{Mapping, Value};
 
 use crate::migrate::publisher::{Publisher, UploadStep};
 use crate::template::pins;
-use crate::workflow::model::{Detection, Tool};
+use crate::workflow::model::{CredentialPlace, Detection, Tool};
 
 use super::changes::{Changes, Rewrite, RewriteKind};
 use super::doc::{Doc, str_at};
@@ -87,12 +87,37 @@ pub(super) fn plan(
                     "`{name}` publishes: its credential is removed; check that it supports Trusted Publishing, else replace it by a build step and chora's upload steps"
                 ),
             ),
+            Tool::Poetry | Tool::Flit | Tool::Hatch | Tool::SetupPy | Tool::Maturin
+                if only_configures(doc, detection, index) =>
+            {
+                // `poetry config pypi-token.pypi …` in a step of its own: the credential goes
+                // (with the step, if that was all it did); the upload is another detection.
+            }
             Tool::Poetry | Tool::Flit | Tool::Hatch | Tool::SetupPy | Tool::Maturin => {
                 replace_upload(doc, detection, index, options, render, changes, plan)?;
             }
         }
     }
     Ok(())
+}
+
+/// Whether the detected step only stores the credential (configuration commands) and uploads
+/// nothing itself.
+fn only_configures(doc: &Doc, detection: &Detection, index: usize) -> bool {
+    let Some(run) = doc
+        .step(&detection.job, index)
+        .and_then(|s| str_at(s, "run"))
+    else {
+        return false;
+    };
+    let mut rest = run.to_string();
+    for credential in &detection.credentials {
+        match &credential.place {
+            CredentialPlace::ConfigCommand { text } => rest = rest.replace(text.as_str(), ""),
+            _ => return false,
+        }
+    }
+    !detection.credentials.is_empty() && !["publish", "upload"].iter().any(|w| rest.contains(w))
 }
 
 fn keep(plan: &mut FilePlan, job: &str, step: usize, message: &str) {

@@ -1691,3 +1691,41 @@ fn files_named_on_the_upload_are_uploaded_exactly_and_flag_values_are_not_files(
     assert_eq!(asked.len(), 1);
     assert!(asked[0].files.is_empty(), "{:?}", asked[0].files);
 }
+
+#[test]
+fn a_step_that_only_configures_the_token_is_removed_not_treated_as_the_upload() {
+    // As the detector reports it: the configuration step is a detection of its own (with the
+    // credential), the upload another (without one).
+    let config = detection(
+        "release",
+        1,
+        Tool::Poetry,
+        Index::Pypi,
+        vec![cred(
+            CredentialPlace::ConfigCommand {
+                text: "poetry config pypi-token.pypi ${{ secrets.PYPI_TOKEN }}".into(),
+            },
+            "jobs.release.steps.1.run",
+            Some("PYPI_TOKEN"),
+        )],
+    );
+    let upload = detection("release", 2, Tool::Poetry, Index::Pypi, vec![]);
+    let (plan, asked) = plan_with(POETRY, &[config, upload], &PlanOptions::default());
+    assert_eq!(asked.len(), 1, "only the real upload is replaced");
+    assert!(
+        plan.edits
+            .iter()
+            .any(|e| matches!(e, Edit::Remove { route } if route == &r("jobs.release.steps.1"))),
+        "{:#?}",
+        plan.edits
+    );
+    assert!(
+        !plan
+            .actions
+            .iter()
+            .any(|a| a.kind == ActionKind::Review && a.step == Some(1)),
+        "{:#?}",
+        plan.actions
+    );
+    assert!(plan.secrets_to_revoke.contains(&"PYPI_TOKEN".to_string()));
+}

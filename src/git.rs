@@ -75,6 +75,15 @@ pub fn read_blob(repo: &Repository, id: &str) -> Option<Vec<u8>> {
     repo.find_blob(oid).ok().map(|b| b.content().to_vec())
 }
 
+/// At most ten dirty paths, indented one per line, then a count of the rest.
+pub fn dirty_list(paths: &[String]) -> String {
+    let mut lines: Vec<String> = paths.iter().take(10).map(|p| format!("  {p}")).collect();
+    if paths.len() > 10 {
+        lines.push(format!("  … and {} more", paths.len() - 10));
+    }
+    lines.join("\n")
+}
+
 /// Paths (relative to the repository root) with uncommitted changes or untracked files under
 /// `dir`; ignored files do not count.
 pub fn dirty_paths(repo: &Repository, dir: &Path) -> Result<Vec<String>, git2::Error> {

@@ -30,7 +30,7 @@ pub enum UpdateError {
     #[error(transparent)]
     Project(#[from] ProjectError),
     /// Uncommitted changes (paths relative to the repository root).
-    #[error("the git working tree has uncommitted changes:\n{}", dirty_list(.0))]
+    #[error("the git working tree has uncommitted changes:\n{}", crate::git::dirty_list(.0))]
     Dirty(Vec<String>),
     #[error("git status failed: {}", .0.message())]
     GitStatus(#[source] git2::Error),
@@ -44,15 +44,6 @@ pub enum UpdateError {
         #[source]
         source: std::io::Error,
     },
-}
-
-/// At most ten dirty paths, then a count.
-fn dirty_list(paths: &[String]) -> String {
-    let mut lines: Vec<String> = paths.iter().take(10).map(|p| format!("  {p}")).collect();
-    if paths.len() > 10 {
-        lines.push(format!("  … and {} more", paths.len() - 10));
-    }
-    lines.join("\n")
 }
 
 /// What update does to one file.

@@ -73,12 +73,8 @@ pub fn preflight(root: &Path, allow_dirty: bool) -> Result<(), WriteError> {
     if let Some(repo) = crate::git::discover(root) {
         let dirty = crate::git::dirty_paths(&repo, root).map_err(WriteError::GitStatus)?;
         if !dirty.is_empty() {
-            let mut lines: Vec<String> = dirty.iter().take(10).map(|p| format!("  {p}")).collect();
-            if dirty.len() > 10 {
-                lines.push(format!("  … and {} more", dirty.len() - 10));
-            }
             return Err(WriteError::Dirty {
-                list: lines.join("\n"),
+                list: crate::git::dirty_list(&dirty),
             });
         }
     }

@@ -6,7 +6,7 @@
 use super::creds::assemble;
 use super::{Found, StepCtx, generic};
 use crate::workflow::model::{
-    CredentialPlace, Detection, Index, Level, Refusal, Route, Tool, Verdict,
+    Credential, CredentialPlace, Detection, Index, Level, Refusal, Route, Tool, Verdict,
 };
 use crate::workflow::read::{Job, Workflow};
 
@@ -104,30 +104,18 @@ pub(super) fn unused(
         commands: Vec::new(),
     };
     let (primary, users) = generic::pypi_env(&ctx);
-    let primary: Vec<_> = primary
-        .into_iter()
-        .filter(|c| {
-            matches!(
-                &c.place,
-                CredentialPlace::Env {
-                    level: Level::Job,
-                    ..
-                }
-            ) && !claimed.contains(&c.route)
-        })
-        .collect();
-    let users: Vec<_> = users
-        .into_iter()
-        .filter(|c| {
-            matches!(
-                &c.place,
-                CredentialPlace::Env {
-                    level: Level::Job,
-                    ..
-                }
-            ) && !claimed.contains(&c.route)
-        })
-        .collect();
+    // Job-level entries no step has claimed.
+    let unclaimed = |c: &Credential| {
+        matches!(
+            &c.place,
+            CredentialPlace::Env {
+                level: Level::Job,
+                ..
+            }
+        ) && !claimed.contains(&c.route)
+    };
+    let primary: Vec<_> = primary.into_iter().filter(|c| unclaimed(c)).collect();
+    let users: Vec<_> = users.into_iter().filter(|c| unclaimed(c)).collect();
     let credentials = assemble(primary, users);
     if credentials.is_empty() {
         return None;

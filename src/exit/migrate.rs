@@ -68,10 +68,6 @@ impl From<WriteError> for Failure {
                 ExitStatus::LocalIo,
                 "nothing was changed (every file written was restored); check the folder's permissions and free space",
             ),
-            WriteError::Docs(_) => (
-                ExitStatus::Usage,
-                "pass --no-docs to skip PYPI_SETUP.md and the migration guide",
-            ),
         };
         Failure {
             status,

@@ -223,6 +223,15 @@ pub fn pending_publisher_link(values: &PublisherValues) -> String {
 }
 
 /// The values as the form asks them, one `Field: value` line each, with the links.
+/// A value chora could not find, shown as `<…>` for the reader to fill in.
+pub fn placeholder(what: &str) -> String {
+    format!("<{what}>")
+}
+
+fn is_placeholder(value: &str) -> bool {
+    value.starts_with('<') && value.ends_with('>')
+}
+
 pub fn form_text(values: &PublisherValues) -> String {
     let mut out = String::new();
     let service = values.service();
@@ -240,11 +249,26 @@ pub fn form_text(values: &PublisherValues) -> String {
     for (field, value) in rows {
         let _ = writeln!(out, "  {field}: {}", crate::text::excerpt(value, 200));
     }
-    let _ = writeln!(
-        out,
-        "  Existing project, pre-filled: {}",
-        pypi_form_link(values)
-    );
+    if [
+        &values.project_name,
+        &values.owner,
+        &values.repository,
+        &values.environment,
+    ]
+    .iter()
+    .any(|v| is_placeholder(v))
+    {
+        let _ = writeln!(
+            out,
+            "  Existing project: the project's Settings -> Publishing page on {service} (fill in the values chora could not find)"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  Existing project, pre-filled: {}",
+            pypi_form_link(values)
+        );
+    }
     let _ = writeln!(
         out,
         "  New project (pending publisher): {}",
@@ -458,5 +482,19 @@ mod tests {
                 "{line:?} does not start with {want:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_value_not_found_is_a_placeholder_and_no_link_is_prefilled_with_it() {
+        let mut v = values(Index::Pypi);
+        v.owner = placeholder("the GitHub owner: no github.com remote found");
+        let text = form_text(&v);
+        assert!(
+            text.contains("  Owner: <the GitHub owner: no github.com remote found>\n"),
+            "{text}"
+        );
+        assert!(!text.contains("pre-filled"), "{text}");
+        assert!(!text.contains("owner=%3C"), "{text}");
+        assert!(text.contains("fill in the values chora could not find"), "{text}");
     }
 }

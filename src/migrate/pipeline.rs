@@ -103,7 +103,7 @@ impl Migration {
 
     /// The trusted publishers to register: one per migrated job and index of a workflow file
     /// (composite actions publish as the workflow that uses them, which is not known here).
-    /// `None` fields of the facts become placeholders the reader must fill in.
+    /// Facts chora could not find become `<…>` placeholders the reader fills in.
     pub fn publisher_values(&self) -> Vec<PublisherValues> {
         let mut out: Vec<PublisherValues> = Vec::new();
         for (path, scanned, planned, _) in self.changed() {
@@ -119,19 +119,19 @@ impl Migration {
                     continue;
                 }
                 let values = PublisherValues {
-                    owner: self.facts.owner.clone().unwrap_or_else(|| "OWNER".into()),
-                    repository: self
-                        .facts
-                        .repository
-                        .clone()
-                        .unwrap_or_else(|| "REPOSITORY".into()),
+                    owner: self.facts.owner.clone().unwrap_or_else(|| {
+                        facts::placeholder("the GitHub owner: no github.com remote found")
+                    }),
+                    repository: self.facts.repository.clone().unwrap_or_else(|| {
+                        facts::placeholder("the repository name: no github.com remote found")
+                    }),
                     workflow: workflow.clone(),
                     environment: env.name.clone(),
-                    project_name: self
-                        .facts
-                        .project_name
-                        .clone()
-                        .unwrap_or_else(|| "PROJECT".into()),
+                    project_name: self.facts.project_name.clone().unwrap_or_else(|| {
+                        facts::placeholder(
+                            "the project name: not found in pyproject.toml, setup.cfg or setup.py",
+                        )
+                    }),
                     index: env.index.clone(),
                 };
                 if !out.contains(&values) {

@@ -8,7 +8,7 @@ use thiserror::Error;
 
 use crate::fs::{FsError, Journal};
 
-use super::docs::{self, DocsError};
+use super::docs;
 use super::pipeline::Migration;
 
 /// The answers file of a chora-generated project.
@@ -25,8 +25,6 @@ pub enum WriteError {
     GitStatus(#[source] git2::Error),
     #[error(transparent)]
     Fs(#[from] FsError),
-    #[error("the setup docs could not be rendered: {0}")]
-    Docs(#[from] DocsError),
 }
 
 /// What was written, relative to the repository root.
@@ -36,6 +34,8 @@ pub struct Written {
     pub docs: Vec<PathBuf>,
     /// Docs not written because a file of that name exists.
     pub docs_kept: Vec<PathBuf>,
+    /// Why the setup docs were not written (a value chora could not find).
+    pub docs_skipped: Option<String>,
 }
 
 /// Whether `root` is a chora-generated project.
@@ -89,12 +89,18 @@ pub fn write(migration: &Migration, with_docs: bool) -> Result<Written, WriteErr
     if with_docs {
         let values = migration.publisher_values();
         if !values.is_empty() {
-            for (path, text) in docs::render_setup_docs(&values, &migration.facts)? {
-                if std::fs::symlink_metadata(migration.root.join(&path)).is_ok() {
-                    written.docs_kept.push(path);
-                } else {
-                    docs_to_write.push((path, text));
+            // Docs with values chora could not find would mislead: skipped, and said why.
+            match docs::render_setup_docs(&values, &migration.facts) {
+                Ok(docs) => {
+                    for (path, text) in docs {
+                        if std::fs::symlink_metadata(migration.root.join(&path)).is_ok() {
+                            written.docs_kept.push(path);
+                        } else {
+                            docs_to_write.push((path, text));
+                        }
+                    }
                 }
+                Err(e) => written.docs_skipped = Some(crate::exit::error_chain(&e)),
             }
         }
     }

@@ -236,6 +236,12 @@ fn print_written(
                 escape_controls(&path.display().to_string())
             ));
         }
+        if let Some(why) = &written.docs_skipped {
+            out.line(format!(
+                "PYPI_SETUP.md and the migration guide were not written: {}",
+                escape_controls(why)
+            ));
+        }
         for path in &written.docs_kept {
             out.line(format!(
                 "kept {} (it exists; compare it with the values below)",

@@ -495,6 +495,9 @@ mod tests {
         );
         assert!(!text.contains("pre-filled"), "{text}");
         assert!(!text.contains("owner=%3C"), "{text}");
-        assert!(text.contains("fill in the values chora could not find"), "{text}");
+        assert!(
+            text.contains("fill in the values chora could not find"),
+            "{text}"
+        );
     }
 }

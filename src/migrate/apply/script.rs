@@ -45,6 +45,21 @@ pub fn rewrite_text(
         return Err(Problem::TextNotFound);
     }
     let content = src.get(content_start..content_end).unwrap_or("");
+    // A whole last line of a block scalar: the node's span ends before that line's break, so
+    // the line goes with the break *before* it.
+    if block
+        && let Some(line) = from.strip_suffix('\n')
+        && !line.contains('\n')
+        && !content.contains(from)
+        && content.ends_with(line)
+    {
+        let at = content_end - line.len();
+        let ls = line_start(src, at);
+        let only_spaces_before = src.get(ls..at).is_some_and(|b| b.trim().is_empty());
+        if only_spaces_before && ls > content_start {
+            return Ok(splice(src, ls - 1, content_end, to));
+        }
+    }
     let at = content_start + content.find(from).ok_or(Problem::TextNotFound)?;
     let end = at + from.len();
     if !to.is_empty() || from.contains('\n') {

@@ -413,6 +413,42 @@ steps:
 }
 
 #[test]
+fn rewrite_text_drops_the_last_line_of_a_block_with_its_line_break() {
+    // The planner names a whole line with its `\n`; on the block's last line the node's span
+    // ends before that break.
+    let source = "\
+jobs:
+  publish:
+    steps:
+      - name: Set Poetry config
+        run: |
+          poetry config virtualenvs.in-project false
+          poetry config pypi-token.pypi ${{ secrets.PYPI }}
+      - run: poetry publish
+";
+    let out = ok(
+        source,
+        &[rewrite(
+            "jobs.publish.steps[0].run",
+            "poetry config pypi-token.pypi ${{ secrets.PYPI }}\n",
+            "",
+        )],
+    );
+    assert_eq!(
+        out,
+        "\
+jobs:
+  publish:
+    steps:
+      - name: Set Poetry config
+        run: |
+          poetry config virtualenvs.in-project false
+      - run: poetry publish
+"
+    );
+}
+
+#[test]
 fn rewrite_text_inside_a_continued_line_and_at_its_end() {
     let source = "run: |\n  twine upload -u __token__ -p ${{ secrets.PYPI }} \\\n    dist/*\n";
     assert_eq!(

@@ -116,9 +116,22 @@ impl Changes {
                 continue;
             }
             if let Some(uses) = change.uses {
-                edits.push(Edit::Replace {
-                    route: child(&route, &["uses"]),
-                    value: Value::String(uses),
+                // Rewritten inside the scalar, so its style (plain, quoted) and any comment
+                // after it stay.
+                let old = doc
+                    .step(&job, index)
+                    .and_then(|s| s.get("uses"))
+                    .and_then(Value::as_str);
+                edits.push(match old {
+                    Some(old) => Edit::RewriteText {
+                        route: child(&route, &["uses"]),
+                        from: old.to_string(),
+                        to: uses,
+                    },
+                    None => Edit::Replace {
+                        route: child(&route, &["uses"]),
+                        value: Value::String(uses),
+                    },
                 });
             }
             let mut run_edits = Vec::new();

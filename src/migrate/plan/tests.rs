@@ -315,9 +315,11 @@ fn pypa_action_keeps_its_step_loses_user_and_password_and_an_old_ref_is_repinned
     assert_eq!(
         plan.edits,
         vec![
-            Edit::Replace {
+            // Rewritten inside the scalar: its style and a comment after it stay.
+            Edit::RewriteText {
                 route: r("jobs.publish.steps.1.uses"),
-                value: Value::String(format!("pypa/gh-action-pypi-publish@{}", pin.sha)),
+                from: "pypa/gh-action-pypi-publish@v1.4.1".into(),
+                to: format!("pypa/gh-action-pypi-publish@{}", pin.sha),
             },
             // `skip-existing` stays, so the two keys go one by one.
             Edit::Remove {

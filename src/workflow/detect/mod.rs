@@ -159,10 +159,13 @@ impl<'a> StepCtx<'a> {
 
     /// Commands whose tool word is `tool` followed by one of `subcommands`; yields the command
     /// and the index of the word after the subcommand.
+    /// A `--dry-run` (`poetry publish --dry-run`, `uv publish --dry-run`) uploads nothing and
+    /// is not one.
     pub fn invocations(&self, tool: &str, subcommands: &[&str]) -> Vec<(&Command, usize)> {
         self.commands
             .iter()
             .filter_map(|c| find_invocation(c, tool, subcommands).map(|at| (c, at)))
+            .filter(|(c, at)| !c.words.iter().skip(*at).any(|w| w.text == "--dry-run"))
             .collect()
     }
 }

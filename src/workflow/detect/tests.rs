@@ -136,6 +136,9 @@ fn not_a_publish() {
         "# twine upload dist/*",
         "uv build",
         "poetry build",
+        // Dry runs upload nothing.
+        "poetry publish -r test-pypi --dry-run",
+        "uv publish --dry-run dist/*",
     ] {
         let text = job(&format!("      - run: {script}\n"));
         assert!(pypi(&text).is_empty(), "{script}");

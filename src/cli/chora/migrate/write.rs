@@ -17,7 +17,7 @@ use crate::migrate::plan::{Action, PlanOptions};
 use crate::migrate::publisher;
 use crate::migrate::write::{self as writer, Written};
 use crate::text::escape_controls;
-use crate::workflow::report::ScannedFile;
+use crate::workflow::report::{ScannedFile, mask_tokens};
 
 /// A chora-generated project: its workflows come from the template, so the migration is
 /// `chora update --data pypi_auth_method=oidc`. `None` when the folder is not one.
@@ -193,12 +193,13 @@ fn print_changes(out: &mut Output<'_>, migration: &Migration) {
             ));
         }
         if let Some(text) = &planned.migrated {
-            out.text(crate::generate::diff::unified(
+            // A literal token in a removed line must not reach the output.
+            out.text(mask_tokens(&crate::generate::diff::unified(
                 &file.path().to_string_lossy(),
                 scanned.workflow.source.as_bytes(),
                 text.as_bytes(),
                 color,
-            ));
+            )));
         }
     }
 }
@@ -338,12 +339,12 @@ fn print_json(
                     .unwrap_or_default(),
                 diff: planned.and_then(|(s, p)| {
                     p.migrated.as_ref().map(|text| {
-                        crate::generate::diff::unified(
+                        mask_tokens(&crate::generate::diff::unified(
                             &f.path().to_string_lossy(),
                             s.workflow.source.as_bytes(),
                             text.as_bytes(),
                             false,
-                        )
+                        ))
                     })
                 }),
                 error: match (&f.scanned.outcome, f.error()) {

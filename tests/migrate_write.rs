@@ -520,3 +520,47 @@ fn a_failure_after_the_first_write_undoes_it() {
     let left: Vec<String> = support::list_files(dir.path());
     assert_eq!(left.len(), 2, "no temporary file left: {left:?}");
 }
+
+#[test]
+fn a_read_only_workflow_file_is_exit_4_and_the_other_is_not_written() {
+    let dir = two_workflow_repo();
+    let workflows = dir.path().join(".github/workflows");
+    // The folder is writable (a rename could replace the file), the second file is not.
+    chmod(&workflows, 0o777);
+    chmod(&workflows.join("b-release.yml"), 0o444);
+    let before = snapshot(dir.path());
+    let (code, out) = migrate_unprivileged(dir.path(), &["--yes", "--no-docs"]);
+    chmod(&workflows, 0o755);
+    assert_eq!(code, Some(4), "{out}");
+    assert!(out.contains("b-release.yml"), "the file is named:\n{out}");
+    assert!(out.contains("read-only"), "{out}");
+    assert_eq!(snapshot(dir.path()), before, "something was half-written");
+    let mode = std::fs::metadata(workflows.join("b-release.yml"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o444, "the read-only file was replaced");
+}
+
+#[test]
+fn a_literal_password_is_masked_in_the_diff() {
+    let workflow = "on: push\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - run: twine upload -u __token__ -p \"hunter2-literal\" dist/*\n        env:\n          TWINE_PASSWORD: hunter3-literal\n";
+    let dir = repo(&[(WORKFLOW, workflow)]);
+    let mut checked = 0;
+    for args in [
+        &["--dry-run"][..],
+        &["--dry-run", "--format", "json"],
+        &["--yes"],
+    ] {
+        let (code, out, err) = migrate(dir.path(), args);
+        assert_eq!(code, 0, "{args:?}: {out}{err}");
+        let text = out + &err;
+        assert!(text.contains("twine upload"), "{args:?}: no diff:\n{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("hunter3"),
+            "{args:?} printed a password:\n{text}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+}

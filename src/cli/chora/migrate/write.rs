@@ -17,7 +17,7 @@ use crate::migrate::plan::{Action, PlanOptions};
 use crate::migrate::publisher;
 use crate::migrate::write::{self as writer, Written};
 use crate::text::escape_controls;
-use crate::workflow::report::{ScannedFile, mask_tokens};
+use crate::workflow::report::ScannedFile;
 
 /// A chora-generated project: its workflows come from the template, so the migration is
 /// `chora update --data pypi_auth_method=oidc`. `None` when the folder is not one.
@@ -193,13 +193,17 @@ fn print_changes(out: &mut Output<'_>, migration: &Migration) {
             ));
         }
         if let Some(text) = &planned.migrated {
-            // A literal token in a removed line must not reach the output.
-            out.text(mask_tokens(&crate::generate::diff::unified(
-                &file.path().to_string_lossy(),
-                scanned.workflow.source.as_bytes(),
-                text.as_bytes(),
-                color,
-            )));
+            // A literal credential in a removed line must not reach the output.
+            out.text(super::mask_literals(
+                &crate::generate::diff::unified(
+                    &file.path().to_string_lossy(),
+                    scanned.workflow.source.as_bytes(),
+                    text.as_bytes(),
+                    color,
+                ),
+                &scanned.workflow.source,
+                &scanned.detections,
+            ));
         }
     }
 }
@@ -339,12 +343,16 @@ fn print_json(
                     .unwrap_or_default(),
                 diff: planned.and_then(|(s, p)| {
                     p.migrated.as_ref().map(|text| {
-                        mask_tokens(&crate::generate::diff::unified(
-                            &f.path().to_string_lossy(),
-                            s.workflow.source.as_bytes(),
-                            text.as_bytes(),
-                            false,
-                        ))
+                        super::mask_literals(
+                            &crate::generate::diff::unified(
+                                &f.path().to_string_lossy(),
+                                s.workflow.source.as_bytes(),
+                                text.as_bytes(),
+                                false,
+                            ),
+                            &s.workflow.source,
+                            &s.detections,
+                        )
                     })
                 }),
                 error: match (&f.scanned.outcome, f.error()) {

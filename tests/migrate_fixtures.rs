@@ -20,6 +20,8 @@ use support::{WorkflowChecker, chora, run};
 /// What a shape's result must contain (beyond the checks every shape gets) and its environment.
 struct Expect {
     file: &'static str,
+    /// The secret to revoke once the migration is live (a comment naming one is not).
+    secret: &'static str,
     environment: &'static str,
     contains: &'static [&'static str],
     absent: &'static [&'static str],
@@ -28,12 +30,14 @@ struct Expect {
 const SHAPES: &[Expect] = &[
     Expect {
         file: "setup-py-upload.yml",
+        secret: "PYPI_PASSWORD",
         environment: "pypi",
         contains: &["python setup.py sdist bdist_wheel\n"],
         absent: &["bdist_wheel upload", "TWINE_PASSWORD"],
     },
     Expect {
         file: "composite-action.yml",
+        secret: "PYPI_API_TOKEN",
         environment: "pypi",
         contains: &["./.github/actions/publish", "python -m twine upload dist/*"],
         // The input only carried the token: its callers no longer pass it.
@@ -41,30 +45,35 @@ const SHAPES: &[Expect] = &[
     },
     Expect {
         file: "workflow-level-env.yml",
+        secret: "PYPI_TOKEN",
         environment: "pypi",
         contains: &["PYTHONUNBUFFERED: \"1\"", "twine upload dist/*"],
         absent: &["TWINE_PASSWORD", "TWINE_USERNAME"],
     },
     Expect {
         file: "job-level-env.yml",
+        secret: "PYPI_TOKEN",
         environment: "pypi",
         contains: &["PYTHONUNBUFFERED: \"1\"", "twine upload dist/*"],
         absent: &["TWINE_PASSWORD", "TWINE_USERNAME"],
     },
     Expect {
         file: "crlf.yml",
+        secret: "PYPI_TOKEN",
         environment: "pypi",
         contains: &["twine upload dist/*\r\n"],
         absent: &["TWINE_PASSWORD"],
     },
     Expect {
         file: "bom.yml",
+        secret: "PYPI_TOKEN",
         environment: "pypi",
         contains: &["twine upload dist/*"],
         absent: &["TWINE_PASSWORD"],
     },
     Expect {
         file: "tabs-in-script.yml",
+        secret: "PYPI_TOKEN",
         environment: "pypi",
         contains: &[
             "python -m build\t# sdist and wheel\n",
@@ -74,6 +83,7 @@ const SHAPES: &[Expect] = &[
     },
     Expect {
         file: "anchors-aliases.yml",
+        secret: "PYPI_TOKEN",
         environment: "pypi",
         contains: &[
             "runs-on: &runner ubuntu-latest",
@@ -86,12 +96,14 @@ const SHAPES: &[Expect] = &[
     },
     Expect {
         file: "flow-style.yml",
+        secret: "PYPI_API_TOKEN",
         environment: "pypi",
         contains: &["id-token: write"],
         absent: &["password", "__token__"],
     },
     Expect {
         file: "four-space-indent.yml",
+        secret: "PYPI_TOKEN",
         environment: "pypi",
         contains: &[
             "\n        permissions:\n",
@@ -101,6 +113,7 @@ const SHAPES: &[Expect] = &[
     },
     Expect {
         file: "comment-after-value.yml",
+        secret: "PYPI_TOKEN",
         environment: "pypi",
         contains: &[
             "twine upload dist/*  # uploads sdist and wheel",
@@ -111,42 +124,49 @@ const SHAPES: &[Expect] = &[
     },
     Expect {
         file: "poetry.yml",
+        secret: "PYPI",
         environment: "pypi",
         contains: &[],
         absent: &["-p ${{", "secrets.PYPI"],
     },
     Expect {
         file: "flit.yml",
+        secret: "FLIT_PYPI_TOKEN",
         environment: "pypi",
         contains: &[],
         absent: &["FLIT_PASSWORD", "FLIT_USERNAME"],
     },
     Expect {
         file: "hatch.yml",
+        secret: "HATCH_TOKEN",
         environment: "pypi",
         contains: &["hatch build"],
         absent: &["HATCH_INDEX_AUTH", "HATCH_INDEX_USER"],
     },
     Expect {
         file: "pdm.yml",
+        secret: "PDM_PYPI_TOKEN",
         environment: "pypi",
         contains: &["pdm publish"],
         absent: &["PDM_PUBLISH_PASSWORD", "PDM_PUBLISH_USERNAME"],
     },
     Expect {
         file: "uv-token.yml",
+        secret: "UV_PYPI_TOKEN",
         environment: "pypi",
         contains: &["uv publish"],
         absent: &["--token", "UV_PYPI_TOKEN"],
     },
     Expect {
         file: "twine-testpypi.yml",
+        secret: "TEST_PYPI_TOKEN",
         environment: "testpypi",
         contains: &["twine upload --repository testpypi dist/*"],
         absent: &["TWINE_PASSWORD"],
     },
     Expect {
         file: "pypa-testpypi.yml",
+        secret: "TEST_PYPI_API_TOKEN",
         environment: "testpypi",
         contains: &["repository-url: https://test.pypi.org/legacy/"],
         absent: &["password:"],
@@ -387,6 +407,14 @@ fn hand_written_shapes_are_migrated_cleanly() {
     let mut problems: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut before_texts = Vec::new();
     for (shape, dir) in SHAPES.iter().zip(&results) {
+        let (_, out) = migrate(home.path(), dir, &["--dry-run", "--format", "json"]);
+        let plan: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+        if plan["secrets_to_revoke"] != serde_json::json!([shape.secret]) {
+            problems.entry(shape.file).or_default().push(format!(
+                "secrets to revoke {}, expected [{:?}]",
+                plan["secrets_to_revoke"], shape.secret
+            ));
+        }
         let (code, out) = migrate(home.path(), dir, &["--yes", "--allow-dirty", "--no-docs"]);
         if code != Some(0) {
             problems

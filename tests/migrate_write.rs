@@ -564,3 +564,16 @@ fn a_literal_password_is_masked_in_the_diff() {
     }
     assert_eq!(checked, 3);
 }
+
+#[test]
+fn a_refused_shape_is_exit_1_and_left_as_it_is() {
+    let reusable = "on:\n  workflow_call:\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n        with:\n          password: ${{ secrets.pypi_token }}\n";
+    let dir = repo(&[(WORKFLOW, reusable)]);
+    for args in [&["--dry-run"][..], &["--yes"]] {
+        let (code, out, err) = migrate(dir.path(), args);
+        assert_eq!(code, 1, "{args:?}: {out}{err}");
+        assert!(out.contains("Refused"), "{args:?}: {out}");
+        assert!(out.contains("--force"), "{args:?}: {out}");
+        assert_eq!(read(dir.path(), WORKFLOW), reusable, "{args:?}");
+    }
+}

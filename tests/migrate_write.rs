@@ -505,20 +505,37 @@ fn a_read_only_workflow_folder_is_exit_4_and_nothing_is_written() {
 
 #[test]
 fn a_failure_after_the_first_write_undoes_it() {
-    let dir = two_workflow_repo();
+    let action = "name: Publish\ndescription: upload\nruns:\n  using: composite\n  steps:\n    - run: twine upload dist/*\n      shell: bash\n      env:\n        TWINE_USERNAME: __token__\n        TWINE_PASSWORD: ${{ secrets.PYPI_TOKEN }}\n";
+    let dir = repo(&[
+        (WORKFLOW, TWINE),
+        (".github/actions/publish/action.yml", action),
+    ]);
     let workflows = dir.path().join(".github/workflows");
-    // The workflows may be written, the setup docs (at the root, written after them) not.
+    let actions = dir.path().join(".github/actions/publish");
+    for sub in ["", ".github", ".github/actions"] {
+        chmod(&dir.path().join(sub), 0o755);
+    }
+    // The workflow (written first) may be written, the composite action (written after) not.
     chmod(&workflows, 0o777);
-    chmod(dir.path(), 0o555);
+    chmod(&actions, 0o555);
     let before = snapshot(dir.path());
-    let (code, out) = migrate_unprivileged(dir.path(), &["--yes"]);
-    chmod(dir.path(), 0o755);
+    let (code, out) = migrate_unprivileged(dir.path(), &["--yes", "--no-docs"]);
     chmod(&workflows, 0o755);
+    chmod(&actions, 0o755);
     assert_eq!(code, Some(4), "{out}");
-    assert!(out.contains("PYPI_SETUP.md"), "the file is named:\n{out}");
+    assert!(out.contains("action.yml"), "the file is named:\n{out}");
     assert_eq!(snapshot(dir.path()), before, "something was half-written");
     let left: Vec<String> = support::list_files(dir.path());
     assert_eq!(left.len(), 2, "no temporary file left: {left:?}");
+    // Both are migrated once they may be written.
+    chmod(&workflows, 0o777);
+    chmod(&actions, 0o777);
+    let (code, out) = migrate_unprivileged(dir.path(), &["--yes", "--no-docs"]);
+    chmod(&workflows, 0o755);
+    chmod(&actions, 0o755);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!read(dir.path(), ".github/actions/publish/action.yml").contains("TWINE_PASSWORD"));
+    assert_ne!(read(dir.path(), WORKFLOW), TWINE);
 }
 
 #[test]

@@ -108,6 +108,7 @@ pub fn write(migration: &Migration, with_docs: bool) -> Result<Written, WriteErr
     let result = (|| {
         for (path, _, _, text) in migration.changed() {
             crate::fs::check_no_symlink_parents(&migration.root, &path.to_string_lossy())?;
+            refuse_read_only(&migration.root.join(path))?;
             journal.write(&migration.root.join(path), text.as_bytes())?;
             written.workflows.push(path.to_path_buf());
         }
@@ -124,5 +125,20 @@ pub fn write(migration: &Migration, with_docs: bool) -> Result<Written, WriteErr
             journal.undo();
             Err(e.into())
         }
+    }
+}
+
+/// A file marked read-only is not replaced (the atomic rename would do it through a writable
+/// folder): the user said it is not to be written.
+fn refuse_read_only(path: &Path) -> Result<(), FsError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() && meta.permissions().readonly() => Err(FsError::Write {
+            path: path.display().to_string(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "the file is read-only (make it writable to migrate it)",
+            ),
+        }),
+        _ => Ok(()),
     }
 }

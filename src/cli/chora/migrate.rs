@@ -296,14 +296,44 @@ fn json_detection(row: &Row, d: &Detection) -> JsonDetection {
 /// still point at the right bytes).
 fn shown_source(source: &str, detections: &[&Detection]) -> String {
     let mut bytes = mask_tokens(source).into_bytes();
+    for (start, end) in literal_ranges(source, detections) {
+        for b in bytes.iter_mut().take(end).skip(start) {
+            if b.is_ascii_graphic() && *b != b'"' && *b != b'\'' {
+                *b = b'*';
+            }
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// `text` (a diff of `source`) with PyPI-shaped tokens and every literal credential value of
+/// `detections` masked wherever it appears.
+pub(super) fn mask_literals(text: &str, source: &str, detections: &[Detection]) -> String {
+    let detections: Vec<&Detection> = detections.iter().collect();
+    let mut out = mask_tokens(text);
+    for (start, end) in literal_ranges(source, &detections) {
+        let value = source
+            .get(start..end)
+            .unwrap_or_default()
+            .trim()
+            .trim_matches(['"', '\'']);
+        if !value.is_empty() {
+            out = out.replace(value, &"*".repeat(value.chars().count()));
+        }
+    }
+    out
+}
+
+/// Byte ranges of `source` holding literal credential values (not an expression, variable or
+/// `__token__`): the value of a `KEY: value` pair or of a flag.
+fn literal_ranges(source: &str, detections: &[&Detection]) -> Vec<(usize, usize)> {
+    let mut ranges = Vec::new();
     for d in detections {
         for c in &d.credentials {
             let (start, end) = (c.span.start, c.span.end);
             let Some(text) = source.get(start..end) else {
                 continue;
             };
-            // `KEY: value` pairs and flag values: mask a literal value (not an expression,
-            // variable or `__token__`).
             let value_at = match &c.place {
                 CredentialPlace::Env { .. } | CredentialPlace::With { .. } => {
                     text.find(':').map(|i| i + 1)
@@ -318,15 +348,11 @@ fn shown_source(source: &str, detections: &[&Detection]) -> String {
                 && value.trim_matches(['"', '\'']) != "__token__"
                 && !value.starts_with(['|', '>', '&', '*']);
             if literal {
-                for b in bytes.iter_mut().take(end).skip(start + at) {
-                    if b.is_ascii_graphic() && *b != b'"' && *b != b'\'' {
-                        *b = b'*';
-                    }
-                }
+                ranges.push((start + at, end));
             }
         }
     }
-    String::from_utf8(bytes).unwrap_or_default()
+    ranges
 }
 
 fn print_findings(out: &mut Output<'_>, file: &ScannedFile, renderer: &Renderer) {

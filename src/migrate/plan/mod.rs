@@ -6,13 +6,14 @@
 //! set), `steps` (per publishing tool: keep a native Trusted Publishing step, or replace the
 //! upload), `permissions` (`id-token: write` on the publishing job), `environment` (the job's
 //! deployment environment), `refusal` (why a shape is not rewritten, and the fix), `changes`
-//! (the per-step edits being gathered, turned into `Edit`s at the end), `doc` (reading the
-//! parsed document).
+//! (the per-step edits being gathered, turned into `Edit`s at the end), `inputs` (a composite
+//! action's inputs left unused), `doc` (reading the parsed document).
 
 mod changes;
 mod credentials;
 mod doc;
 mod environment;
+mod inputs;
 mod permissions;
 mod refusal;
 mod steps;
@@ -212,7 +213,9 @@ pub fn plan_file_with(
     options: &PlanOptions,
     render: &dyn RenderUpload,
 ) -> Result<FilePlan, PlanError> {
-    let value: yaml_serde::Value = yaml_serde::from_str(source).map_err(PlanError::Parse)?;
+    // The YAML parser reads a byte order mark as content (a second document); it is not.
+    let body = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let value: yaml_serde::Value = yaml_serde::from_str(body).map_err(PlanError::Parse)?;
     let doc = Doc::new(value).ok_or(PlanError::NotAWorkflow)?;
     let mut plan = FilePlan::default();
 
@@ -263,6 +266,8 @@ pub fn plan_file_with(
     edits.extend(permissions::plan(&doc, &workflow_jobs, &mut plan));
     for job in &jobs {
         if job.is_empty() {
+            let unused = inputs::plan(&doc, &edits, &mut plan);
+            edits.extend(unused);
             plan.actions.push(Action {
                 job: String::new(),
                 step: None,

@@ -193,11 +193,16 @@ fn print_changes(out: &mut Output<'_>, migration: &Migration) {
             ));
         }
         if let Some(text) = &planned.migrated {
-            out.text(crate::generate::diff::unified(
-                &file.path().to_string_lossy(),
-                scanned.workflow.source.as_bytes(),
-                text.as_bytes(),
-                color,
+            // A literal credential in a removed line must not reach the output.
+            out.text(super::mask_literals(
+                &crate::generate::diff::unified(
+                    &file.path().to_string_lossy(),
+                    scanned.workflow.source.as_bytes(),
+                    text.as_bytes(),
+                    color,
+                ),
+                &scanned.workflow.source,
+                &scanned.detections,
             ));
         }
     }
@@ -344,11 +349,15 @@ fn print_json(
                     .unwrap_or_default(),
                 diff: planned.and_then(|(s, p)| {
                     p.migrated.as_ref().map(|text| {
-                        crate::generate::diff::unified(
-                            &f.path().to_string_lossy(),
-                            s.workflow.source.as_bytes(),
-                            text.as_bytes(),
-                            false,
+                        super::mask_literals(
+                            &crate::generate::diff::unified(
+                                &f.path().to_string_lossy(),
+                                s.workflow.source.as_bytes(),
+                                text.as_bytes(),
+                                false,
+                            ),
+                            &s.workflow.source,
+                            &s.detections,
                         )
                     })
                 }),

@@ -15,6 +15,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use support::migrated::{is_comment, lost_comments, new_findings};
 use support::{WorkflowChecker, chora, run};
 
 /// What a shape's result must contain (beyond the checks every shape gets) and its environment.
@@ -312,56 +313,6 @@ fn all_findings(projects: &[PathBuf]) -> BTreeMap<(usize, String), Vec<String>> 
             .extend(found.into_iter().map(|f| format!("zizmor: {f}")));
     }
     out
-}
-
-/// Findings in `after` that `before` does not have (multiset difference).
-fn new_findings(before: &[String], after: &[String]) -> Vec<String> {
-    let mut left: Vec<&String> = before.iter().collect();
-    let mut extra = Vec::new();
-    for finding in after {
-        match left.iter().position(|f| *f == finding) {
-            Some(i) => {
-                left.remove(i);
-            }
-            None => extra.push(finding.clone()),
-        }
-    }
-    extra
-}
-
-fn is_comment(line: &str) -> bool {
-    line.trim_start().starts_with('#')
-}
-
-/// Comments of `before` gone from `after` other than those in a block of removed lines that
-/// also removes code. Trailing comments (`key: value # note`) count: a line that keeps its code
-/// but loses its comment is reported.
-fn lost_comments(before: &str, after: &str) -> Vec<String> {
-    let diff = similar::TextDiff::from_lines(before, after);
-    let mut lost = Vec::new();
-    let mut block: Vec<(bool, String)> = Vec::new();
-    let flush = |block: &mut Vec<(bool, String)>, lost: &mut Vec<String>| {
-        let removes_code = block
-            .iter()
-            .any(|(comment, l)| !comment && !l.trim().is_empty());
-        if !removes_code {
-            lost.extend(block.iter().filter(|(c, _)| *c).map(|(_, l)| l.clone()));
-        }
-        block.clear();
-    };
-    for change in diff.iter_all_changes() {
-        match change.tag() {
-            similar::ChangeTag::Delete => {
-                let line = change.value().trim_end().to_string();
-                block.push((is_comment(&line), line));
-            }
-            similar::ChangeTag::Insert => {}
-            similar::ChangeTag::Equal => flush(&mut block, &mut lost),
-        }
-    }
-    flush(&mut block, &mut lost);
-    lost.retain(|c| !after.lines().any(|l| l.trim_end() == c));
-    lost
 }
 
 fn migrate(home: &Path, project: &Path, args: &[&str]) -> (Option<i32>, String) {

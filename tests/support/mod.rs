@@ -2,6 +2,8 @@
 //! checkers installed by scripts/install-test-tools.sh, and standard answers.
 #![allow(dead_code)]
 
+pub mod migrated;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

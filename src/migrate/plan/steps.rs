@@ -850,6 +850,20 @@ fn split_script(script: &str, tool: &Tool, earlier_build: bool) -> Option<(Strin
         }
         _ => return None,
     };
+    // `upload || true` (ignore a failed upload): the `|| true` goes with the upload, not left
+    // behind as a command of its own.
+    let mut end = end;
+    if let Some(rest) = script.get(end..) {
+        let spaced = rest.trim_start_matches([' ', '\t']);
+        for ignore in ["|| true", "|| :"] {
+            if let Some(tail) = spaced.strip_prefix(ignore)
+                && (tail.is_empty() || tail.starts_with(['\n', ';', ' ', '\t', '#']))
+            {
+                end += rest.len() - spaced.len() + ignore.len();
+                break;
+            }
+        }
+    }
     let after = script.get(end..).unwrap_or("").lines().any(|l| {
         let l = l.trim().trim_start_matches(['&', ';', '|']).trim();
         !l.is_empty() && !l.starts_with('#')

@@ -1731,3 +1731,51 @@ fn a_step_that_only_configures_the_token_is_removed_not_treated_as_the_upload() 
     );
     assert!(plan.secrets_to_revoke.contains(&"PYPI_TOKEN".to_string()));
 }
+
+#[test]
+fn an_ignored_upload_failure_goes_with_the_upload() {
+    let source = r#"on:
+  push:
+    tags: ["v*"]
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - name: Build and publish
+        env:
+          PYPI_TOKEN: ${{ secrets.PYPI_TOKEN }}
+        run: |
+          poetry build
+          poetry publish -u "__token__" --password "$PYPI_TOKEN" || true
+"#;
+    let d = detection(
+        "release",
+        1,
+        Tool::Poetry,
+        Index::Pypi,
+        vec![env(
+            Level::Step,
+            "PYPI_TOKEN",
+            "jobs.release.steps.1.env.PYPI_TOKEN",
+            Some("PYPI_TOKEN"),
+        )],
+    );
+    let (plan, asked) = plan_with(source, &[d], &PlanOptions::default());
+    assert_eq!(asked.len(), 1);
+    let replace = plan
+        .edits
+        .iter()
+        .find_map(|e| match e {
+            Edit::ReplaceStep { yaml, .. } => Some(yaml.clone()),
+            _ => None,
+        })
+        .expect("the upload is replaced");
+    let items: Vec<Value> = yaml_serde::from_str(&replace).unwrap();
+    assert_eq!(items.len(), 2, "{replace}");
+    assert_eq!(
+        items[0]["run"].as_str(),
+        Some("poetry build\n"),
+        "{replace}"
+    );
+}

@@ -239,6 +239,71 @@ fn remove_flow_item(
     Ok(splice(src, from, to, ""))
 }
 
+/// yamlpatch indents the entries of an added mapping two spaces deeper than its key; in a file
+/// indented by four (or more), the added lines get the file's own step: the mapping starting
+/// at `mapping_start` sits that far below the key that holds it.
+fn match_indentation(src: &str, out: &str, mapping_start: usize) -> String {
+    let column = mapping_start - super::text::line_start(src, mapping_start);
+    // The key holding the mapping: the nearest earlier line indented less.
+    let parent = src
+        .get(..super::text::line_start(src, mapping_start))
+        .unwrap_or("")
+        .lines()
+        .rev()
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .find(|indent| *indent < column);
+    let Some(step) = parent.map(|p| column - p) else {
+        return out.to_string();
+    };
+    if step <= 2 {
+        return out.to_string();
+    }
+    let prefix = src
+        .bytes()
+        .zip(out.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let suffix = src
+        .bytes()
+        .rev()
+        .zip(out.bytes().rev())
+        .take_while(|(a, b)| a == b)
+        .count()
+        .min(out.len() - prefix)
+        .min(src.len() - prefix.min(src.len()));
+    let start = super::text::line_start(out, prefix);
+    let cut = out.len() - suffix;
+    let at_line_start = cut == 0 || out.as_bytes().get(cut - 1) == Some(&b'\n');
+    let end = if at_line_start {
+        cut
+    } else {
+        super::text::line_end_incl(out, cut)
+    }
+    .max(start);
+    let (Some(head), Some(added), Some(tail)) =
+        (out.get(..start), out.get(start..end), out.get(end..))
+    else {
+        return out.to_string();
+    };
+    let nested = " ".repeat(column + 2);
+    let extra = " ".repeat(step - 2);
+    let added: String = added
+        .split_inclusive('\n')
+        .map(|line| {
+            let deeper = line
+                .get(column + 2..)
+                .is_some_and(|rest| !rest.starts_with(' '));
+            if line.starts_with(&nested) && deeper {
+                format!("{extra}{line}")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    format!("{head}{added}{tail}")
+}
+
 /// Add `key: value` to the mapping at `route`.
 pub fn add(doc: &Document, route: &[Segment], key: &str, value: &Value) -> Result<String, Problem> {
     check_anchors(doc, route, true)?;
@@ -267,14 +332,18 @@ pub fn add(doc: &Document, route: &[Segment], key: &str, value: &Value) -> Resul
                     "adding a value nested deeper than one mapping level".into(),
                 ));
             }
-            patch(
+            let out = patch(
                 doc,
                 route,
                 Op::Add {
                     key: key.to_string(),
                     value: value.clone(),
                 },
-            )
+            )?;
+            Ok(match kind_at(doc, route)? {
+                Some((_, span)) => match_indentation(doc.source(), &out, span.start),
+                None => out,
+            })
         }
         Some((FeatureKind::FlowMapping, span)) => {
             let src = doc.source();

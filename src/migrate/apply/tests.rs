@@ -254,6 +254,42 @@ jobs:
 }
 
 #[test]
+fn an_added_mapping_follows_a_four_space_indentation() {
+    let source = "\
+jobs:
+    publish:
+        runs-on: ubuntu-latest
+        steps:
+            - run: make
+    other:
+        runs-on: ubuntu-latest
+";
+    let out = ok(
+        source,
+        &[Edit::Add {
+            route: r("jobs.publish"),
+            key: "environment".into(),
+            value: yaml("name: pypi\nurl: https://pypi.org/p/demo\n"),
+        }],
+    );
+    assert_eq!(
+        out,
+        "\
+jobs:
+    publish:
+        runs-on: ubuntu-latest
+        steps:
+            - run: make
+        environment:
+            name: pypi
+            url: https://pypi.org/p/demo
+    other:
+        runs-on: ubuntu-latest
+"
+    );
+}
+
+#[test]
 fn add_to_flow_and_null_mappings() {
     let add = |route: &str| Edit::Add {
         route: r(route),

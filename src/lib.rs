@@ -4,6 +4,7 @@
 //! credentials, uploads); `cli/` is their command layer and `exit/` maps every module's errors
 //! to exit statuses. The map is docs/architecture.md.
 
+pub mod attest;
 pub mod cli;
 pub mod exit;
 pub mod fs;

@@ -1,0 +1,20 @@
+//! PEP 740 attestations, signed and verified natively: the in-toto statement and its DSSE
+//! signature, a Fulcio certificate for an ephemeral key, a Rekor v1 `dsse` entry, and the
+//! offline checks PyPI's verifier runs (chain, SCT, SET, inclusion proof, checkpoint, DSSE
+//! signature, subject, publisher identity). Formats: `../shared/reference/sigstore.md`.
+//!
+//! - [`model`]: the Attestation object and its transparency-log entry (plain serde data).
+//! - [`statement`]: the exact statement bytes and the DSSE pre-authentication encoding.
+//! - [`jcs`]: RFC 8785 canonical JSON (Rekor bodies and the signed entry timestamp).
+//! - [`keys`]: public keys from trust roots and certificates; ECDSA verification.
+//! - [`trust_root`]: `trusted_root.json` (the public-good one is bundled).
+//! - [`cert`]: X.509 chain and SCT checks; the Fulcio identity in a certificate.
+//! - [`merkle`], [`checkpoint`]: RFC 6962 inclusion proofs and signed checkpoint notes.
+//! - [`verify`]: every check on one attestation, each failure named.
+//! - [`fulcio`], [`rekor`]: the two service clients; [`sign`]: key → certificate → signature →
+//!   log entry → attestation, checked before it is used.
+//! - [`decide`]: whether an upload signs (`--attestations auto|always|never`).
+//! - [`integrity`]: PyPI's Integrity API (provenance of uploaded files).
+
+pub mod model;
+pub mod statement;

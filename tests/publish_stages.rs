@@ -64,7 +64,7 @@ fn each_stage_is_a_function_over_plain_data() {
     let plan = plan::plan(&PlanRequest {
         dists: &args,
         repository_url: &url,
-        attestations: false,
+        sibling_attestations: false,
     })
     .unwrap();
     assert_eq!(plan.files.len(), 2);
@@ -163,7 +163,7 @@ fn the_report_stage_fails_as_local_io_on_a_read_only_destination() {
     let plan = plan::plan(&PlanRequest {
         dists: &args,
         repository_url: "https://upload.pypi.org/legacy/",
-        attestations: false,
+        sibling_attestations: false,
     })
     .unwrap();
     let report = Report::of_batch(&plan, "token", true, Vec::new());

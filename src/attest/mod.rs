@@ -16,5 +16,13 @@
 //! - [`decide`]: whether an upload signs (`--attestations auto|always|never`).
 //! - [`integrity`]: PyPI's Integrity API (provenance of uploaded files).
 
+pub mod decide;
 pub mod model;
 pub mod statement;
+
+/// The public-good Fulcio instance.
+pub const PUBLIC_GOOD_FULCIO: &str = "https://fulcio.sigstore.dev";
+/// The public-good Rekor instance (v1: PEP 740 needs its signed entry timestamps).
+pub const PUBLIC_GOOD_REKOR: &str = "https://rekor.sigstore.dev";
+/// The OIDC audience Sigstore's Fulcio accepts.
+pub const SIGSTORE_AUDIENCE: &str = "sigstore";

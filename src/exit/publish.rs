@@ -24,9 +24,6 @@ impl From<PlanError> for Failure {
                     "fix the build (or remove the files) and run again; `chora-publish check` re-checks without uploading",
                 )
             }
-            PlanError::MissingAttestation { .. } => Failure::usage(text).with_hint(
-                "nothing was uploaded. Signing PEP 740 attestations is not built into this chora-publish version yet: create the files first (e.g. with pypi-attestations), or drop --attestations (in a chora project: `chora update --data attestations=false`, or `--data publisher=pypa`)",
-            ),
             PlanError::ReadAttestation { .. } => Failure::local_io(text)
                 .with_hint("nothing was uploaded; check the file's permissions and run again"),
             PlanError::Discover(DiscoverError::ReadDir { source, .. })
@@ -111,14 +108,6 @@ impl From<ReportError> for Failure {
             "the uploads themselves are done (see above); choose a writable --report path",
         )
     }
-}
-
-/// `--attestations` with an API token.
-pub fn attestations_need_trusted_publishing() -> Failure {
-    Failure::usage(
-        "--attestations needs Trusted Publishing: PyPI accepts attestations only from trusted publishers",
-    )
-    .with_hint("drop --attestations, or publish with Trusted Publishing (--auth oidc)")
 }
 
 /// Files the index refused or that failed after retries (each `file: reason`).

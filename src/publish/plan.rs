@@ -23,8 +23,8 @@ pub struct PlanRequest<'a> {
     pub dists: &'a [String],
     /// The upload endpoint.
     pub repository_url: &'a str,
-    /// Send the PEP 740 attestations found next to each file.
-    pub attestations: bool,
+    /// Read the PEP 740 attestations found next to each file (`<file>.<kind>.attestation`).
+    pub sibling_attestations: bool,
 }
 
 /// A batch ready to upload.
@@ -59,10 +59,6 @@ pub enum PlanError {
     /// Vetting found problems (each listed); `local_io` when one is a local read failure.
     #[error("{} problem(s) found; nothing was uploaded:\n{}", .problems.len(), list(.problems))]
     Invalid { problems: Vec<vet::Problem> },
-    #[error(
-        "--attestations: no attestation next to {path} (expected {file_name}.publish.attestation)"
-    )]
-    MissingAttestation { path: String, file_name: String },
     #[error("cannot read {path}: {source}")]
     ReadAttestation {
         path: String,
@@ -97,7 +93,7 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
     let dists = vet_paths(req.dists)?;
     let files = dists
         .iter()
-        .map(|d| upload_file(d, req.attestations))
+        .map(|d| upload_file(d, req.sibling_attestations))
         .collect::<Result<Vec<_>, _>>()?;
     let mut projects: Vec<String> = Vec::new();
     for d in &dists {
@@ -168,12 +164,6 @@ fn upload_file(d: &Dist, attestations: bool) -> Result<UploadFile, PlanError> {
     let mut texts = Vec::new();
     if attestations {
         let found: Vec<PathBuf> = discover::attestations_for(&d.path);
-        if found.is_empty() {
-            return Err(PlanError::MissingAttestation {
-                path: d.path.display().to_string(),
-                file_name: file_name(d),
-            });
-        }
         for path in found {
             let text = crate::fs::read_regular_text(&path, MAX_ATTESTATION, "an attestation")
                 .map_err(|e| PlanError::ReadAttestation {

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use crate::attest;
 use crate::exit::{ExitStatus, Failure};
 use crate::publish::auth::{self, Auth};
 use crate::publish::batch::{self, BatchOptions};
@@ -105,6 +106,29 @@ impl From<AuthArg> for AuthMode {
     }
 }
 
+/// `--attestations`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AttestArg {
+    /// Sign where PyPI accepts attestations (Trusted Publishing from GitHub Actions or GitLab
+    /// CI to PyPI/TestPyPI), else upload without them and say why.
+    Auto,
+    /// Sign; a reason not to is an error (nothing is uploaded).
+    Always,
+    /// Never sign or send attestations.
+    Never,
+}
+
+impl From<AttestArg> for crate::attest::decide::Mode {
+    fn from(a: AttestArg) -> Self {
+        use crate::attest::decide::Mode;
+        match a {
+            AttestArg::Auto => Mode::Auto,
+            AttestArg::Always => Mode::Always,
+            AttestArg::Never => Mode::Never,
+        }
+    }
+}
+
 /// Arguments of `chora-publish upload`.
 #[derive(Debug, Clone, Args)]
 pub struct UploadArgs {
@@ -138,10 +162,27 @@ pub struct UploadArgs {
     /// Write a JSON report (per file: size, digests, status, attempts, timings).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Send PEP 740 attestations found next to each file (`<file>.<kind>.attestation`, as
-    /// `pypi-attestations sign dist/*` writes them); a file without one stops the upload.
-    #[arg(long)]
-    pub attestations: bool,
+    /// PEP 740 attestations. auto: sign each file (Sigstore: Fulcio + Rekor) with Trusted
+    /// Publishing to PyPI/TestPyPI from GitHub Actions (GitLab CI with SIGSTORE_ID_TOKEN), else
+    /// none, with the reason; always: sign, and stop where signing is impossible; never: none.
+    /// `<file>.publish.attestation` files next to a distribution are sent instead of signing it.
+    /// `--attestations` alone means always.
+    #[arg(long, value_enum, default_value = "auto", num_args = 0..=1, default_missing_value = "always", require_equals = true)]
+    pub attestations: AttestArg,
+    /// Where the signed attestations are written, one `<file>.publish.attestation` each, for
+    /// archiving (not dist/, so a TestPyPI upload's files are never taken for PyPI's).
+    #[arg(long, value_name = "DIR", default_value = "attestations")]
+    pub attestations_dir: PathBuf,
+    /// Fulcio (the Sigstore certificate authority); default the public-good instance.
+    #[arg(long, value_name = "URL", default_value = crate::attest::PUBLIC_GOOD_FULCIO)]
+    pub sigstore_fulcio_url: String,
+    /// Rekor v1 (the Sigstore transparency log); default the public-good instance.
+    #[arg(long, value_name = "URL", default_value = crate::attest::PUBLIC_GOOD_REKOR)]
+    pub sigstore_rekor_url: String,
+    /// The Sigstore trust root (`trusted_root.json`) signed attestations are checked against
+    /// before use; default the bundled public-good root. Required with other Fulcio/Rekor URLs.
+    #[arg(long, value_name = "FILE")]
+    pub sigstore_trust_root: Option<PathBuf>,
     /// Print each request's details (never secrets).
     #[arg(long, short = 'v')]
     pub verbose: bool,
@@ -225,16 +266,17 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
     let plan = plan::plan(&PlanRequest {
         dists: &args.dists,
         repository_url,
-        attestations: args.attestations,
+        sibling_attestations: args.attestations != AttestArg::Never,
     })?;
+    refuse_misread_attestations_value(args)?;
     if let Some(path) = &args.report {
         crate::publish::report::check_destination(path)?;
     }
     let http = Http::new(Timeouts::from_lookup(|k| env.get(k).map(str::to_string)))?;
     let policy = Policy::new(args.retries, retry_base(env)).with_budget(http.timeouts.total.value);
-    // --attestations needs Trusted Publishing: refuse before any network call.
-    if args.attestations && AuthMode::from(args.auth) == AuthMode::Token {
-        return Err(crate::exit::publish::attestations_need_trusted_publishing());
+    // --attestations=always needs Trusted Publishing: refuse before any network call.
+    if args.attestations == AttestArg::Always && AuthMode::from(args.auth) == AuthMode::Token {
+        decide_attestations(args, &plan, env, &attest::decide::Credential::Token, false)?;
     }
 
     // 2. Credentials.
@@ -256,7 +298,7 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
         }
         Failure::from(e)
     })?;
-    let result = upload_with(&http, &plan, &auth, &policy, args, out);
+    let result = upload_with(&http, &plan, env, &auth, &policy, args, out);
     // After the batch (whatever its result): burn what Trusted Publishing minted.
     for warning in auth::burn(&http, &auth, &plan.url, &policy) {
         out.warning("Trusted Publishing", &warning);
@@ -268,14 +310,13 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
 fn upload_with(
     http: &Http,
     plan: &plan::Plan,
+    env: &Env,
     auth: &Auth,
     policy: &Policy,
     args: &UploadArgs,
     out: &Output,
 ) -> Result<ExitStatus, Failure> {
-    if args.attestations && matches!(auth, Auth::Token(_)) {
-        return Err(crate::exit::publish::attestations_need_trusted_publishing());
-    }
+    let plan = &attest_stage(http, plan, env, auth, policy, args, out)?;
     // 3. What the index has: --skip-existing needs it; the 14-day rule uses it when it can.
     let existing = match index::existing(http, policy, &plan.url, &plan.projects) {
         Ok(existing) => existing,
@@ -344,4 +385,91 @@ fn upload_with(
         return Err(crate::exit::publish::upload_failures(&failed));
     }
     Ok(ExitStatus::Success)
+}
+
+/// `--attestations never` (without `=`) reads as a distribution named `never`: say so.
+fn refuse_misread_attestations_value(args: &UploadArgs) -> Result<(), Failure> {
+    match args
+        .dists
+        .iter()
+        .find(|d| matches!(d.as_str(), "auto" | "always" | "never"))
+    {
+        Some(word) if !std::path::Path::new(word).exists() => Err(Failure::usage(format!(
+            "`{word}` is not a distribution: write --attestations={word} (with `=`)"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Whether this upload signs attestations (see [`attest::decide`]).
+fn decide_attestations(
+    args: &UploadArgs,
+    plan: &plan::Plan,
+    env: &Env,
+    credential: &attest::decide::Credential,
+    reusable_workflow: bool,
+) -> Result<attest::decide::Decision, Failure> {
+    use attest::decide::{self, Situation};
+    let situation = Situation {
+        mode: args.attestations.into(),
+        credential: credential.clone(),
+        index: decide::Index::of_upload_url(&plan.url),
+        reusable_workflow,
+        sigstore_identity: crate::publish::credentials::detect_ambient(
+            env,
+            attest::SIGSTORE_AUDIENCE,
+        )
+        .is_some(),
+        with_sibling: plan
+            .files
+            .iter()
+            .filter(|f| !f.attestations.is_empty())
+            .count(),
+        files: plan.files.len(),
+    };
+    decide::decide(&situation).map_err(|r| Failure::usage(r.to_string()).with_hint(r.hint))
+}
+
+/// Stage 2b: sign the files that need an attestation (all before any upload), or say why
+/// none are sent. Returns the plan with each file's attestations in place.
+fn attest_stage(
+    http: &Http,
+    plan: &plan::Plan,
+    env: &Env,
+    auth: &Auth,
+    policy: &Policy,
+    args: &UploadArgs,
+    out: &Output,
+) -> Result<plan::Plan, Failure> {
+    let _ = (http, policy);
+    let credential = match auth {
+        Auth::Token(_) => attest::decide::Credential::Token,
+        Auth::TrustedPublishing(m) => attest::decide::Credential::TrustedPublishing {
+            provider: m.provider(),
+        },
+    };
+    let reusable = match auth {
+        Auth::TrustedPublishing(m) => m
+            .context
+            .claims
+            .as_ref()
+            .is_some_and(|c| c.is_reusable_workflow()),
+        Auth::Token(_) => false,
+    };
+    let mut plan = plan.clone();
+    match decide_attestations(args, &plan, env, &credential, reusable)? {
+        attest::decide::Decision::Off { reason } => {
+            for f in &mut plan.files {
+                f.attestations.clear();
+            }
+            out.line(&format!("Attestations: none sent ({reason})."));
+        }
+        attest::decide::Decision::SiblingsOnly => {
+            out.line("Attestations: sending the attestation files next to the distributions.");
+        }
+        attest::decide::Decision::Sign => {
+            return Err(Failure::usage("signing attestations is not available yet"));
+        }
+    }
+    Ok(plan)
 }

@@ -691,15 +691,27 @@ fn write_attestations(dir: &Path) -> Vec<(String, String)> {
 }
 
 #[test]
-fn attestations_next_to_the_files_are_sent_and_missing_ones_stop_the_upload() {
+fn attestations_next_to_the_files_are_sent_and_never_sends_none() {
     let oidc = GithubOidc::start();
     let index = Index::for_github(&oidc);
     let (_tmp, dir) = dists();
-    let args = ["--repository-url", &upload_url(&index), "--attestations"];
-    let run = publish(&dir, &oidc.env_vars(), &args);
+    let url = upload_url(&index);
+    // Without attestation files, --attestations signs; with a private Sigstore that needs its
+    // trust root, which is refused before anything is sent.
+    let run = publish(
+        &dir,
+        &oidc.env_vars(),
+        &[
+            "--repository-url",
+            &url,
+            "--attestations",
+            "--sigstore-fulcio-url",
+            "http://127.0.0.1:9",
+        ],
+    );
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(
-        run.stderr.contains("no attestation next to"),
+        run.stderr.contains("--sigstore-trust-root"),
         "{}",
         run.stderr
     );
@@ -707,9 +719,55 @@ fn attestations_next_to_the_files_are_sent_and_missing_ones_stop_the_upload() {
 
     let written = write_attestations(&dir);
     assert_eq!(written.len(), 2);
-    let run = publish(&dir, &oidc.env_vars(), &args);
+    let run = publish(
+        &dir,
+        &oidc.env_vars(),
+        &["--repository-url", &url, "--attestations"],
+    );
     assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains("sending the attestation files next to"),
+        "{}",
+        run.stdout
+    );
     assert_both_uploads_carry_their_attestation(&index, &written);
+
+    let index = Index::for_github(&oidc);
+    let url = upload_url(&index);
+    let run = publish(
+        &dir,
+        &oidc.env_vars(),
+        &["--repository-url", &url, "--attestations=never"],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains("none sent (--attestations=never)"),
+        "{}",
+        run.stdout
+    );
+    let uploads = index.uploads();
+    assert_eq!(uploads.len(), 2);
+    assert!(uploads.iter().all(|u| u.field("attestations").is_none()));
+}
+
+#[test]
+fn an_attestations_value_without_the_equals_sign_is_refused_with_the_fix() {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    let (_tmp, dir) = dists();
+    let url = upload_url(&index);
+    let run = publish(
+        &dir,
+        &oidc.env_vars(),
+        &["--repository-url", &url, "--attestations", "never"],
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("write --attestations=never"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(index.server().total_requests(), 0);
 }
 
 /// Each of the two uploads sent its own attestation file's JSON, as a one-element array.
@@ -779,7 +837,7 @@ fn attestations_with_an_api_token_are_refused_before_anything_is_sent() {
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(
         run.stderr
-            .contains("--attestations needs Trusted Publishing"),
+            .contains("--attestations=always: attestations need Trusted Publishing"),
         "{}",
         run.stderr
     );

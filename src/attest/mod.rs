@@ -26,3 +26,11 @@ pub const PUBLIC_GOOD_FULCIO: &str = "https://fulcio.sigstore.dev";
 pub const PUBLIC_GOOD_REKOR: &str = "https://rekor.sigstore.dev";
 /// The OIDC audience Sigstore's Fulcio accepts.
 pub const SIGSTORE_AUDIENCE: &str = "sigstore";
+pub mod cert;
+pub mod fulcio;
+pub mod integrity;
+pub mod provenance;
+pub mod rekor;
+pub mod sign;
+pub mod trust_root;
+pub mod verify;

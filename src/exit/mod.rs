@@ -1,6 +1,7 @@
 //! Exit statuses shared by every command, the failure type the CLI prints, and (in the
 //! submodules) the one place each module's typed errors are mapped to a status and a hint.
 
+pub mod attest;
 pub mod publish;
 
 use std::fmt;

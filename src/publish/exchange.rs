@@ -72,9 +72,9 @@ fn host_of(upload_url: &reqwest::Url) -> String {
 }
 
 /// A reply: status and body text.
-struct Reply {
-    status: u16,
-    body: String,
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
 }
 
 /// Why an attempt failed: no answer, or an answer worth retrying.
@@ -86,7 +86,7 @@ enum AttemptError {
 /// Send with retries (per `policy`) on transport errors, 408, 429 and 5xx, honouring
 /// `Retry-After`; each request is bounded by the api time limit. A retryable status that
 /// persists is returned as the reply, for the caller to explain.
-async fn send(
+pub async fn send(
     http: &Http,
     policy: &Policy,
     url: &str,
@@ -296,7 +296,8 @@ pub fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
-fn truncate(body: &str) -> String {
+/// A server's body, trimmed and cut to 500 characters for an error message.
+pub fn truncate(body: &str) -> String {
     let body = body.trim();
     if body.chars().count() > 500 {
         let cut: String = body.chars().take(500).collect();

@@ -109,13 +109,15 @@ pub fn existing(
 }
 
 /// A GET's status, content type and body.
-struct Page {
-    status: u16,
-    content_type: String,
-    body: String,
+pub struct Page {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
 }
 
-async fn get(
+/// GET `url` with `Accept: accept`, retried per `policy` on transport errors, 408, 429 and
+/// 5xx; the body capped at [`caps::INDEX_PAGE`].
+pub async fn get(
     http: &Http,
     policy: &Policy,
     url: &reqwest::Url,

@@ -2,14 +2,15 @@
 //! [`output::Output`]. The work is the stages of [`crate::publish`]; the mapping of their
 //! errors to exit statuses and hints is [`crate::exit::publish`].
 
+mod attest;
 mod output;
 mod progress;
+mod verify;
 
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::attest;
 use crate::exit::{ExitStatus, Failure};
 use crate::publish::auth::{self, Auth};
 use crate::publish::batch::{self, BatchOptions};
@@ -30,18 +31,28 @@ pub enum Command {
     /// Validate distributions without any network access.
     #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
-    /// Validate, authenticate and upload distributions.
+    /// Validate, authenticate, sign (PEP 740) and upload distributions.
     #[command(after_help = UPLOAD_HELP)]
     Upload(UploadArgs),
+    /// Sign PEP 740 attestations for distributions without uploading them.
+    #[command(after_help = SIGN_HELP)]
+    Sign(SignArgs),
+    /// Verify one PEP 740 attestation offline (what PyPI checks on upload).
+    #[command(after_help = verify::VERIFY_ATTESTATION_HELP)]
+    VerifyAttestation(verify::VerifyAttestationArgs),
+    /// Verify the provenance PyPI holds for every file of a release (Integrity API).
+    #[command(after_help = verify::VERIFY_PROVENANCE_HELP)]
+    VerifyProvenance(verify::VerifyProvenanceArgs),
 }
 
 /// Exit statuses of `chora-publish`, for `--help`.
 pub const EXIT_HELP: &str = "\
 Exit status:
   0  success
+  1  a check found a problem: an attestation or a release's provenance does not verify
   2  bad input: invalid distributions (nothing is uploaded), missing credentials, bad options,
      a release PyPI closed to new files (14-day rule)
-  3  the index or the identity provider refused or failed (after retries)
+  3  the index, the identity provider, Fulcio or Rekor refused or failed (after retries)
   4  local I/O failure: a distribution, attestation or token file that cannot be read, a
      report that cannot be written";
 
@@ -69,14 +80,35 @@ Examples:
   CHORA_PUBLISH_TOKEN=pypi-... chora-publish upload --auth token dist/*
   chora-publish upload --dry-run --report upload.json
   chora-publish upload --skip-existing --repository-url http://127.0.0.1:8080/ dist/*
-  uvx pypi-attestations@0.0.30 sign dist/* && chora-publish upload --attestations dist/*
+  chora-publish upload --attestations=always --verify-provenance dist/*   # sign (PEP 740), upload, check
+  chora-publish upload --attestations=never dist/*
+
+Attestations: --attestations=auto (default) signs each file natively (an identity token for the
+`sigstore` audience, an ephemeral key, Fulcio, Rekor v1) with Trusted Publishing to PyPI or
+TestPyPI from GitHub Actions (GitLab CI: with SIGSTORE_ID_TOKEN), all before the first upload,
+and writes them to --attestations-dir; otherwise it says why none are sent. Files named
+<file>.publish.attestation next to a distribution are sent instead of signing it.
 
 Time limits: connect 10 s; OIDC token, audience, mint, burn and index requests 30 s each;
 an upload request 15 min (see docs/chora-publish.md).
 
-Exit status: 0 all uploaded or skipped; 2 bad input or credentials, or a closed release
-(nothing sent); 3 the index refused a file or failed after retries; 4 a local file cannot be
-read or the report cannot be written.";
+Exit status: 0 all uploaded or skipped; 1 --verify-provenance found a file without a verifying
+attestation on the index; 2 bad input or credentials, or a closed release (nothing sent); 3 the
+index, Fulcio or Rekor refused or failed after retries; 4 a local file cannot be read or the
+report or an attestation cannot be written.";
+
+const SIGN_HELP: &str = "\
+Signs each distribution as the publish job's identity (Sigstore keyless: an identity token for
+the `sigstore` audience, an ephemeral key, a Fulcio certificate, a Rekor v1 entry) and writes the
+PEP 740 attestation PyPI takes, checked against the trust root first. `upload` does this itself
+(--attestations); `sign` is for archiving, or for uploading with another tool.
+
+Examples:
+  chora-publish sign                                  # dist/* -> attestations/
+  chora-publish sign --attestations-dir dist dist/*   # next to the files (twine upload --attestations)
+
+Exit status: 0 all signed; 2 bad input or no identity; 3 Fulcio or Rekor failed (after retries),
+or what they returned does not verify; 4 a file cannot be read or written.";
 
 /// Arguments of `chora-publish check`.
 #[derive(Debug, Clone, Args)]
@@ -129,6 +161,41 @@ impl From<AttestArg> for crate::attest::decide::Mode {
     }
 }
 
+/// Where to sign: the Sigstore services and their trust root.
+#[derive(Debug, Clone, Args)]
+pub struct SigstoreArgs {
+    /// Fulcio (the Sigstore certificate authority); default the public-good instance.
+    #[arg(long, value_name = "URL", default_value = crate::attest::PUBLIC_GOOD_FULCIO)]
+    pub sigstore_fulcio_url: String,
+    /// Rekor v1 (the Sigstore transparency log); default the public-good instance.
+    #[arg(long, value_name = "URL", default_value = crate::attest::PUBLIC_GOOD_REKOR)]
+    pub sigstore_rekor_url: String,
+    /// The Sigstore trust root (`trusted_root.json`) signed attestations are checked against
+    /// before use; default the bundled public-good root. Required with other Fulcio/Rekor URLs.
+    #[arg(long, value_name = "FILE")]
+    pub sigstore_trust_root: Option<PathBuf>,
+}
+
+/// Arguments of `chora-publish sign`.
+#[derive(Debug, Clone, Args)]
+pub struct SignArgs {
+    /// Distributions (files, folders or `dir/*` patterns); default `dist/*`.
+    pub dists: Vec<String>,
+    /// Where the attestations are written, one `<file>.publish.attestation` each (`dist` puts
+    /// them next to the files, where `chora-publish upload` and `twine upload --attestations`
+    /// find them).
+    #[arg(long, value_name = "DIR", default_value = "attestations")]
+    pub attestations_dir: PathBuf,
+    /// Files signed in parallel.
+    #[arg(long, short = 'j', default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub jobs: u16,
+    /// Attempts per request for transport errors, 408, 429 and 5xx.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub retries: u32,
+    #[command(flatten)]
+    pub sigstore: SigstoreArgs,
+}
+
 /// Arguments of `chora-publish upload`.
 #[derive(Debug, Clone, Args)]
 pub struct UploadArgs {
@@ -173,16 +240,12 @@ pub struct UploadArgs {
     /// archiving (not dist/, so a TestPyPI upload's files are never taken for PyPI's).
     #[arg(long, value_name = "DIR", default_value = "attestations")]
     pub attestations_dir: PathBuf,
-    /// Fulcio (the Sigstore certificate authority); default the public-good instance.
-    #[arg(long, value_name = "URL", default_value = crate::attest::PUBLIC_GOOD_FULCIO)]
-    pub sigstore_fulcio_url: String,
-    /// Rekor v1 (the Sigstore transparency log); default the public-good instance.
-    #[arg(long, value_name = "URL", default_value = crate::attest::PUBLIC_GOOD_REKOR)]
-    pub sigstore_rekor_url: String,
-    /// The Sigstore trust root (`trusted_root.json`) signed attestations are checked against
-    /// before use; default the bundled public-good root. Required with other Fulcio/Rekor URLs.
-    #[arg(long, value_name = "FILE")]
-    pub sigstore_trust_root: Option<PathBuf>,
+    #[command(flatten)]
+    pub sigstore: SigstoreArgs,
+    /// After uploading, read the index's Integrity API and confirm it holds, for every file
+    /// uploaded, an attestation that verifies and is the one sent (GitHub Trusted Publishing).
+    #[arg(long)]
+    pub verify_provenance: bool,
     /// Print each request's details (never secrets).
     #[arg(long, short = 'v')]
     pub verbose: bool,
@@ -218,6 +281,9 @@ pub fn dispatch(command: &Command) -> ExitStatus {
     let result = match command {
         Command::Check(args) => run_check(args, &out),
         Command::Upload(args) => run_upload(args, &env, &out),
+        Command::Sign(args) => attest::run_sign(args, &env, &out),
+        Command::VerifyAttestation(args) => verify::run_verify_attestation(args, &out),
+        Command::VerifyProvenance(args) => verify::run_verify_provenance(args, &env, &out),
     };
     match result {
         Ok(status) => status,
@@ -246,7 +312,7 @@ fn run_check(args: &CheckArgs, out: &Output) -> Result<ExitStatus, Failure> {
 }
 
 /// Backoff base of the retries: 1 s (env `CHORA_PUBLISH_RETRY_BASE_MS`, a test knob).
-fn retry_base(env: &Env) -> std::time::Duration {
+pub(super) fn retry_base(env: &Env) -> std::time::Duration {
     std::time::Duration::from_millis(
         env.get("CHORA_PUBLISH_RETRY_BASE_MS")
             .and_then(|v| v.parse::<u64>().ok())
@@ -262,13 +328,13 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
     } else {
         args.repository_url.as_str()
     };
+    refuse_misread_attestations_value(args)?;
     // 1. Plan: every file vetted (and the report's path checked) before anything is sent.
     let plan = plan::plan(&PlanRequest {
         dists: &args.dists,
         repository_url,
         sibling_attestations: args.attestations != AttestArg::Never,
     })?;
-    refuse_misread_attestations_value(args)?;
     if let Some(path) = &args.report {
         crate::publish::report::check_destination(path)?;
     }
@@ -276,7 +342,13 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
     let policy = Policy::new(args.retries, retry_base(env)).with_budget(http.timeouts.total.value);
     // --attestations=always needs Trusted Publishing: refuse before any network call.
     if args.attestations == AttestArg::Always && AuthMode::from(args.auth) == AuthMode::Token {
-        decide_attestations(args, &plan, env, &attest::decide::Credential::Token, false)?;
+        attest::decide_attestations(
+            args,
+            &plan,
+            env,
+            &crate::attest::decide::Credential::Token,
+            false,
+        )?;
     }
 
     // 2. Credentials.
@@ -316,7 +388,7 @@ fn upload_with(
     args: &UploadArgs,
     out: &Output,
 ) -> Result<ExitStatus, Failure> {
-    let plan = &attest_stage(http, plan, env, auth, policy, args, out)?;
+    let plan = &attest::attest_stage(http, plan, env, auth, policy, args, out)?;
     // 3. What the index has: --skip-existing needs it; the 14-day rule uses it when it can.
     let existing = match index::existing(http, policy, &plan.url, &plan.projects) {
         Ok(existing) => existing,
@@ -384,6 +456,9 @@ fn upload_with(
         out.github_error("Upload failed", &failed.join("\n"));
         return Err(crate::exit::publish::upload_failures(&failed));
     }
+    if args.verify_provenance && !args.dry_run {
+        return attest::verify_after_upload(http, plan, auth, policy, args, out);
+    }
     Ok(ExitStatus::Success)
 }
 
@@ -399,77 +474,4 @@ fn refuse_misread_attestations_value(args: &UploadArgs) -> Result<(), Failure> {
         ))),
         _ => Ok(()),
     }
-}
-
-/// Whether this upload signs attestations (see [`attest::decide`]).
-fn decide_attestations(
-    args: &UploadArgs,
-    plan: &plan::Plan,
-    env: &Env,
-    credential: &attest::decide::Credential,
-    reusable_workflow: bool,
-) -> Result<attest::decide::Decision, Failure> {
-    use attest::decide::{self, Situation};
-    let situation = Situation {
-        mode: args.attestations.into(),
-        credential: credential.clone(),
-        index: decide::Index::of_upload_url(&plan.url),
-        reusable_workflow,
-        sigstore_identity: crate::publish::credentials::detect_ambient(
-            env,
-            attest::SIGSTORE_AUDIENCE,
-        )
-        .is_some(),
-        with_sibling: plan
-            .files
-            .iter()
-            .filter(|f| !f.attestations.is_empty())
-            .count(),
-        files: plan.files.len(),
-    };
-    decide::decide(&situation).map_err(|r| Failure::usage(r.to_string()).with_hint(r.hint))
-}
-
-/// Stage 2b: sign the files that need an attestation (all before any upload), or say why
-/// none are sent. Returns the plan with each file's attestations in place.
-fn attest_stage(
-    http: &Http,
-    plan: &plan::Plan,
-    env: &Env,
-    auth: &Auth,
-    policy: &Policy,
-    args: &UploadArgs,
-    out: &Output,
-) -> Result<plan::Plan, Failure> {
-    let _ = (http, policy);
-    let credential = match auth {
-        Auth::Token(_) => attest::decide::Credential::Token,
-        Auth::TrustedPublishing(m) => attest::decide::Credential::TrustedPublishing {
-            provider: m.provider(),
-        },
-    };
-    let reusable = match auth {
-        Auth::TrustedPublishing(m) => m
-            .context
-            .claims
-            .as_ref()
-            .is_some_and(|c| c.is_reusable_workflow()),
-        Auth::Token(_) => false,
-    };
-    let mut plan = plan.clone();
-    match decide_attestations(args, &plan, env, &credential, reusable)? {
-        attest::decide::Decision::Off { reason } => {
-            for f in &mut plan.files {
-                f.attestations.clear();
-            }
-            out.line(&format!("Attestations: none sent ({reason})."));
-        }
-        attest::decide::Decision::SiblingsOnly => {
-            out.line("Attestations: sending the attestation files next to the distributions.");
-        }
-        attest::decide::Decision::Sign => {
-            return Err(Failure::usage("signing attestations is not available yet"));
-        }
-    }
-    Ok(plan)
 }

@@ -1,0 +1,355 @@
+//! The attestation stage of `chora-publish upload`: decide (`--attestations`), sign what needs
+//! signing before anything is uploaded, archive each attestation into `--attestations-dir`.
+
+use super::UploadArgs;
+use super::output::Output;
+use crate::attest;
+use crate::exit::Failure;
+use crate::publish::auth::Auth;
+use crate::publish::credentials::Env;
+use crate::publish::http::Http;
+use crate::publish::plan;
+use crate::publish::retry::Policy;
+
+/// Whether this upload signs attestations (see [`attest::decide`]).
+pub(super) fn decide_attestations(
+    args: &UploadArgs,
+    plan: &plan::Plan,
+    env: &Env,
+    credential: &attest::decide::Credential,
+    reusable_workflow: bool,
+) -> Result<attest::decide::Decision, Failure> {
+    use attest::decide::{self, Situation};
+    let situation = Situation {
+        mode: args.attestations.into(),
+        credential: credential.clone(),
+        index: decide::Index::of_upload_url(&plan.url),
+        reusable_workflow,
+        sigstore_identity: crate::publish::credentials::detect_ambient(
+            env,
+            attest::SIGSTORE_AUDIENCE,
+        )
+        .is_some(),
+        with_sibling: plan
+            .files
+            .iter()
+            .filter(|f| !f.attestations.is_empty())
+            .count(),
+        files: plan.files.len(),
+    };
+    decide::decide(&situation).map_err(|r| Failure::usage(r.to_string()).with_hint(r.hint))
+}
+
+/// Stage 2b: sign the files that need an attestation (all before any upload), or say why
+/// none are sent. Returns the plan with each file's attestations in place.
+pub(super) fn attest_stage(
+    http: &Http,
+    plan: &plan::Plan,
+    env: &Env,
+    auth: &Auth,
+    policy: &Policy,
+    args: &UploadArgs,
+    out: &Output,
+) -> Result<plan::Plan, Failure> {
+    let _ = (http, policy);
+    let credential = match auth {
+        Auth::Token(_) => attest::decide::Credential::Token,
+        Auth::TrustedPublishing(m) => attest::decide::Credential::TrustedPublishing {
+            provider: m.provider(),
+        },
+    };
+    let reusable = match auth {
+        Auth::TrustedPublishing(m) => m
+            .context
+            .claims
+            .as_ref()
+            .is_some_and(|c| c.is_reusable_workflow()),
+        Auth::Token(_) => false,
+    };
+    let mut plan = plan.clone();
+    match decide_attestations(args, &plan, env, &credential, reusable)? {
+        attest::decide::Decision::Off { reason } => {
+            for f in &mut plan.files {
+                f.attestations.clear();
+            }
+            out.line(&format!("Attestations: none sent ({reason})."));
+        }
+        attest::decide::Decision::SiblingsOnly => {
+            out.line("Attestations: sending the attestation files next to the distributions.");
+        }
+        attest::decide::Decision::Sign => sign_files(http, &mut plan, env, policy, args, out)?,
+    }
+    Ok(plan)
+}
+
+/// The Sigstore services from the options: the public-good instances with the bundled trust
+/// root, or others with the trust root they must be given.
+fn sigstore_services(args: &super::SigstoreArgs) -> Result<attest::sign::Services, Failure> {
+    use attest::trust_root::TrustedRoot;
+    let default_urls = args.sigstore_fulcio_url == attest::PUBLIC_GOOD_FULCIO
+        && args.sigstore_rekor_url == attest::PUBLIC_GOOD_REKOR;
+    let root = match &args.sigstore_trust_root {
+        Some(path) => TrustedRoot::from_file(path).map_err(|e| {
+            Failure::usage(format!("--sigstore-trust-root: {e}")).with_hint(
+                "name a Sigstore trusted_root.json (application/vnd.dev.sigstore.trustedroot+json)",
+            )
+        })?,
+        None if default_urls => TrustedRoot::public_good(),
+        None => {
+            return Err(Failure::usage(
+                "--sigstore-fulcio-url/--sigstore-rekor-url name a private Sigstore, whose trust root chora-publish does not have",
+            )
+            .with_hint("pass its trusted_root.json with --sigstore-trust-root"));
+        }
+    };
+    Ok(attest::sign::Services {
+        fulcio: args.sigstore_fulcio_url.clone(),
+        rekor: args.sigstore_rekor_url.clone(),
+        root,
+    })
+}
+
+/// Sign every file without a sibling attestation (concurrently, `--jobs` at a time), all
+/// before any upload, and archive each into `--attestations-dir`.
+fn sign_files(
+    http: &Http,
+    plan: &mut plan::Plan,
+    env: &Env,
+    policy: &Policy,
+    args: &UploadArgs,
+    out: &Output,
+) -> Result<(), Failure> {
+    let services = sigstore_services(&args.sigstore)?;
+    let todo: Vec<ToSign> = plan
+        .files
+        .iter()
+        .zip(&plan.dists)
+        .enumerate()
+        .filter(|(_, (f, _))| f.attestations.is_empty())
+        .map(|(i, (f, d))| ToSign {
+            index: i,
+            file_name: f.file_name.clone(),
+            sha256: d.sha256.clone(),
+        })
+        .collect();
+    if args.dry_run {
+        out.line(&format!(
+            "Attestations: dry run, {} distribution(s) would be signed ({} and {}; nothing is logged).",
+            todo.len(),
+            services.fulcio,
+            services.rekor
+        ));
+        return Ok(());
+    }
+    let batch = SignBatch {
+        services: &services,
+        dir: &args.attestations_dir,
+        jobs: usize::from(args.jobs),
+    };
+    for (i, json) in sign_and_archive(http, policy, env, &batch, &todo, out)? {
+        if let Some(file) = plan.files.get_mut(i) {
+            file.attestations = vec![json];
+        }
+    }
+    Ok(())
+}
+
+/// A distribution to sign: its place in the batch, name and sha256.
+struct ToSign {
+    index: usize,
+    file_name: String,
+    sha256: String,
+}
+
+/// Where and how a batch is signed.
+struct SignBatch<'a> {
+    services: &'a attest::sign::Services,
+    dir: &'a std::path::Path,
+    jobs: usize,
+}
+
+/// Sign `todo` (every one, or fail before writing any), write each attestation into the
+/// batch's folder; (batch index, attestation JSON) per file, in order.
+fn sign_and_archive(
+    http: &Http,
+    policy: &Policy,
+    env: &Env,
+    batch: &SignBatch<'_>,
+    todo: &[ToSign],
+    out: &Output,
+) -> Result<Vec<(usize, String)>, Failure> {
+    use futures_util::StreamExt as _;
+    let ambient = crate::publish::credentials::detect_ambient(env, attest::SIGSTORE_AUDIENCE)
+        .ok_or_else(|| {
+            Failure::usage("no identity token for the `sigstore` audience is available").with_hint(
+                "run in GitHub Actions with `permissions: id-token: write`, or GitLab CI with `id_tokens: SIGSTORE_ID_TOKEN: {aud: sigstore}`",
+            )
+        })?;
+    check_attestations_dir(batch.dir)?;
+    let signed = http.block_on(
+        futures_util::stream::iter(todo.iter().map(|t| {
+            let ambient = &ambient;
+            async move {
+                let done = attest::sign::sign_one(
+                    http,
+                    policy,
+                    batch.services,
+                    ambient,
+                    &t.file_name,
+                    &t.sha256,
+                )
+                .await;
+                (t, done)
+            }
+        }))
+        .buffer_unordered(batch.jobs.max(1))
+        .collect::<Vec<_>>(),
+    );
+    let mut ready = Vec::new();
+    for (t, done) in signed {
+        ready.push((t, done.map_err(Failure::from)?));
+    }
+    ready.sort_by_key(|(t, _)| t.index);
+    let mut result = Vec::new();
+    for (t, signed) in ready {
+        let path = batch
+            .dir
+            .join(format!("{}{}", t.file_name, attest::model::PUBLISH_SUFFIX));
+        crate::fs::write_atomic(&path, signed.json.as_bytes(), false).map_err(|e| {
+            Failure::local_io(format!(
+                "cannot write the attestation {}: {e}",
+                path.display()
+            ))
+            .with_hint("nothing was uploaded; choose a writable --attestations-dir")
+        })?;
+        out.line(&format!(
+            "Signed {}: Rekor log index {}, identity {} -> {}",
+            t.file_name,
+            signed.log_index,
+            crate::text::excerpt(&signed.identity, 200),
+            path.display()
+        ));
+        result.push((t.index, signed.json));
+    }
+    Ok(result)
+}
+
+/// `chora-publish sign`.
+pub(super) fn run_sign(
+    args: &super::SignArgs,
+    env: &Env,
+    out: &Output,
+) -> Result<crate::exit::ExitStatus, Failure> {
+    let dists = plan::vet_paths(&args.dists)?;
+    let services = sigstore_services(&args.sigstore)?;
+    let http = Http::new(crate::publish::http::Timeouts::from_lookup(|k| {
+        env.get(k).map(str::to_string)
+    }))?;
+    let policy =
+        Policy::new(args.retries, super::retry_base(env)).with_budget(http.timeouts.total.value);
+    let todo: Vec<ToSign> = dists
+        .iter()
+        .enumerate()
+        .map(|(i, d)| ToSign {
+            index: i,
+            file_name: plan::file_name(d),
+            sha256: d.sha256.clone(),
+        })
+        .collect();
+    let batch = SignBatch {
+        services: &services,
+        dir: &args.attestations_dir,
+        jobs: usize::from(args.jobs),
+    };
+    let done = sign_and_archive(&http, &policy, env, &batch, &todo, out)?;
+    out.line(&format!("{} distribution(s) signed.", done.len()));
+    Ok(crate::exit::ExitStatus::Success)
+}
+
+/// `--attestations-dir` exists as a folder (created if missing).
+fn check_attestations_dir(dir: &std::path::Path) -> Result<(), Failure> {
+    let fail = |e: std::io::Error| {
+        Failure::local_io(format!(
+            "--attestations-dir {}: {e}",
+            crate::text::excerpt(&dir.display().to_string(), 300)
+        ))
+        .with_hint("nothing was signed or uploaded; choose a writable folder")
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    match std::fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(fail(std::io::Error::other("not a folder"))),
+        Err(e) => Err(fail(e)),
+    }
+}
+
+/// `--verify-provenance`: the index's Integrity API holds, for every file sent with an
+/// attestation, that very attestation, and it verifies for the publisher that uploaded.
+pub(super) fn verify_after_upload(
+    http: &Http,
+    plan: &plan::Plan,
+    auth: &Auth,
+    policy: &Policy,
+    args: &UploadArgs,
+    out: &Output,
+) -> Result<crate::exit::ExitStatus, Failure> {
+    use attest::provenance::{self, FileToCheck};
+    let claims = match auth {
+        Auth::TrustedPublishing(m) => m.context.claims.clone(),
+        Auth::Token(_) => None,
+    };
+    let publisher = claims.as_ref().and_then(|c| {
+        Some(attest::verify::Publisher {
+            repository: c.repository.clone()?,
+            workflow: c.workflow_file()?,
+            environment: c.environment.clone(),
+        })
+    });
+    let Some(publisher) = publisher else {
+        return Err(Failure::usage(
+            "--verify-provenance needs GitHub Trusted Publishing: the publisher to verify against comes from its identity",
+        )
+        .with_status(crate::exit::ExitStatus::Problem));
+    };
+    let root = sigstore_services(&args.sigstore)?.root;
+    let mut outcomes = Vec::new();
+    for (file, dist) in plan.files.iter().zip(&plan.dists) {
+        let Some(sent) = file.attestations.first() else {
+            continue;
+        };
+        let check = FileToCheck {
+            file_name: file.file_name.clone(),
+            sha256: dist.sha256.clone(),
+            sent: serde_json::from_str(sent).ok(),
+        };
+        let version = crate::publish::dist::canonical_version(&dist.metadata.version)
+            .unwrap_or_else(|| dist.metadata.version.clone());
+        let outcome = http.block_on(provenance::check_file(
+            http,
+            policy,
+            &plan.url,
+            &dist.filename.normalized_name,
+            &version,
+            &check,
+            &publisher,
+            &root,
+        ));
+        outcomes.push((file.file_name.clone(), outcome));
+    }
+    if outcomes.is_empty() {
+        return Err(Failure::usage(
+            "--verify-provenance: no file was sent with an attestation, so there is no provenance to verify",
+        )
+        .with_status(crate::exit::ExitStatus::Problem));
+    }
+    out.line("\nProvenance on the index:");
+    super::verify::print_outcomes(&outcomes, super::verify::Format::Text, out);
+    let status = super::verify::status_of(&outcomes);
+    if status != crate::exit::ExitStatus::Success {
+        out.github_error(
+            "Provenance check failed",
+            "the index does not hold a verifying attestation for every file uploaded",
+        );
+    }
+    Ok(status)
+}

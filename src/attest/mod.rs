@@ -32,5 +32,6 @@ pub mod integrity;
 pub mod provenance;
 pub mod rekor;
 pub mod sign;
+pub mod trust_config;
 pub mod trust_root;
 pub mod verify;

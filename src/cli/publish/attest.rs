@@ -82,29 +82,71 @@ pub(super) fn attest_stage(
     Ok(plan)
 }
 
+/// A trust root from a `trusted_root.json` or a ClientTrustConfig file, with the URLs the
+/// latter's signing config names.
+pub(super) fn load_trust_file(
+    path: &std::path::Path,
+    option: &str,
+) -> Result<
+    (
+        attest::trust_root::TrustedRoot,
+        attest::trust_config::TrustFile,
+    ),
+    Failure,
+> {
+    let shown = crate::text::excerpt(&path.display().to_string(), 300);
+    let text = crate::fs::read_regular_text(path, 4 << 20, "a trust root").map_err(|e| {
+        let failure = Failure::usage(format!("{option} {shown}: {e}"));
+        if e.is_io() && !e.is_not_found() {
+            failure.with_status(crate::exit::ExitStatus::LocalIo)
+        } else {
+            failure
+        }
+    })?;
+    let bad = |reason: String| {
+        Failure::usage(format!("{option} {shown}: {reason}")).with_hint(
+            "name a Sigstore trusted_root.json (application/vnd.dev.sigstore.trustedroot+json) or a ClientTrustConfig",
+        )
+    };
+    let file = attest::trust_config::parse(&text).map_err(bad)?;
+    let root = attest::trust_root::TrustedRoot::from_json(&file.trusted_root_json)
+        .map_err(|e| bad(e.to_string()))?;
+    Ok((root, file))
+}
+
 /// The Sigstore services from the options: the public-good instances with the bundled trust
-/// root, or others with the trust root they must be given.
+/// root, or others with the trust root they must be given (a ClientTrustConfig may name them).
 fn sigstore_services(args: &super::SigstoreArgs) -> Result<attest::sign::Services, Failure> {
-    use attest::trust_root::TrustedRoot;
-    let default_urls = args.sigstore_fulcio_url == attest::PUBLIC_GOOD_FULCIO
-        && args.sigstore_rekor_url == attest::PUBLIC_GOOD_REKOR;
+    let mut fulcio = args.sigstore_fulcio_url.clone();
+    let mut rekor = args.sigstore_rekor_url.clone();
     let root = match &args.sigstore_trust_root {
-        Some(path) => TrustedRoot::from_file(path).map_err(|e| {
-            Failure::usage(format!("--sigstore-trust-root: {e}")).with_hint(
-                "name a Sigstore trusted_root.json (application/vnd.dev.sigstore.trustedroot+json)",
-            )
-        })?,
-        None if default_urls => TrustedRoot::public_good(),
+        Some(path) => {
+            let (root, file) = load_trust_file(path, "--sigstore-trust-root")?;
+            if fulcio == attest::PUBLIC_GOOD_FULCIO
+                && let Some(url) = file.fulcio
+            {
+                fulcio = url;
+            }
+            if rekor == attest::PUBLIC_GOOD_REKOR
+                && let Some(url) = file.rekor_v1
+            {
+                rekor = url;
+            }
+            root
+        }
+        None if fulcio == attest::PUBLIC_GOOD_FULCIO && rekor == attest::PUBLIC_GOOD_REKOR => {
+            attest::trust_root::TrustedRoot::public_good()
+        }
         None => {
             return Err(Failure::usage(
                 "--sigstore-fulcio-url/--sigstore-rekor-url name a private Sigstore, whose trust root chora-publish does not have",
             )
-            .with_hint("pass its trusted_root.json with --sigstore-trust-root"));
+            .with_hint("pass its trusted_root.json (or ClientTrustConfig) with --sigstore-trust-root"));
         }
     };
     Ok(attest::sign::Services {
-        fulcio: args.sigstore_fulcio_url.clone(),
-        rekor: args.sigstore_rekor_url.clone(),
+        fulcio,
+        rekor,
         root,
     })
 }

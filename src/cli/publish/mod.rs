@@ -172,6 +172,7 @@ pub struct SigstoreArgs {
     pub sigstore_rekor_url: String,
     /// The Sigstore trust root (`trusted_root.json`) signed attestations are checked against
     /// before use; default the bundled public-good root. Required with other Fulcio/Rekor URLs.
+    /// A ClientTrustConfig (trusted root + signing config) also gives those URLs (Rekor v1).
     #[arg(long, value_name = "FILE")]
     pub sigstore_trust_root: Option<PathBuf>,
 }

@@ -64,8 +64,7 @@ impl PublisherArgs {
 
     fn root(&self) -> Result<TrustedRoot, Failure> {
         match &self.trust_root {
-            Some(path) => TrustedRoot::from_file(path)
-                .map_err(|e| Failure::usage(format!("--trust-root: {e}"))),
+            Some(path) => super::attest::load_trust_file(path, "--trust-root").map(|(r, _)| r),
             None => Ok(TrustedRoot::public_good()),
         }
     }

@@ -1311,6 +1311,73 @@ fn integrity_api_serves_the_accepted_attestations_as_warehouse() {
     assert_eq!(get(&url).status, 200);
 }
 
+#[test]
+fn integrity_api_bodies_parse_as_pypi_attestations_provenance() {
+    let (_oidc, index, w, _s, _publish) = index_with_provenance();
+    let body = get(&index.provenance_url("demo-pkg", "0.1.0", &w.filename)).text();
+    let script = "import sys\nfrom pypi_attestations import Provenance\n\
+        p = Provenance.model_validate_json(sys.stdin.read())\n\
+        b = p.attestation_bundles[0]\n\
+        print(b.publisher.kind, b.publisher.repository, b.publisher.workflow, \
+        b.publisher.environment, len(b.attestations))\n";
+    let mut child = tool("python")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.trim(), "GitHub octo-org/demo-pkg release.yml pypi 1");
+}
+
+#[test]
+fn gitlab_uploads_are_checked_and_served_with_the_gitlab_identity() {
+    let gitlab = GitlabOidc::new();
+    let index = Index::start();
+    index.trust_gitlab(&gitlab);
+    index.add_gitlab_publisher("demo-pkg", GitlabPublisher::matching(&gitlab.claims()));
+    let index = index.with_attestation_verifier(|_| Ok(()));
+    let r = mint(&index, &gitlab.mint("pypi"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let token = r.json()["token"].as_str().unwrap().to_string();
+    let d = dist::wheel("demo-pkg", "0.1.0");
+    let publish = dist::attestation(&d.filename, &d.data, dist::PUBLISH_PREDICATE);
+    let r = upload(
+        &index,
+        &token,
+        wheel_form(&d).text("attestations", &json!([publish]).to_string()),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.reason);
+    let check = &index.attestation_checks()[0];
+    assert_eq!(
+        (
+            check.repository.as_str(),
+            check.workflow.as_str(),
+            check.environment.as_deref()
+        ),
+        ("octo-org/demo-pkg", ".gitlab-ci.yml", Some("pypi"))
+    );
+    let served = get(&index.provenance_url("demo-pkg", "0.1.0", &d.filename)).json();
+    assert_eq!(
+        served["attestation_bundles"][0]["publisher"],
+        json!({"kind": "GitLab", "repository": "octo-org/demo-pkg", "workflow_filepath": ".gitlab-ci.yml", "environment": "pypi", "claims": null})
+    );
+}
+
 /// The Simple API's provenance of `filename`: (JSON `provenance`, HTML `data-provenance`).
 fn simple_provenance(index: &Index, filename: &str) -> (Value, Option<String>) {
     let url = format!("{}demo-pkg/", index.simple_url());

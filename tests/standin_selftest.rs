@@ -14,9 +14,9 @@ use standin::client::{self, Multipart, get, get_with, post_json, upload_form};
 use standin::http::{Fault, Response, Server};
 use standin::jwt::{self, Alg, JwtKey};
 use standin::oidc::{Claims, GITHUB_ISSUER, GithubOidc, GitlabOidc};
-use standin::pypi::{GithubPublisher, GitlabPublisher, Index};
+use standin::pypi::{AttestationCheck, GithubPublisher, GitlabPublisher, Index};
 use standin::pypiserver::PypiServer;
-use standin::util::{b64url, b64url_decode, blake2_256_hex, now_unix, sha256_hex};
+use standin::util::{b64, b64url, b64url_decode, blake2_256_hex, now_unix, sha256_hex};
 use standin::{dist, pypiserver};
 
 // ---------------------------------------------------------------------------------------
@@ -1060,6 +1060,412 @@ fn attestations_follow_warehouses_rules() {
     );
     assert_eq!(r.status, 200, "{}", r.reason);
     assert_eq!(index.files().len(), 1);
+}
+
+/// A verifier that accepts the stand-in attestations' signature only.
+fn signature_verifier(check: &AttestationCheck) -> Result<(), String> {
+    let att: Value = serde_json::from_str(&check.attestation_json).unwrap();
+    if att["envelope"]["signature"] == json!(b64(b"stand-in signature")) {
+        Ok(())
+    } else {
+        Err("Signature is invalid for input".into())
+    }
+}
+
+/// `GET` with an `Accept` header (`None`: no header).
+fn get_accept(url: &str, accept: Option<&str>) -> client::ClientResponse {
+    match accept {
+        Some(a) => get_with(url, &[("Accept", a)]),
+        None => get(url),
+    }
+}
+
+#[test]
+fn attestation_verifier_is_asked_per_attestation_and_its_reason_refuses_the_upload() {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc).with_attestation_verifier(signature_verifier);
+    let token = minted_token(&oidc, &index);
+    let d = dist::wheel("demo-pkg", "0.1.0");
+    let publish = dist::attestation(&d.filename, &d.data, dist::PUBLISH_PREDICATE);
+    let slsa = dist::attestation(&d.filename, &d.data, "https://slsa.dev/provenance/v1");
+    let mut forged = publish.clone();
+    forged["envelope"]["signature"] = json!(b64(b"forged"));
+
+    // Refused with warehouse's message around the verifier's reason, in the reason phrase
+    // and in the JSON body.
+    let r = upload(
+        &index,
+        &token,
+        wheel_form(&d).text("attestations", &json!([forged]).to_string()),
+        &[("Accept", "application/json")],
+    );
+    let message = "Invalid attestations supplied during upload: Could not verify the uploaded artifact using the included attestation: Signature is invalid for input";
+    assert_eq!((r.status, r.reason.as_str()), (400, message));
+    assert!(
+        r.json()["message"].as_str().unwrap().contains(message),
+        "{}",
+        r.text()
+    );
+    assert!(index.files().is_empty());
+    // The check named the file, its digest and the publisher the token was minted for.
+    let checks = index.attestation_checks();
+    assert_eq!(checks.len(), 1);
+    assert_eq!(
+        serde_json::from_str::<Value>(&checks[0].attestation_json).unwrap(),
+        forged
+    );
+    assert_eq!(checks[0].filename, d.filename);
+    assert_eq!(checks[0].sha256, sha256_hex(&d.data));
+    assert_eq!(checks[0].repository, "octo-org/demo-pkg");
+    assert_eq!(checks[0].workflow, "release.yml");
+    assert_eq!(checks[0].environment.as_deref(), Some("pypi"));
+
+    // A structurally invalid set never reaches the verifier.
+    let other_file = dist::attestation("other-1.0.tar.gz", &d.data, dist::PUBLISH_PREDICATE);
+    let r = upload(
+        &index,
+        &token,
+        wheel_form(&d).text("attestations", &json!([other_file]).to_string()),
+        &[],
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(index.attestation_checks().len(), 1);
+
+    // The second of two attestations failing refuses the whole upload.
+    let mut forged_slsa = slsa.clone();
+    forged_slsa["envelope"]["signature"] = json!(b64(b"forged"));
+    let r = upload(
+        &index,
+        &token,
+        wheel_form(&d).text("attestations", &json!([publish, forged_slsa]).to_string()),
+        &[],
+    );
+    assert_eq!((r.status, r.reason.as_str()), (400, message));
+    assert_eq!(index.attestation_checks().len(), 3);
+
+    // Both verified: stored with the file, each checked once.
+    let r = upload(
+        &index,
+        &token,
+        wheel_form(&d).text("attestations", &json!([publish, slsa]).to_string()),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.reason);
+    assert_eq!(index.attestation_checks().len(), 5);
+    assert_eq!(index.attestations(&d.filename), vec![publish, slsa]);
+
+    // No attestations: the verifier is not asked.
+    let s = dist::sdist("demo-pkg", "0.1.0");
+    let r = upload(&index, &token, wheel_form(&s), &[]);
+    assert_eq!(r.status, 200, "{}", r.reason);
+    assert_eq!(index.attestation_checks().len(), 5);
+    assert!(index.attestations(&s.filename).is_empty());
+    assert_eq!(index.provenance(&s.filename), None);
+}
+
+#[test]
+fn attestation_checks_use_the_registered_publisher_not_the_claims() {
+    // A publisher with no environment ("any"): the identity has none either, although the
+    // job ran in environment `pypi`.
+    let oidc = GithubOidc::start();
+    let index = Index::start();
+    index.trust_github(&oidc);
+    index.add_github_publisher(
+        "demo-pkg",
+        GithubPublisher::new("octo-org", "demo-pkg", "1000001", "release.yml"),
+    );
+    let index = index.with_attestation_verifier(|_| Ok(()));
+    let token = minted_token(&oidc, &index);
+    let d = dist::wheel("demo-pkg", "0.1.0");
+    let publish = dist::attestation(&d.filename, &d.data, dist::PUBLISH_PREDICATE);
+    let r = upload(
+        &index,
+        &token,
+        wheel_form(&d).text("attestations", &json!([publish]).to_string()),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.reason);
+    let checks = index.attestation_checks();
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].environment, None);
+    assert_eq!(
+        index.provenance(&d.filename).unwrap()["attestation_bundles"][0]["publisher"],
+        json!({"kind": "GitHub", "repository": "octo-org/demo-pkg", "workflow": "release.yml", "environment": null, "claims": null})
+    );
+}
+
+/// An index holding `demo-pkg 0.1.0`: a wheel uploaded with a publish attestation and an
+/// sdist uploaded without any.
+fn index_with_provenance() -> (GithubOidc, Index, dist::Dist, dist::Dist, Value) {
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    let token = minted_token(&oidc, &index);
+    let w = dist::wheel("demo-pkg", "0.1.0");
+    let s = dist::sdist("demo-pkg", "0.1.0");
+    let publish = dist::attestation(&w.filename, &w.data, dist::PUBLISH_PREDICATE);
+    let r = upload(
+        &index,
+        &token,
+        wheel_form(&w).text("attestations", &json!([publish]).to_string()),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.reason);
+    let r = upload(&index, &token, wheel_form(&s), &[]);
+    assert_eq!(r.status, 200, "{}", r.reason);
+    (oidc, index, w, s, publish)
+}
+
+#[test]
+fn integrity_api_serves_the_accepted_attestations_as_warehouse() {
+    let (_oidc, index, w, s, publish) = index_with_provenance();
+    let url = index.provenance_url("demo-pkg", "0.1.0", &w.filename);
+    assert_eq!(
+        url,
+        format!(
+            "{}/integrity/demo-pkg/0.1.0/{}/provenance",
+            index.url(),
+            w.filename
+        )
+    );
+    let expected = json!({
+        "version": 1,
+        "attestation_bundles": [{
+            "publisher": {
+                "kind": "GitHub",
+                "repository": "octo-org/demo-pkg",
+                "workflow": "release.yml",
+                "environment": "pypi",
+                "claims": null,
+            },
+            "attestations": [publish],
+        }],
+    });
+    let r = get_accept(&url, Some("application/vnd.pypi.integrity.v1+json"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/vnd.pypi.integrity.v1+json")
+    );
+    assert_eq!(r.header("vary"), Some("Accept"));
+    assert_eq!(r.json(), expected);
+    assert_eq!(index.provenance(&w.filename), Some(expected.clone()));
+    // Content negotiation as webob's acceptable_offers over (integrity v1 JSON, JSON).
+    for (accept, content_type) in [
+        (None, "application/vnd.pypi.integrity.v1+json"),
+        (Some("*/*"), "application/vnd.pypi.integrity.v1+json"),
+        (Some("application/json"), "application/json"),
+        (
+            Some("text/html, application/vnd.pypi.integrity.v1+json; q=0.9"),
+            "application/vnd.pypi.integrity.v1+json",
+        ),
+        (
+            Some("application/vnd.pypi.integrity.v1+json; q=0.1, application/json"),
+            "application/json",
+        ),
+    ] {
+        let r = get_accept(&url, accept);
+        assert_eq!(r.status, 200, "{accept:?}");
+        assert_eq!(r.header("content-type"), Some(content_type), "{accept:?}");
+        assert_eq!(r.json(), expected, "{accept:?}");
+    }
+    // 406 for what is not offered.
+    for accept in [
+        "text/html",
+        "application/vnd.pypi.integrity.v1+html",
+        "text/xml, application/octet-stream",
+    ] {
+        let r = get_accept(&url, Some(accept));
+        assert_eq!(r.status, 406, "{accept}");
+        assert_eq!(r.json(), json!({"message": "Request not acceptable"}));
+    }
+    // A file without attestations.
+    let none_url = index.provenance_url("demo-pkg", "0.1.0", &s.filename);
+    let r = get_accept(&none_url, Some("application/vnd.pypi.integrity.v1+json"));
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.json(),
+        json!({"message": format!("No provenance available for {}", s.filename)})
+    );
+    // No such file, or a file named under another release or project: the route does not
+    // resolve (a plain 404, not warehouse's JSON one).
+    for bad in [
+        index.provenance_url("demo-pkg", "0.1.0", "demo_pkg-9.9.9-py3-none-any.whl"),
+        index.provenance_url("demo-pkg", "0.2.0", &w.filename),
+        index.provenance_url("other-pkg", "0.1.0", &w.filename),
+        format!("{}/integrity/demo-pkg/0.1.0/{}", index.url(), w.filename),
+    ] {
+        let r = get_accept(&bad, Some("application/vnd.pypi.integrity.v1+json"));
+        assert_eq!(r.status, 404, "{bad}");
+        assert!(!r.text().contains("No provenance"), "{bad}: {}", r.text());
+    }
+    // Switched off: 403, after content negotiation.
+    index.set_integrity_api_enabled(false);
+    let r = get_accept(&url, Some("application/vnd.pypi.integrity.v1+json"));
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.json(),
+        json!({"message": "Attestations temporarily disabled"})
+    );
+    assert_eq!(get_accept(&url, Some("text/html")).status, 406);
+    index.set_integrity_api_enabled(true);
+    assert_eq!(get(&url).status, 200);
+}
+
+#[test]
+fn integrity_api_bodies_parse_as_pypi_attestations_provenance() {
+    let (_oidc, index, w, _s, _publish) = index_with_provenance();
+    let body = get(&index.provenance_url("demo-pkg", "0.1.0", &w.filename)).text();
+    let script = "import sys\nfrom pypi_attestations import Provenance\n\
+        p = Provenance.model_validate_json(sys.stdin.read())\n\
+        b = p.attestation_bundles[0]\n\
+        print(b.publisher.kind, b.publisher.repository, b.publisher.workflow, \
+        b.publisher.environment, len(b.attestations))\n";
+    let mut child = tool("python")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.trim(), "GitHub octo-org/demo-pkg release.yml pypi 1");
+}
+
+#[test]
+fn gitlab_uploads_are_checked_and_served_with_the_gitlab_identity() {
+    let gitlab = GitlabOidc::new();
+    let index = Index::start();
+    index.trust_gitlab(&gitlab);
+    index.add_gitlab_publisher("demo-pkg", GitlabPublisher::matching(&gitlab.claims()));
+    let index = index.with_attestation_verifier(|_| Ok(()));
+    let r = mint(&index, &gitlab.mint("pypi"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let token = r.json()["token"].as_str().unwrap().to_string();
+    let d = dist::wheel("demo-pkg", "0.1.0");
+    let publish = dist::attestation(&d.filename, &d.data, dist::PUBLISH_PREDICATE);
+    let r = upload(
+        &index,
+        &token,
+        wheel_form(&d).text("attestations", &json!([publish]).to_string()),
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", r.reason);
+    let check = &index.attestation_checks()[0];
+    assert_eq!(
+        (
+            check.repository.as_str(),
+            check.workflow.as_str(),
+            check.environment.as_deref()
+        ),
+        ("octo-org/demo-pkg", ".gitlab-ci.yml", Some("pypi"))
+    );
+    let served = get(&index.provenance_url("demo-pkg", "0.1.0", &d.filename)).json();
+    assert_eq!(
+        served["attestation_bundles"][0]["publisher"],
+        json!({"kind": "GitLab", "repository": "octo-org/demo-pkg", "workflow_filepath": ".gitlab-ci.yml", "environment": "pypi", "claims": null})
+    );
+}
+
+/// The Simple API's provenance of `filename`: (JSON `provenance`, HTML `data-provenance`).
+fn simple_provenance(index: &Index, filename: &str) -> (Value, Option<String>) {
+    let url = format!("{}demo-pkg/", index.simple_url());
+    let r = get_accept(&url, Some("application/vnd.pypi.simple.v1+json"));
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!(v["meta"]["api-version"], "1.3");
+    let file = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["filename"] == filename)
+        .unwrap()
+        .clone();
+    assert!(file.get("provenance").is_some(), "{file}");
+    let html = get_accept(&url, Some("text/html")).text();
+    let line = html
+        .lines()
+        .find(|l| l.contains(&format!(">{filename}</a>")))
+        .unwrap()
+        .to_string();
+    let attr = line
+        .split_once("data-provenance=\"")
+        .map(|(_, rest)| rest.split('"').next().unwrap().to_string());
+    (file["provenance"].clone(), attr)
+}
+
+#[test]
+fn simple_api_links_the_provenance_of_attested_files() {
+    let (_oidc, index, w, s, _publish) = index_with_provenance();
+    let url = index.provenance_url("demo-pkg", "0.1.0", &w.filename);
+    assert_eq!(
+        simple_provenance(&index, &w.filename),
+        (json!(url), Some(url.clone()))
+    );
+    assert_eq!(simple_provenance(&index, &s.filename), (Value::Null, None));
+    // The link works.
+    assert_eq!(
+        get(simple_provenance(&index, &w.filename).0.as_str().unwrap()).status,
+        200
+    );
+}
+
+#[test]
+fn integrity_api_knobs_serve_other_provenance_or_none() {
+    let (_oidc, index, w, _s, publish) = index_with_provenance();
+    let url = index.provenance_url("demo-pkg", "0.1.0", &w.filename);
+    let held = index.provenance(&w.filename).unwrap();
+
+    // A tampered attestation, in a bundle with the real publisher.
+    let mut tampered = publish.clone();
+    tampered["envelope"]["signature"] = json!(b64(b"tampered"));
+    index.serve_attestations(&w.filename, vec![tampered.clone()]);
+    let served = get(&url).json();
+    assert_eq!(
+        served["attestation_bundles"][0]["attestations"],
+        json!([tampered])
+    );
+    assert_eq!(
+        served["attestation_bundles"][0]["publisher"],
+        held["attestation_bundles"][0]["publisher"]
+    );
+    assert_eq!(index.provenance(&w.filename), Some(held.clone()));
+    assert_eq!(index.attestations(&w.filename), vec![publish]);
+
+    // Any body at all.
+    index.serve_provenance(
+        &w.filename,
+        json!({"version": 1, "attestation_bundles": []}),
+    );
+    assert_eq!(
+        get(&url).json(),
+        json!({"version": 1, "attestation_bundles": []})
+    );
+
+    // Dropped: the Integrity API and the Simple API act as if there were none.
+    index.drop_provenance(&w.filename);
+    let r = get(&url);
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.json(),
+        json!({"message": format!("No provenance available for {}", w.filename)})
+    );
+    assert_eq!(simple_provenance(&index, &w.filename), (Value::Null, None));
+    assert_eq!(index.provenance(&w.filename), Some(held.clone()));
+
+    index.serve_stored_provenance(&w.filename);
+    assert_eq!(get(&url).json(), held);
 }
 
 #[test]

@@ -217,6 +217,7 @@ pub(super) fn mint(st: &mut State, body: &[u8]) -> Response {
             projects: Some(projects),
             minted: true,
             jti,
+            publisher: Some(st.publishers[idx].publisher.clone()),
         },
     );
     st.mints.push(MintRecord {

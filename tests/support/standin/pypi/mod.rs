@@ -25,9 +25,18 @@
 //! - A 200 answer's body is the newline-joined warnings, as warehouse's; with
 //!   [`Index::set_two_factor_enabled`]`(false)` an upload with a user's API token warns
 //!   `Two factor authentication is not enabled for your account.`
-//! - `GET /simple/`, `GET /simple/<project>/` (PEP 691 JSON or PEP 503 HTML with `#sha256=`),
+//!   [`Index::with_attestation_verifier`] adds warehouse's real check (`attestation.verify(
+//!   publisher.attestation_identity, dist)`): a hook asked about each attestation, after the
+//!   structural checks, with the publisher the upload's token was minted for; its `Err(reason)`
+//!   is a 400 `Invalid attestations supplied during upload: Could not verify the uploaded
+//!   artifact using the included attestation: <reason>`.
+//! - `GET /simple/`, `GET /simple/<project>/` (PEP 691 JSON or PEP 503 HTML with `#sha256=`,
+//!   api-version 1.3: a file with attestations has `provenance` / `data-provenance`),
 //!   `GET /pypi/<project>/json`, `GET /pypi/<project>/<version>/json`,
 //!   `GET /packages/<filename>`.
+//! - `GET /integrity/<project>/<version>/<filename>/provenance`: warehouse's Integrity API
+//!   (see [`integrity`]), serving the accepted attestations with their publisher; knobs
+//!   switch it off (403), drop a file's provenance or serve a different one.
 //!
 //! Stand-in strictness beyond warehouse: `requires_python` (and the other fields in
 //! [`DEFAULT_REQUIRED_FIELDS`]) must be present in an upload, so uploader tests catch a
@@ -43,8 +52,11 @@ use super::oidc::{Claims, GithubOidc, GitlabClaims, GitlabOidc};
 use super::util::{blake2_256_hex, lock, normalize_name, now_unix, sha256_hex};
 
 mod exchange;
+pub mod integrity;
 mod read;
 pub mod upload;
+
+use integrity::ServedProvenance;
 
 /// Fields an upload must carry (see the module docs).
 pub const DEFAULT_REQUIRED_FIELDS: &[&str] = &[
@@ -55,6 +67,32 @@ pub const DEFAULT_REQUIRED_FIELDS: &[&str] = &[
     "metadata_version",
     "requires_python",
 ];
+
+/// What the verification hook is asked about: one attestation of one upload, and the
+/// identity warehouse verifies it against (`publisher.attestation_identity`: the trusted
+/// publisher the upload's Trusted Publishing token was minted for).
+///
+/// For a GitLab publisher `repository` is `namespace/project` and `workflow` the CI file
+/// path (`workflow_filepath`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttestationCheck {
+    /// The attestation object, serialized as JSON.
+    pub attestation_json: String,
+    /// The uploaded file's name.
+    pub filename: String,
+    /// The uploaded file's sha256, as computed by the index (lower-case hex).
+    pub sha256: String,
+    /// `owner/repo` of the trusted publisher.
+    pub repository: String,
+    /// The publisher's workflow file name, e.g. `release.yml`.
+    pub workflow: String,
+    /// The publisher's environment (`None`: the publisher accepts any environment).
+    pub environment: Option<String>,
+}
+
+/// An upload-time attestation verifier: `Err(reason)` refuses the upload with warehouse's
+/// `Could not verify the uploaded artifact using the included attestation: <reason>`.
+pub type AttestationVerifier = Arc<dyn Fn(&AttestationCheck) -> Result<(), String> + Send + Sync>;
 
 /// A GitHub trusted publisher (warehouse's `GitHubPublisher` columns).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -222,6 +260,8 @@ pub struct TokenInfo {
     pub minted: bool,
     /// The JWT `jti` it was minted from.
     pub jti: Option<String>,
+    /// The trusted publisher it was minted for (Trusted Publishing only).
+    pub publisher: Option<Publisher>,
 }
 
 /// A stored distribution file.
@@ -238,6 +278,20 @@ pub struct StoredFile {
     pub blake2_256: String,
     pub data: Vec<u8>,
     pub upload_time: i64,
+    /// The accepted PEP 740 attestations (empty: none).
+    pub attestations: Vec<Value>,
+    /// The trusted publisher that uploaded it (`None`: an API token, or seeded).
+    pub publisher: Option<Publisher>,
+}
+
+impl StoredFile {
+    /// The provenance object the index holds (warehouse's `file.provenance`): one bundle of
+    /// the publisher and the attestations; `None` without attestations.
+    pub fn provenance(&self) -> Option<Value> {
+        let publisher = self.publisher.as_ref()?;
+        (!self.attestations.is_empty())
+            .then(|| integrity::provenance_json(publisher, &self.attestations))
+    }
 }
 
 /// One upload request that got past authentication and form parsing.
@@ -322,6 +376,14 @@ struct State {
     revoked: HashSet<String>,
     /// The account behind user API tokens has two-factor authentication.
     two_factor: bool,
+    /// The upload-time attestation verifier.
+    verifier: Option<AttestationVerifier>,
+    /// Every attestation check made (with or without a verifier), in order.
+    attestation_checks: Vec<AttestationCheck>,
+    /// The Integrity API answers (false: 403, warehouse's `DISABLE_PEP740`).
+    integrity_enabled: bool,
+    /// Integrity API overrides by filename.
+    served_provenance: HashMap<String, ServedProvenance>,
 }
 
 /// The PyPI stand-in. Drop stops it.
@@ -355,6 +417,10 @@ impl Index {
             burned: Vec::new(),
             revoked: HashSet::new(),
             two_factor: true,
+            verifier: None,
+            attestation_checks: Vec::new(),
+            integrity_enabled: true,
+            served_provenance: HashMap::new(),
         }));
         let handler_state = Arc::clone(&state);
         let server = Server::start(move |req| handle(&handler_state, req));
@@ -513,6 +579,7 @@ impl Index {
                 projects: projects.map(|ps| ps.iter().map(|p| normalize_name(p)).collect()),
                 minted: false,
                 jti: None,
+                publisher: None,
             },
         );
     }
@@ -568,6 +635,8 @@ impl Index {
                 blake2_256: blake2_256_hex(data),
                 data: data.to_vec(),
                 upload_time,
+                attestations: Vec::new(),
+                publisher: None,
             },
         );
     }
@@ -613,6 +682,108 @@ impl Index {
             .filter(|t| t.minted)
             .cloned()
             .collect()
+    }
+
+    /// Verify every uploaded attestation with `f` (after the structural checks), as warehouse
+    /// does with `attestation.verify(publisher.attestation_identity, dist)`. `f` runs with
+    /// the index locked: it must not call this index.
+    pub fn with_attestation_verifier(
+        self,
+        f: impl Fn(&AttestationCheck) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Index {
+        self.set_attestation_verifier(f);
+        self
+    }
+
+    /// [`Index::with_attestation_verifier`] on a running index (replaces an earlier one).
+    pub fn set_attestation_verifier(
+        &self,
+        f: impl Fn(&AttestationCheck) -> Result<(), String> + Send + Sync + 'static,
+    ) {
+        lock(&self.state).verifier = Some(Arc::new(f));
+    }
+
+    /// Every attestation check made at upload (one per attestation that passed the
+    /// structural checks, with or without a verifier), in order.
+    pub fn attestation_checks(&self) -> Vec<AttestationCheck> {
+        lock(&self.state).attestation_checks.clone()
+    }
+
+    /// The attestations the index accepted with a file (empty: none, or no such file).
+    pub fn attestations(&self, filename: &str) -> Vec<Value> {
+        lock(&self.state)
+            .files
+            .get(filename)
+            .map(|f| f.attestations.clone())
+            .unwrap_or_default()
+    }
+
+    /// The provenance object the index holds for a file (not affected by the serving knobs).
+    pub fn provenance(&self, filename: &str) -> Option<Value> {
+        lock(&self.state)
+            .files
+            .get(filename)
+            .and_then(StoredFile::provenance)
+    }
+
+    /// Give a stored (e.g. seeded) file provenance: `attestations` from `publisher`.
+    pub fn seed_provenance(&self, filename: &str, publisher: Publisher, attestations: Vec<Value>) {
+        let mut st = lock(&self.state);
+        let file = st
+            .files
+            .get_mut(filename)
+            .unwrap_or_else(|| panic!("seed_provenance: no stored file {filename}"));
+        file.publisher = Some(publisher);
+        file.attestations = attestations;
+    }
+
+    /// `{base}/integrity/<project>/<version>/<filename>/provenance` (normalized project).
+    pub fn provenance_url(&self, project: &str, version: &str, filename: &str) -> String {
+        format!(
+            "{}/integrity/{}/{version}/{filename}/provenance",
+            self.server.url(),
+            normalize_name(project)
+        )
+    }
+
+    /// Switch the Integrity API on or off (off: 403 `Attestations temporarily disabled`).
+    pub fn set_integrity_api_enabled(&self, enabled: bool) {
+        lock(&self.state).integrity_enabled = enabled;
+    }
+
+    /// The Integrity API (and the Simple API's provenance link) acts as if `filename` had no
+    /// provenance: what the index recorded at upload stays in [`Index::provenance`].
+    pub fn drop_provenance(&self, filename: &str) {
+        lock(&self.state)
+            .served_provenance
+            .insert(filename.to_string(), ServedProvenance::Dropped);
+    }
+
+    /// The Integrity API serves `provenance` (any JSON) for `filename` instead of what the
+    /// index holds.
+    pub fn serve_provenance(&self, filename: &str, provenance: Value) {
+        lock(&self.state)
+            .served_provenance
+            .insert(filename.to_string(), ServedProvenance::Replaced(provenance));
+    }
+
+    /// The Integrity API serves `attestations` (e.g. a tampered one) for `filename`, in a
+    /// bundle with the publisher that uploaded it. Panics if the file has no publisher.
+    pub fn serve_attestations(&self, filename: &str, attestations: Vec<Value>) {
+        let publisher = lock(&self.state)
+            .files
+            .get(filename)
+            .and_then(|f| f.publisher.clone())
+            .unwrap_or_else(|| panic!("serve_attestations: {filename} has no publisher"));
+        self.serve_provenance(
+            filename,
+            integrity::provenance_json(&publisher, &attestations),
+        );
+    }
+
+    /// Undo [`Index::drop_provenance`] / [`Index::serve_provenance`] for `filename`.
+    pub fn serve_stored_provenance(&self, filename: &str) {
+        lock(&self.state).served_provenance.remove(filename);
     }
 
     /// Requests received for exactly this path (e.g. `/_/oidc/mint-token`, `/legacy/`).
@@ -686,6 +857,9 @@ fn handle(state: &Mutex<State>, req: &Request) -> Response {
                 None => (inner, None),
             };
             read::json_api(&lock(state), req, project, version)
+        }
+        (_, p) if p.starts_with("/integrity/") => {
+            integrity::handle(&lock(state), req, &p["/integrity/".len()..])
         }
         ("GET", p) if p.starts_with("/packages/") => {
             let filename = &p["/packages/".len()..];

@@ -7,7 +7,15 @@ use serde_json::{Value, json};
 use super::super::http::{Request, Response};
 use super::super::util::normalize_name;
 use super::upload::accept_q;
-use super::{State, StoredFile};
+use super::{State, StoredFile, integrity};
+
+/// The Simple API version served (1.3: PEP 740 `provenance`).
+const API_VERSION: &str = "1.3";
+
+/// A file's Integrity API URL, when the index serves provenance for it.
+fn provenance_link(st: &State, base: &str, f: &StoredFile) -> Option<String> {
+    integrity::served(st, f).map(|_| integrity::provenance_url(base, f))
+}
 
 fn wants_simple_json(req: &Request) -> bool {
     let accept = req.header("accept").unwrap_or("");
@@ -35,13 +43,13 @@ pub(super) fn simple_index(st: &State, req: &Request) -> Response {
         return Response::new(200)
             .header("Content-Type", "application/vnd.pypi.simple.v1+json")
             .body(
-                json!({"meta": {"api-version": "1.1", "_last-serial": st.serial}, "projects": projects})
+                json!({"meta": {"api-version": API_VERSION, "_last-serial": st.serial}, "projects": projects})
                     .to_string()
                     .into_bytes(),
             );
     }
-    let mut html = String::from(
-        "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"1.1\">\n    <title>Simple index</title>\n  </head>\n  <body>\n",
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"{API_VERSION}\">\n    <title>Simple index</title>\n  </head>\n  <body>\n",
     );
     for p in &st.projects {
         html.push_str(&format!("    <a href=\"/simple/{p}/\">{p}</a>\n"));
@@ -75,6 +83,7 @@ pub(super) fn simple_project(st: &State, req: &Request, project: &str) -> Respon
                     "size": f.data.len(),
                     "upload-time": iso8601(f.upload_time),
                     "yanked": false,
+                    "provenance": provenance_link(st, &base, f),
                 })
             })
             .collect();
@@ -83,7 +92,7 @@ pub(super) fn simple_project(st: &State, req: &Request, project: &str) -> Respon
             .header("X-PyPI-Last-Serial", &st.serial.to_string())
             .body(
                 json!({
-                    "meta": {"api-version": "1.1", "_last-serial": st.serial},
+                    "meta": {"api-version": API_VERSION, "_last-serial": st.serial},
                     "name": project,
                     "files": entries,
                     "versions": versions,
@@ -93,7 +102,7 @@ pub(super) fn simple_project(st: &State, req: &Request, project: &str) -> Respon
             );
     }
     let mut html = format!(
-        "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"1.1\">\n    <title>Links for {project}</title>\n  </head>\n  <body>\n    <h1>Links for {project}</h1>\n"
+        "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"{API_VERSION}\">\n    <title>Links for {project}</title>\n  </head>\n  <body>\n    <h1>Links for {project}</h1>\n"
     );
     for f in files {
         let rp = if f.requires_python.is_empty() {
@@ -104,8 +113,11 @@ pub(super) fn simple_project(st: &State, req: &Request, project: &str) -> Respon
                 html_escape(&f.requires_python)
             )
         };
+        let prov = provenance_link(st, &base, f)
+            .map(|url| format!(" data-provenance=\"{}\"", html_escape(&url)))
+            .unwrap_or_default();
         html.push_str(&format!(
-            "    <a href=\"{base}/packages/{fname}#sha256={sha}\"{rp}>{fname}</a><br />\n",
+            "    <a href=\"{base}/packages/{fname}#sha256={sha}\"{rp}{prov}>{fname}</a><br />\n",
             fname = f.filename,
             sha = f.sha256
         ));

@@ -540,14 +540,17 @@ fn process_upload(
             "Uploading new files to releases older than 14 days is not allowed.",
         ));
     }
-    if let Some((_, raw)) = fields.iter().find(|(k, _)| k == "attestations") {
-        check_attestations(token, raw, filename, sha).map_err(|m| {
-            err(
-                400,
-                format!("Invalid attestations supplied during upload: {m}"),
-            )
-        })?;
-    }
+    let attestations = match fields.iter().find(|(k, _)| k == "attestations") {
+        Some((_, raw)) => check_attestations(token, raw, filename, sha)
+            .and_then(|list| verify_attestations(st, token, &list, filename, sha).map(|()| list))
+            .map_err(|m| {
+                err(
+                    400,
+                    format!("Invalid attestations supplied during upload: {m}"),
+                )
+            })?,
+        None => Vec::new(),
+    };
     if filetype == "sdist"
         && st
             .files
@@ -608,6 +611,12 @@ fn process_upload(
             blake2_256: blake.to_string(),
             data: data.to_vec(),
             upload_time: now_unix(),
+            publisher: if attestations.is_empty() {
+                None
+            } else {
+                token.publisher.clone()
+            },
+            attestations,
         },
     );
     Ok(false)
@@ -629,7 +638,7 @@ fn check_attestations(
     raw: &str,
     filename: &str,
     sha: &str,
-) -> Result<(), String> {
+) -> Result<Vec<serde_json::Value>, String> {
     if !token.minted {
         return Err("Attestations are only supported when using Trusted Publishing".into());
     }
@@ -714,6 +723,32 @@ fn check_attestations(
             ));
         }
         seen.push(predicate);
+    }
+    Ok(list.clone())
+}
+
+/// The hook (warehouse's `attestation.verify(publisher.attestation_identity, dist)`): each
+/// attestation, in order, checked against the publisher the token was minted for.
+fn verify_attestations(
+    st: &mut State,
+    token: &TokenInfo,
+    list: &[serde_json::Value],
+    filename: &str,
+    sha: &str,
+) -> Result<(), String> {
+    let Some(publisher) = &token.publisher else {
+        return Err("Attestations are only supported when using Trusted Publishing".into());
+    };
+    for attestation in list {
+        let check = super::integrity::check_for(publisher, attestation, filename, sha);
+        st.attestation_checks.push(check.clone());
+        if let Some(verify) = &st.verifier {
+            verify(&check).map_err(|reason| {
+                format!(
+                    "Could not verify the uploaded artifact using the included attestation: {reason}"
+                )
+            })?;
+        }
     }
     Ok(())
 }

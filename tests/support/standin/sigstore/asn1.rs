@@ -10,7 +10,12 @@ pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     if n < 0x80 {
         out.push(n as u8);
     } else {
-        let bytes: Vec<u8> = n.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .iter()
+            .copied()
+            .skip_while(|b| *b == 0)
+            .collect();
         out.push(0x80 | bytes.len() as u8);
         out.extend_from_slice(&bytes);
     }
@@ -35,7 +40,10 @@ pub fn explicit(n: u8, content: &[u8]) -> Vec<u8> {
 
 /// OBJECT IDENTIFIER from dotted text.
 pub fn oid(dotted: &str) -> Vec<u8> {
-    let arcs: Vec<u64> = dotted.split('.').map(|a| a.parse().expect("OID arc")).collect();
+    let arcs: Vec<u64> = dotted
+        .split('.')
+        .map(|a| a.parse().expect("OID arc"))
+        .collect();
     let mut body = vec![(arcs[0] * 40 + arcs[1]) as u8];
     for &arc in &arcs[2..] {
         let mut groups = vec![(arc & 0x7f) as u8];

@@ -16,7 +16,10 @@ fn write(value: &Value, out: &mut String) {
     match value {
         Value::Null | Value::Bool(_) => out.push_str(&value.to_string()),
         Value::Number(n) => {
-            assert!(n.is_i64() || n.is_u64(), "canonicalize: only integers, got {n}");
+            assert!(
+                n.is_i64() || n.is_u64(),
+                "canonicalize: only integers, got {n}"
+            );
             out.push_str(&n.to_string());
         }
         Value::String(s) => out.push_str(&Value::String(s.clone()).to_string()),

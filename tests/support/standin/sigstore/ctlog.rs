@@ -46,7 +46,10 @@ impl CtLog {
 
     /// One serialized SCT for a precertificate with TBS `tbs` issued by `issuer_spki`.
     pub fn sct(&self, timestamp_ms: u64, issuer_spki: &[u8], tbs: &[u8]) -> Vec<u8> {
-        let sig = sign_p256(&self.key, &Self::signed_data(timestamp_ms, issuer_spki, tbs));
+        let sig = sign_p256(
+            &self.key,
+            &Self::signed_data(timestamp_ms, issuer_spki, tbs),
+        );
         let mut s = vec![0u8]; // v1
         s.extend_from_slice(&self.log_id());
         s.extend_from_slice(&timestamp_ms.to_be_bytes());

@@ -14,8 +14,8 @@ use super::super::http::{Request, Response};
 use super::super::jwt;
 use super::super::oidc::GITHUB_ISSUER;
 use super::super::util::{b64_decode, now_unix, random_bytes};
-use super::ctlog::{CtLog, SCT_OID};
 use super::asn1::{self, bits, explicit, extension, int, oid, seq, uint, utc_time, utf8};
+use super::ctlog::{CtLog, SCT_OID};
 use super::keys::{new_p384, sign_p384, spki_p384, verify_p256};
 
 const ECDSA_SHA384: &str = "1.2.840.10045.4.3.3";
@@ -112,7 +112,10 @@ impl Ca {
             serial(),
             alg(ECDSA_SHA384),
             self.name.clone(),
-            seq(&[utc_time(not_before), utc_time(not_before + LEAF_LIFETIME_SECS)]),
+            seq(&[
+                utc_time(not_before),
+                utc_time(not_before + LEAF_LIFETIME_SECS),
+            ]),
             seq(&[]),
             leaf_spki.to_vec(),
         ];
@@ -279,8 +282,15 @@ pub fn verify_token(token: &str, jwks: &Value) -> Result<Value, String> {
 
 /// The public key (SPKI DER) a request asks to certify, after checking its proof of
 /// possession, plus the request form. `Err` is the response to send.
-fn requested_key(body: &Value, req: &Request, claims: &Value) -> Result<(Vec<u8>, String), Response> {
-    if let Some(csr_b64) = body.get("certificateSigningRequest").and_then(Value::as_str) {
+fn requested_key(
+    body: &Value,
+    req: &Request,
+    claims: &Value,
+) -> Result<(Vec<u8>, String), Response> {
+    if let Some(csr_b64) = body
+        .get("certificateSigningRequest")
+        .and_then(Value::as_str)
+    {
         let pem = b64_decode(csr_b64)
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or_else(|| invalid("The certificate signing request could not be parsed"))?;
@@ -400,7 +410,10 @@ impl Fulcio {
             claims,
             form,
         });
-        let chain = [asn1::pem("CERTIFICATE", &leaf), asn1::pem("CERTIFICATE", self.ca.root_der())];
+        let chain = [
+            asn1::pem("CERTIFICATE", &leaf),
+            asn1::pem("CERTIFICATE", self.ca.root_der()),
+        ];
         Response::json(
             201,
             &json!({"signedCertificateEmbeddedSct": {"chain": {"certificates": chain}}}),

@@ -23,8 +23,8 @@ use super::oidc::GithubOidc;
 use super::util::{lock, now_unix};
 use ctlog::CtLog;
 use fulcio::{Ca, Fulcio, IssuedCert};
-pub use rekor::{Knobs, LoggedEntry};
 use rekor::Rekor;
+pub use rekor::{Knobs, LoggedEntry};
 
 /// A running CA and log, plus their trust files in a temp dir.
 ///
@@ -186,6 +186,11 @@ impl Sigstore {
     /// Sign checkpoints one larger than the tree in later responses.
     pub fn lie_checkpoint_size(&self, on: bool) {
         lock(&self.rekor).knobs.lie_checkpoint_size = on;
+    }
+
+    /// Alter the checkpoint size line after signing in later responses.
+    pub fn tamper_checkpoint_size(&self, on: bool) {
+        lock(&self.rekor).knobs.tamper_checkpoint_size = on;
     }
 
     /// Leave the SET out of later responses.

@@ -30,8 +30,11 @@ pub struct Knobs {
     pub corrupt_set: bool,
     /// Flip a byte of the first inclusion-proof hash.
     pub corrupt_proof_hash: bool,
-    /// Sign a checkpoint whose tree size is one more than the real one.
+    /// Sign a checkpoint whose tree size is one more than the real one (the note signature
+    /// is valid; only the size disagrees with `treeSize`).
     pub lie_checkpoint_size: bool,
+    /// Change the checkpoint's size line after signing (the note signature breaks).
+    pub tamper_checkpoint_size: bool,
     /// Leave out `signedEntryTimestamp`.
     pub drop_set: bool,
 }
@@ -254,17 +257,20 @@ impl Rekor {
             .iter()
             .map(|h| hex(h))
             .collect();
-        if self.knobs.corrupt_proof_hash {
-            if let Some(first) = hashes.first_mut() {
-                let flipped = if first.starts_with('0') { "1" } else { "0" };
-                first.replace_range(0..1, flipped);
-            }
+        if let (true, Some(first)) = (self.knobs.corrupt_proof_hash, hashes.first_mut()) {
+            let flipped = if first.starts_with('0') { "1" } else { "0" };
+            first.replace_range(0..1, flipped);
         }
         let root_hash = self.root_hash();
         let size = self.tree_size() + usize::from(self.knobs.lie_checkpoint_size);
+        let mut checkpoint = self.checkpoint(size, &root_hash);
+        if self.knobs.tamper_checkpoint_size {
+            let real = format!("\n{size}\n");
+            checkpoint = checkpoint.replacen(&real, &format!("\n{}\n", size + 1), 1);
+        }
         let mut verification = json!({
             "inclusionProof": {
-                "checkpoint": self.checkpoint(size, &root_hash),
+                "checkpoint": checkpoint,
                 "hashes": hashes,
                 "logIndex": tree_index,
                 "rootHash": hex(&root_hash),
@@ -311,7 +317,11 @@ pub fn dsse_body(request: &[u8]) -> Result<Vec<u8>, String> {
         .as_array()
         .ok_or("spec.proposedContent.verifiers missing")?
         .iter()
-        .map(|v| v.as_str().and_then(verifier_cert).ok_or("a verifier is not a b64 PEM certificate"))
+        .map(|v| {
+            v.as_str()
+                .and_then(verifier_cert)
+                .ok_or("a verifier is not a b64 PEM certificate")
+        })
         .collect::<Result<_, _>>()?;
     let sigs = envelope["signatures"]
         .as_array()
@@ -357,5 +367,8 @@ fn verifier_cert(b64_pem: &str) -> Option<Vec<u8>> {
 pub fn cert_spki(cert_der: &[u8]) -> Option<Vec<u8>> {
     use ::der::{Decode as _, Encode as _};
     let cert = x509_cert::Certificate::from_der(cert_der).ok()?;
-    cert.tbs_certificate().subject_public_key_info().to_der().ok()
+    cert.tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .ok()
 }

@@ -76,12 +76,16 @@ pub fn csr(key: &p256::ecdsa::SigningKey) -> Vec<u8> {
 
 /// POST a Fulcio request in the CSR form (token as `Authorization: Bearer`).
 pub fn post_csr(fulcio_url: &str, token: &str, csr_der: &[u8]) -> ClientResponse {
-    let body = json!({"certificateSigningRequest": b64(pem("CERTIFICATE REQUEST", csr_der).as_bytes())});
+    let body =
+        json!({"certificateSigningRequest": b64(pem("CERTIFICATE REQUEST", csr_der).as_bytes())});
     let auth = format!("Bearer {token}");
     request(
         "POST",
         &format!("{fulcio_url}/api/v2/signingCert"),
-        &[("Content-Type", "application/json"), ("Authorization", &auth)],
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", &auth),
+        ],
         body.to_string().as_bytes(),
     )
     .expect("POST signingCert")
@@ -177,7 +181,13 @@ pub fn attestation(cert_der: &[u8], tle: Value, statement: &[u8], signature: &[u
 }
 
 /// The whole flow for `filename` with content `data` (publicKeyRequest form).
-pub fn sign_dist(oidc: &GithubOidc, fulcio_url: &str, rekor_url: &str, filename: &str, data: &[u8]) -> Signed {
+pub fn sign_dist(
+    oidc: &GithubOidc,
+    fulcio_url: &str,
+    rekor_url: &str,
+    filename: &str,
+    data: &[u8],
+) -> Signed {
     let token = fetch_token(oidc, "sigstore");
     let key = new_p256();
     let r = post_json(
@@ -189,7 +199,10 @@ pub fn sign_dist(oidc: &GithubOidc, fulcio_url: &str, rekor_url: &str, filename:
     let statement = statement(filename, &sha256_hex(data), PUBLISH_V1);
     let signature = sign_p256(&key, &pae(IN_TOTO, &statement));
     let env = envelope(&statement, &signature);
-    let r = post_json(&format!("{rekor_url}/api/v1/log/entries"), &rekor_request(&env, &cert_der));
+    let r = post_json(
+        &format!("{rekor_url}/api/v1/log/entries"),
+        &rekor_request(&env, &cert_der),
+    );
     let rekor_entry = entry_of(&r);
     let attestation = attestation(&cert_der, tle_from_v1(&rekor_entry), &statement, &signature);
     Signed {

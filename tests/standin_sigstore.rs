@@ -14,6 +14,7 @@ use sha2::{Digest as _, Sha256};
 
 use standin::client::{ClientResponse, get, post_json, request};
 use standin::dist;
+use standin::http::Fault;
 use standin::oidc::{Claims, GithubOidc};
 use standin::sigstore::canon::canonicalize;
 use standin::sigstore::ctlog::{CtLog, SCT_OID};
@@ -684,6 +685,58 @@ fn the_log_returns_a_set_a_real_proof_and_a_checkpoint() {
     assert_eq!(log["treeSize"], 7);
     assert_eq!(log["rootHash"], proof["rootHash"]);
     assert_eq!(rig.sigstore.entries()[0].log_index, 1006);
+}
+
+/// The servers' fault injection and request logs work through the bundle.
+#[test]
+fn faults_reach_the_fulcio_and_rekor_servers() {
+    let rig = rig();
+    let token = test_signer::fetch_token(&rig.oidc, "sigstore");
+    let key = new_p256();
+    rig.sigstore
+        .fulcio_server()
+        .inject_times("/api/v2/signingCert", Fault::status(503), 1);
+    assert_eq!(
+        rig.fulcio(&test_signer::public_key_request(&token, &key))
+            .status,
+        503
+    );
+    let chain = test_signer::chain_of(&rig.fulcio(&test_signer::public_key_request(&token, &key)));
+    assert_eq!(
+        rig.sigstore.issued_certs().len(),
+        1,
+        "the faulted request issued nothing"
+    );
+
+    rig.sigstore
+        .rekor_server()
+        .inject_times("/api/v1/log/entries", Fault::status(500), 1);
+    let stmt = test_signer::statement(
+        "demo_pkg-0.1.0-py3-none-any.whl",
+        &sha256_hex(b"x"),
+        PUBLISH_V1,
+    );
+    let sig = sign_p256(&key, &rekor::pae(test_signer::IN_TOTO, &stmt));
+    let entry = test_signer::rekor_request(&test_signer::envelope(&stmt, &sig), &chain[0]);
+    assert_eq!(rig.rekor(&entry).status, 500);
+    assert!(rig.sigstore.entries().is_empty());
+    assert_eq!(rig.rekor(&entry).status, 201);
+    let statuses: Vec<Option<u16>> = rig
+        .sigstore
+        .rekor_server()
+        .requests()
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, vec![Some(500), Some(201)]);
+
+    // The convenience signer goes through the same servers.
+    let wheel = dist::wheel("demo-pkg", "0.1.0");
+    let signed = rig
+        .sigstore
+        .sign_dist(&rig.oidc, &wheel.filename, &wheel.data);
+    assert_eq!(signed.chain[1], rig.sigstore.root_der());
+    assert_eq!(rig.sigstore.entries().len(), 2);
 }
 
 /// Each knob changes exactly what it says in the wire response.

@@ -282,11 +282,7 @@ pub fn verify_token(token: &str, jwks: &Value) -> Result<Value, String> {
 
 /// The public key (SPKI DER) a request asks to certify, after checking its proof of
 /// possession, plus the request form. `Err` is the response to send.
-fn requested_key(
-    body: &Value,
-    req: &Request,
-    claims: &Value,
-) -> Result<(Vec<u8>, String), Response> {
+fn requested_key(body: &Value, claims: &Value) -> Result<(Vec<u8>, String), Response> {
     if let Some(csr_b64) = body
         .get("certificateSigningRequest")
         .and_then(Value::as_str)
@@ -299,7 +295,6 @@ fn requested_key(
         let spki = verify_csr(&csr).map_err(|m| invalid(&m))?;
         return Ok((spki, "certificateSigningRequest".into()));
     }
-    let _ = req;
     let pkr = body
         .get("publicKeyRequest")
         .ok_or_else(|| invalid("The request is missing a public key request or CSR"))?;
@@ -399,7 +394,7 @@ impl Fulcio {
                 ));
             }
         };
-        let (spki, form) = match requested_key(&body, req, &claims) {
+        let (spki, form) = match requested_key(&body, &claims) {
             Ok(k) => k,
             Err(r) => return r,
         };

@@ -198,6 +198,12 @@ impl Sigstore {
         lock(&self.rekor).knobs.drop_set = on;
     }
 
+    /// Sign `filename` (content `data`) with the test-side signer through these stand-ins:
+    /// a valid PEP 740 publish attestation for the identity `oidc` currently issues.
+    pub fn sign_dist(&self, oidc: &GithubOidc, filename: &str, data: &[u8]) -> test_signer::Signed {
+        test_signer::sign_dist(oidc, &self.fulcio_url(), &self.rekor_url(), filename, data)
+    }
+
     /// Change the global index offset of later entries.
     pub fn set_index_offset(&self, offset: u64) {
         lock(&self.rekor).offset = offset;

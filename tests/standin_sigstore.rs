@@ -228,6 +228,19 @@ fn the_real_verifier_accepts_honest_attestations_and_refuses_tampered_ones() {
     cases.push(wrong_digest);
     expect.push(("wrong digest", "subject does not match distribution digest"));
 
+    // Another stand-in's trust root: the chain does not lead to it.
+    let other_sigstore = Sigstore::start(&rig.oidc);
+    let mut foreign_root = rig.case("foreign-root", &good.attestation, &wheel);
+    foreign_root.trusted_root = other_sigstore.trusted_root_path();
+    cases.push(foreign_root);
+    expect.push(("another trust root", "certificate chain"));
+
+    // A case the script cannot even read is that case's failure, not a crash.
+    let mut missing = rig.case("missing", &good.attestation, &wheel);
+    missing.attestation = rig.sigstore.dir().join("does-not-exist.attestation");
+    cases.push(missing);
+    expect.push(("missing attestation file", "FileNotFoundError"));
+
     // Lying log responses, through the knobs.
     let knob = |f: fn(&mut Knobs)| {
         let mut k = Knobs::default();

@@ -175,19 +175,23 @@ fn the_real_verifier_accepts_honest_attestations_and_refuses_tampered_ones() {
         rig.case("good", &good.attestation, &wheel),
         rig.case("good-sdist", &good_sdist.attestation, &sdist),
     ];
-    let mut expect: Vec<(&str, &str)> = vec![("good", ""), ("good sdist", "")];
+    // (what, None = accepted / Some(part of the refusal))
+    let mut expect: Vec<(&str, Option<&str>)> = vec![("good", None), ("good sdist", None)];
 
     let mut wrong_repo = rig.case("wrong-repo", &good.attestation, &wheel);
     wrong_repo.repository = "evil-org/demo-pkg".into();
     cases.push(wrong_repo);
-    expect.push(("wrong repository", "OIDCSourceRepositoryURI does not match"));
+    expect.push((
+        "wrong repository",
+        Some("OIDCSourceRepositoryURI does not match"),
+    ));
 
     let mut wrong_workflow = rig.case("wrong-workflow", &good.attestation, &wheel);
     wrong_workflow.workflow = "other.yml".into();
     cases.push(wrong_workflow);
     expect.push((
         "wrong workflow",
-        "does not match expected Trusted Publisher",
+        Some("does not match expected Trusted Publisher"),
     ));
 
     let mut att = good.attestation.clone();
@@ -197,7 +201,7 @@ fn the_real_verifier_accepts_honest_attestations_and_refuses_tampered_ones() {
         .to_string();
     tle(&mut att)["inclusionPromise"]["signedEntryTimestamp"] = json!(flip_b64_byte(&set, 3));
     cases.push(rig.case("flipped-set", &att, &wheel));
-    expect.push(("flipped SET byte", "SET: invalid inclusion promise"));
+    expect.push(("flipped SET byte", Some("SET: invalid inclusion promise")));
 
     let mut att = good.attestation.clone();
     let h0 = tle(&mut att)["inclusionProof"]["hashes"][0]
@@ -208,38 +212,44 @@ fn the_real_verifier_accepts_honest_attestations_and_refuses_tampered_ones() {
     cases.push(rig.case("flipped-proof-hash", &att, &wheel));
     expect.push((
         "flipped proof hash",
-        "inclusion proof contains invalid root hash",
+        Some("inclusion proof contains invalid root hash"),
     ));
 
     let mut att = good.attestation.clone();
     let sig = att["envelope"]["signature"].as_str().unwrap().to_string();
     att["envelope"]["signature"] = json!(flip_b64_byte(&sig, 0));
     cases.push(rig.case("flipped-dsse-signature", &att, &wheel));
-    expect.push(("flipped DSSE signature", "DSSE: invalid signature"));
+    expect.push(("flipped DSSE signature", Some("DSSE: invalid signature")));
 
     let other = dist::wheel("demo-pkg", "0.2.0");
     let mut wrong_dist = rig.case("wrong-dist", &good.attestation, &other);
     wrong_dist.filename = other.filename.clone();
     cases.push(wrong_dist);
-    expect.push(("another dist", "subject does not match distribution name"));
+    expect.push((
+        "another dist",
+        Some("subject does not match distribution name"),
+    ));
 
     let mut wrong_digest = rig.case("wrong-digest", &good.attestation, &wheel);
     wrong_digest.sha256 = sha256_hex(b"something else");
     cases.push(wrong_digest);
-    expect.push(("wrong digest", "subject does not match distribution digest"));
+    expect.push((
+        "wrong digest",
+        Some("subject does not match distribution digest"),
+    ));
 
     // Another stand-in's trust root: the chain does not lead to it.
     let other_sigstore = Sigstore::start(&rig.oidc);
     let mut foreign_root = rig.case("foreign-root", &good.attestation, &wheel);
     foreign_root.trusted_root = other_sigstore.trusted_root_path();
     cases.push(foreign_root);
-    expect.push(("another trust root", "certificate chain"));
+    expect.push(("another trust root", Some("certificate chain")));
 
     // A case the script cannot even read is that case's failure, not a crash.
     let mut missing = rig.case("missing", &good.attestation, &wheel);
     missing.attestation = rig.sigstore.dir().join("does-not-exist.attestation");
     cases.push(missing);
-    expect.push(("missing attestation file", "FileNotFoundError"));
+    expect.push(("missing attestation file", Some("FileNotFoundError")));
 
     // Lying log responses, through the knobs.
     let knob = |f: fn(&mut Knobs)| {
@@ -274,7 +284,7 @@ fn the_real_verifier_accepts_honest_attestations_and_refuses_tampered_ones() {
         let d = dist::wheel("demo-pkg", &format!("1.{i}.0"));
         let signed = rig.sign(&d);
         cases.push(rig.case(name, &signed.attestation, &d));
-        expect.push((name, needle));
+        expect.push((name, Some(needle)));
     }
     // A checkpoint that lies about the size but is properly signed: sigstore-python 4.5.1
     // does not compare the checkpoint size with `treeSize`, so it accepts this. Recorded
@@ -286,21 +296,41 @@ fn the_real_verifier_accepts_honest_attestations_and_refuses_tampered_ones() {
     rig.sigstore.set_knobs(Knobs::default());
 
     cases.push(rig.case("knob-lie-checkpoint-size", &lied_signed.attestation, &lied));
+    expect.push((
+        "signed checkpoint-size lie (sigstore-python 4.5.1 accepts)",
+        None,
+    ));
+
+    // A reusable workflow: the SAN names the called workflow, the Build Config URI (.18)
+    // the caller, and the publisher identity is the caller's workflow file.
+    rig.oidc.set_claims(
+        rig.oidc
+            .claims()
+            .reusable("octo-org/shared/.github/workflows/publish.yml@refs/heads/main"),
+    );
+    let reused = dist::wheel("demo-pkg", "3.0.0");
+    let reused_signed = rig.sign(&reused);
+    cases.push(rig.case("reusable", &reused_signed.attestation, &reused));
+    expect.push(("reusable workflow, caller identity", None));
+    let mut called = rig.case("reusable-called", &reused_signed.attestation, &reused);
+    called.workflow = "publish.yml".into();
+    cases.push(called);
+    expect.push((
+        "reusable workflow, called file as identity",
+        Some("does not match expected Trusted Publisher"),
+    ));
 
     let out = verify_with_python(&cases);
-    let (last, out) = out.split_last().unwrap();
-    assert!(
-        last.ok,
-        "sigstore-python now checks the checkpoint size: {last:?}"
-    );
-    for (i, (what, needle)) in expect.iter().enumerate() {
-        if i < 2 {
-            assert!(out[i].ok, "{what}: {:?}", out[i]);
-            assert_eq!(out[i].predicate_type.as_deref(), Some(PUBLISH_V1));
-        } else {
-            assert_refused(&out[i], what, needle);
+    for ((what, needle), outcome) in expect.iter().zip(&out) {
+        match needle {
+            None => {
+                assert!(outcome.ok, "{what}: {outcome:?}");
+                assert_eq!(outcome.predicate_type.as_deref(), Some(PUBLISH_V1));
+            }
+            Some(needle) => assert_refused(outcome, what, needle),
         }
     }
+    assert_eq!(out.len(), expect.len());
 }
 
 /// The CSR request form (sigstore-python's) yields a certificate the verifier accepts too.

@@ -23,7 +23,7 @@ use standin::sigstore::keys::{new_p256, sign_p256, verify_p256};
 use standin::sigstore::python::{Case, Outcome, python, verify_with_python};
 use standin::sigstore::rekor::{self, Knobs, leaf_hash, node_hash};
 use standin::sigstore::test_signer::{self, PUBLISH_V1};
-use standin::sigstore::{Sigstore, asn1};
+use standin::sigstore::{FulcioKnobs, Sigstore, asn1};
 use standin::util::{b64, b64_decode, hex, now_unix, sha256_hex};
 
 // ---------------------------------------------------------------------------------------
@@ -320,6 +320,36 @@ fn the_real_verifier_accepts_honest_attestations_and_refuses_tampered_ones() {
         Some("does not match expected Trusted Publisher"),
     ));
 
+    rig.oidc.set_claims(Claims::default());
+
+    // Faulty certificates, through the CA knobs.
+    let ca_cases: [(&str, FulcioKnobs, &str); 2] = [
+        (
+            "ca-corrupt-sct",
+            FulcioKnobs {
+                corrupt_sct: true,
+                ..FulcioKnobs::default()
+            },
+            "SCT verify failed",
+        ),
+        (
+            "ca-omit-sct",
+            FulcioKnobs {
+                omit_sct: true,
+                ..FulcioKnobs::default()
+            },
+            "does not contain a signed certificate timestamp",
+        ),
+    ];
+    for (i, (name, knobs, needle)) in ca_cases.iter().enumerate() {
+        rig.sigstore.set_fulcio_knobs(*knobs);
+        let d = dist::wheel("demo-pkg", &format!("4.{i}.0"));
+        let signed = rig.sign(&d);
+        cases.push(rig.case(name, &signed.attestation, &d));
+        expect.push((name, Some(needle)));
+    }
+    rig.sigstore.set_fulcio_knobs(FulcioKnobs::default());
+
     let out = verify_with_python(&cases);
     for ((what, needle), outcome) in expect.iter().zip(&out) {
         match needle {
@@ -515,6 +545,38 @@ fn the_leaf_has_the_fulcio_profile_and_a_valid_embedded_sct() {
     );
     let wrong = CtLog::signed_data(ts, &root_spki, &tbs_der);
     assert!(!verify_p256(&rig.sigstore.ct_spki(), &wrong, sig));
+}
+
+#[test]
+fn the_ca_knobs_change_what_is_issued() {
+    let rig = rig();
+    let token = test_signer::fetch_token(&rig.oidc, "sigstore");
+    let issue = || {
+        test_signer::chain_of(&rig.fulcio(&test_signer::public_key_request(&token, &new_p256())))
+    };
+    let has_sct = |der_bytes: &[u8]| ext_oids(&cert(der_bytes)).iter().any(|(o, _)| o == SCT_OID);
+
+    rig.sigstore.set_fulcio_knobs(FulcioKnobs {
+        leaf_only_chain: true,
+        ..FulcioKnobs::default()
+    });
+    let chain = issue();
+    assert_eq!(chain.len(), 1);
+    assert!(has_sct(&chain[0]));
+
+    rig.sigstore.set_fulcio_knobs(FulcioKnobs {
+        omit_sct: true,
+        ..FulcioKnobs::default()
+    });
+    let chain = issue();
+    assert_eq!(chain.len(), 2);
+    assert!(!has_sct(&chain[0]));
+
+    rig.sigstore.set_fulcio_knobs(FulcioKnobs::default());
+    assert_eq!(rig.sigstore.fulcio_knobs(), FulcioKnobs::default());
+    let chain = issue();
+    assert_eq!(chain.len(), 2);
+    assert!(has_sct(&chain[0]));
 }
 
 #[test]

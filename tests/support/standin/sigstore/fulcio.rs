@@ -29,6 +29,18 @@ pub const LEAF_LIFETIME_SECS: i64 = 600;
 /// How far in the past a leaf's notBefore lies.
 pub const LEAF_BACKDATE_SECS: i64 = 30;
 
+/// Ways to make the CA issue something a verifier must refuse. Each applies to every later
+/// certificate until cleared.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FulcioKnobs {
+    /// Flip a byte of the SCT signature.
+    pub corrupt_sct: bool,
+    /// Issue the leaf without the SCT extension.
+    pub omit_sct: bool,
+    /// Return only the leaf, not the root, in the chain.
+    pub leaf_only_chain: bool,
+}
+
 /// One certificate the CA issued.
 #[derive(Clone, Debug)]
 pub struct IssuedCert {
@@ -104,7 +116,13 @@ impl Ca {
 
     /// Issue a leaf for `leaf_spki` carrying the identity in `claims`, with an embedded SCT.
     /// Returns (leaf DER, precertificate TBS).
-    pub fn issue(&self, ct: &CtLog, leaf_spki: &[u8], claims: &Value) -> (Vec<u8>, Vec<u8>) {
+    pub fn issue(
+        &self,
+        ct: &CtLog,
+        leaf_spki: &[u8],
+        claims: &Value,
+        knobs: FulcioKnobs,
+    ) -> (Vec<u8>, Vec<u8>) {
         let now = now_unix();
         let not_before = now - LEAF_BACKDATE_SECS;
         let head = vec![
@@ -122,7 +140,14 @@ impl Ca {
         let mut exts = leaf_extensions(&self.spki, leaf_spki, claims);
         let precert_tbs = tbs_with(&head, &exts);
         let ts_ms = u64::try_from(now).unwrap_or(0) * 1000;
-        let sct = ct.sct(ts_ms, &self.spki, &precert_tbs);
+        let mut sct = ct.sct(ts_ms, &self.spki, &precert_tbs);
+        if knobs.corrupt_sct {
+            let last = sct.len() - 1;
+            sct[last] ^= 0x01;
+        }
+        if knobs.omit_sct {
+            return (sign_cert(&self.key, &precert_tbs), precert_tbs);
+        }
         exts.push(extension(SCT_OID, false, &CtLog::sct_extension_value(&sct)));
         let tbs = tbs_with(&head, &exts);
         assert_eq!(
@@ -364,6 +389,7 @@ pub struct Fulcio {
     pub ct: CtLog,
     pub jwks: Value,
     pub issued: Vec<IssuedCert>,
+    pub knobs: FulcioKnobs,
 }
 
 impl Fulcio {
@@ -398,17 +424,17 @@ impl Fulcio {
             Ok(k) => k,
             Err(r) => return r,
         };
-        let (leaf, precert_tbs) = self.ca.issue(&self.ct, &spki, &claims);
+        let (leaf, precert_tbs) = self.ca.issue(&self.ct, &spki, &claims, self.knobs);
         self.issued.push(IssuedCert {
             der: leaf.clone(),
             precert_tbs,
             claims,
             form,
         });
-        let chain = [
-            asn1::pem("CERTIFICATE", &leaf),
-            asn1::pem("CERTIFICATE", self.ca.root_der()),
-        ];
+        let mut chain = vec![asn1::pem("CERTIFICATE", &leaf)];
+        if !self.knobs.leaf_only_chain {
+            chain.push(asn1::pem("CERTIFICATE", self.ca.root_der()));
+        }
         Response::json(
             201,
             &json!({"signedCertificateEmbeddedSct": {"chain": {"certificates": chain}}}),

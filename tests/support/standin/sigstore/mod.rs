@@ -22,7 +22,8 @@ use super::http::{Response, Server};
 use super::oidc::GithubOidc;
 use super::util::{lock, now_unix};
 use ctlog::CtLog;
-use fulcio::{Ca, Fulcio, IssuedCert};
+use fulcio::{Ca, Fulcio};
+pub use fulcio::{FulcioKnobs, IssuedCert};
 use rekor::Rekor;
 pub use rekor::{Knobs, LoggedEntry};
 
@@ -33,7 +34,8 @@ pub use rekor::{Knobs, LoggedEntry};
 /// - Rekor: `POST {rekor_url}/api/v1/log/entries`, `GET {rekor_url}/api/v1/log`.
 ///
 /// Faults: [`Sigstore::fulcio_server`] / [`Sigstore::rekor_server`] (`inject`, request log);
-/// lying log responses: [`Sigstore::set_knobs`].
+/// lying log responses: [`Sigstore::set_knobs`]; faulty certificates:
+/// [`Sigstore::set_fulcio_knobs`].
 pub struct Sigstore {
     fulcio: Arc<Mutex<Fulcio>>,
     rekor: Arc<Mutex<Rekor>>,
@@ -55,6 +57,7 @@ impl Sigstore {
             ct: CtLog::generate(),
             jwks: oidc.jwks(),
             issued: Vec::new(),
+            knobs: FulcioKnobs::default(),
         }));
         let rekor = Arc::new(Mutex::new(Rekor::new(
             seed_leaves,
@@ -186,6 +189,16 @@ impl Sigstore {
     /// Sign checkpoints one larger than the tree in later responses.
     pub fn lie_checkpoint_size(&self, on: bool) {
         lock(&self.rekor).knobs.lie_checkpoint_size = on;
+    }
+
+    /// Current CA knobs.
+    pub fn fulcio_knobs(&self) -> FulcioKnobs {
+        lock(&self.fulcio).knobs
+    }
+
+    /// Make later certificates faulty (see [`FulcioKnobs`]); the default restores honesty.
+    pub fn set_fulcio_knobs(&self, knobs: FulcioKnobs) {
+        lock(&self.fulcio).knobs = knobs;
     }
 
     /// Alter the checkpoint size line after signing in later responses.

@@ -579,6 +579,41 @@ fn the_ca_knobs_change_what_is_issued() {
     assert!(has_sct(&chain[0]));
 }
 
+/// Extensions follow the claims: no `environment` claim, no .23; the repository claim
+/// drives .5/.12, the SAN follows `job_workflow_ref`.
+#[test]
+fn the_extensions_follow_the_token_claims() {
+    let claims = Claims::default()
+        .repo("someone/other-pkg")
+        .environment(None)
+        .reusable("someone/shared/.github/workflows/pub.yml@refs/heads/main");
+    let oidc = GithubOidc::start_with(claims, standin::jwt::Alg::Es256);
+    let sigstore = Sigstore::start(&oidc);
+    let d = dist::wheel("other-pkg", "1.0.0");
+    let signed = sigstore.sign_dist(&oidc, &d.filename, &d.data);
+    let leaf = cert(&signed.cert_der);
+    let oids: Vec<String> = ext_oids(&leaf).into_iter().map(|(o, _)| o).collect();
+    assert!(!oids.contains(&"1.3.6.1.4.1.57264.1.23".to_string()));
+    assert_eq!(
+        ext_value(&leaf, "1.3.6.1.4.1.57264.1.5"),
+        b"someone/other-pkg".to_vec()
+    );
+    let san = ext_value(&leaf, "2.5.29.17");
+    assert!(
+        san.ends_with(
+            b"https://github.com/someone/shared/.github/workflows/pub.yml@refs/heads/main"
+        )
+    );
+    let build_config = ext_value(&leaf, "1.3.6.1.4.1.57264.1.18");
+    assert!(build_config.ends_with(
+        b"https://github.com/someone/other-pkg/.github/workflows/release.yml@refs/tags/v0.1.0"
+    ));
+    assert_eq!(
+        sigstore.issued_certs()[0].claims["repository"],
+        "someone/other-pkg"
+    );
+}
+
 #[test]
 fn the_root_is_a_p384_ca() {
     let rig = rig();

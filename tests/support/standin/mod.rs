@@ -17,6 +17,9 @@
 //! - [`client`]: a tiny HTTP client and multipart builder for tests.
 //! - [`dist`]: minimal valid wheels and sdists, and structurally valid PEP 740 attestations.
 //! - [`jwt`]: ES256/RS256 signing and verification, JWKS.
+//! - [`sigstore`]: [`sigstore::Sigstore`], a Fulcio-like CA (embedded precert SCTs), a
+//!   Rekor-v1-like `dsse` log (SET, checkpoint, RFC 6962 proofs, lying knobs), the trust
+//!   files, a test-side PEP 740 signer and the bridge to the real Python verifier.
 #![allow(dead_code)]
 
 pub mod client;
@@ -26,4 +29,5 @@ pub mod jwt;
 pub mod oidc;
 pub mod pypi;
 pub mod pypiserver;
+pub mod sigstore;
 pub mod util;

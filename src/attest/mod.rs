@@ -16,5 +16,10 @@
 //! - [`decide`]: whether an upload signs (`--attestations auto|always|never`).
 //! - [`integrity`]: PyPI's Integrity API (provenance of uploaded files).
 
+pub mod checkpoint;
+pub mod jcs;
+pub mod keys;
+pub mod merkle;
 pub mod model;
 pub mod statement;
+pub mod trust_root;

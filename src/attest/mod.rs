@@ -16,6 +16,7 @@
 //! - [`decide`]: whether an upload signs (`--attestations auto|always|never`).
 //! - [`integrity`]: PyPI's Integrity API (provenance of uploaded files).
 
+pub mod cert;
 pub mod checkpoint;
 pub mod jcs;
 pub mod keys;
@@ -23,3 +24,4 @@ pub mod merkle;
 pub mod model;
 pub mod statement;
 pub mod trust_root;
+pub mod verify;

@@ -473,3 +473,544 @@ pub fn precert_tbs(leaf: &Certificate) -> Result<Vec<u8>, CertError> {
     *wrapper = Any::new(ext_tag, exts.to_der().map_err(bad)?).map_err(bad)?;
     fields.to_der().map_err(bad)
 }
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A tiny Fulcio-like CA for tests: a P-384 root and intermediate, P-256 leaves with
+    //! Fulcio extensions and an embedded precertificate SCT from a P-256 CT log key.
+    use super::*;
+    use crate::attest::keys::{key_id, testkeys};
+    use der::asn1::{Ia5String, UtcTime};
+    use std::str::FromStr;
+    use std::time::Duration;
+    use x509_cert::builder::profile::BuilderProfile;
+    use x509_cert::builder::{Builder, CertificateBuilder};
+    use x509_cert::certificate::TbsCertificate;
+    use x509_cert::name::Name;
+    use x509_cert::serial_number::SerialNumber;
+    use x509_cert::spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
+    use x509_cert::time::{Time, Validity};
+
+    /// A fixed "now" for certificates (2025-06-15).
+    pub const T0: i64 = 1_750_000_000;
+
+    struct Plain {
+        subject: Name,
+        issuer: Name,
+    }
+
+    impl BuilderProfile for Plain {
+        fn get_issuer(&self, _subject: &Name) -> Name {
+            self.issuer.clone()
+        }
+        fn get_subject(&self) -> Name {
+            self.subject.clone()
+        }
+        fn build_extensions(
+            &self,
+            _spk: SubjectPublicKeyInfoRef<'_>,
+            _issuer_spk: SubjectPublicKeyInfoRef<'_>,
+            _tbs: &TbsCertificate,
+        ) -> x509_cert::builder::Result<Vec<Extension>> {
+            Ok(Vec::new())
+        }
+    }
+
+    fn time(t: i64) -> Time {
+        Time::UtcTime(UtcTime::from_unix_duration(Duration::from_secs(t as u64)).unwrap())
+    }
+
+    pub fn ext(oid: ObjectIdentifier, critical: bool, value: Vec<u8>) -> Extension {
+        Extension {
+            extn_id: oid,
+            critical,
+            extn_value: OctetString::new(value).unwrap(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        subject: &Name,
+        issuer: &Name,
+        serial: u32,
+        (not_before, not_after): (i64, i64),
+        spki: &[u8],
+        exts: Vec<Extension>,
+        signer: &p384::ecdsa::SigningKey,
+    ) -> Certificate {
+        let profile = Plain {
+            subject: subject.clone(),
+            issuer: issuer.clone(),
+        };
+        let validity = Validity::new(time(not_before), time(not_after));
+        let spki = SubjectPublicKeyInfoOwned::from_der(spki).unwrap();
+        let mut b =
+            CertificateBuilder::new(profile, SerialNumber::from(serial), validity, spki).unwrap();
+        for e in exts {
+            b.add_extension(e).unwrap();
+        }
+        b.build::<_, p384::ecdsa::DerSignature>(signer).unwrap()
+    }
+
+    fn ca_exts() -> Vec<Extension> {
+        let bc = BasicConstraints {
+            ca: true,
+            path_len_constraint: None,
+        };
+        let ku = KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign);
+        vec![
+            ext(BasicConstraints::OID_, true, bc.to_der().unwrap()),
+            ext(KeyUsage::OID_, true, ku.to_der().unwrap()),
+        ]
+    }
+
+    trait Oid {
+        const OID_: ObjectIdentifier;
+    }
+    impl<T: der::oid::AssociatedOid> Oid for T {
+        const OID_: ObjectIdentifier = T::OID;
+    }
+
+    /// A CA: root, intermediate, CT log key.
+    pub struct Ca {
+        pub root: Vec<u8>,
+        pub inter_key: p384::ecdsa::SigningKey,
+        pub inter: Vec<u8>,
+        pub inter_name: Name,
+        pub ct_key: p256::ecdsa::SigningKey,
+    }
+
+    impl Ca {
+        pub fn new(label: &str) -> Ca {
+            let root_key = testkeys::p384(&format!("{label} root"));
+            let inter_key = testkeys::p384(&format!("{label} intermediate"));
+            let root_name = Name::from_str(&format!("CN={label} root,O=chora tests")).unwrap();
+            let inter_name =
+                Name::from_str(&format!("CN={label} intermediate,O=chora tests")).unwrap();
+            let years = (T0 - 365 * 86400, T0 + 5 * 365 * 86400);
+            let root = build(
+                &root_name,
+                &root_name,
+                1,
+                years,
+                &testkeys::p384_spki(&root_key),
+                ca_exts(),
+                &root_key,
+            );
+            let inter = build(
+                &inter_name,
+                &root_name,
+                2,
+                years,
+                &testkeys::p384_spki(&inter_key),
+                ca_exts(),
+                &root_key,
+            );
+            Ca {
+                root: root.to_der().unwrap(),
+                inter_key,
+                inter: inter.to_der().unwrap(),
+                inter_name,
+                ct_key: testkeys::p256(&format!("{label} ct")),
+            }
+        }
+
+        pub fn authority(&self) -> Authority {
+            Authority {
+                uri: "https://fulcio.test".into(),
+                chain: vec![self.inter.clone(), self.root.clone()],
+                valid_from: Some(T0 - 365 * 86400),
+                valid_until: None,
+            }
+        }
+
+        pub fn ctlog(&self) -> LogKey {
+            log_key(&self.ct_key, "https://ctfe.test")
+        }
+    }
+
+    pub fn log_key(key: &p256::ecdsa::SigningKey, url: &str) -> LogKey {
+        let spki = testkeys::p256_spki(key);
+        LogKey {
+            base_url: url.into(),
+            key_id: key_id(&spki).to_vec(),
+            key: Some(PublicKey::from_spki_der(&spki).unwrap()),
+            valid_from: Some(T0 - 365 * 86400),
+            valid_until: None,
+        }
+    }
+
+    /// How the leaf's SCT is made.
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub enum SctMode {
+        Good,
+        Missing,
+        /// Signed over a different TBS.
+        WrongTbs,
+        /// Signed by a CT key the trust root does not list.
+        UnknownLog,
+    }
+
+    /// What goes into a leaf.
+    #[derive(Clone, Debug)]
+    pub struct Leaf {
+        pub san: String,
+        /// `(N, value)` for `1.3.6.1.4.1.57264.1.N` UTF8String extensions.
+        pub fulcio: Vec<(u32, String)>,
+        /// Legacy raw `.1.N` extensions.
+        pub legacy: Vec<(u32, String)>,
+        pub not_before: i64,
+        pub not_after: i64,
+        pub key_usage: bool,
+        pub code_signing: bool,
+        pub sct: SctMode,
+    }
+
+    impl Default for Leaf {
+        fn default() -> Leaf {
+            let wf = "https://github.com/octo/pkg/.github/workflows/release.yml@refs/tags/v1";
+            Leaf {
+                san: wf.into(),
+                fulcio: vec![
+                    (8, "https://token.actions.githubusercontent.com".into()),
+                    (9, wf.into()),
+                    (12, "https://github.com/octo/pkg".into()),
+                    (13, "0123456789abcdef0123456789abcdef01234567".into()),
+                    (14, "refs/tags/v1".into()),
+                    (18, wf.into()),
+                    (
+                        21,
+                        "https://github.com/octo/pkg/actions/runs/1/attempts/1".into(),
+                    ),
+                    (23, "pypi".into()),
+                ],
+                legacy: vec![(1, "https://token.actions.githubusercontent.com".into())],
+                not_before: T0,
+                not_after: T0 + 600,
+                key_usage: true,
+                code_signing: true,
+                sct: SctMode::Good,
+            }
+        }
+    }
+
+    fn leaf_exts(leaf: &Leaf) -> Vec<Extension> {
+        let mut exts = Vec::new();
+        if leaf.key_usage {
+            let ku = KeyUsage(KeyUsages::DigitalSignature.into());
+            exts.push(ext(KeyUsage::OID_, true, ku.to_der().unwrap()));
+        }
+        let eku = if leaf.code_signing {
+            vec![CODE_SIGNING_OID]
+        } else {
+            vec![ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1")]
+        };
+        exts.push(ext(
+            ExtendedKeyUsage::OID_,
+            false,
+            ExtendedKeyUsage(eku).to_der().unwrap(),
+        ));
+        let san = SubjectAltName(vec![GeneralName::UniformResourceIdentifier(
+            Ia5String::new(&leaf.san).unwrap(),
+        )]);
+        exts.push(ext(SubjectAltName::OID_, true, san.to_der().unwrap()));
+        for (n, value) in &leaf.legacy {
+            exts.push(ext(
+                fulcio_oid(*n).unwrap(),
+                false,
+                value.as_bytes().to_vec(),
+            ));
+        }
+        for (n, value) in &leaf.fulcio {
+            let v = Utf8StringRef::new(value).unwrap().to_der().unwrap();
+            exts.push(ext(fulcio_oid(*n).unwrap(), false, v));
+        }
+        exts
+    }
+
+    /// The SCT list extension for a precert TBS, signed by `ct_key`.
+    pub fn sct_extension(
+        ct_key: &p256::ecdsa::SigningKey,
+        issuer_spki: &[u8],
+        tbs: &[u8],
+        ts_ms: u64,
+    ) -> Extension {
+        let log_id = key_id(&testkeys::p256_spki(ct_key));
+        let unsigned = Sct {
+            log_id,
+            timestamp: ts_ms,
+            extensions: Vec::new(),
+            signature: Vec::new(),
+        };
+        let issuer_key_hash: [u8; 32] = Sha256::digest(issuer_spki).into();
+        let data = sct_signed_data(&unsigned, &issuer_key_hash, tbs).unwrap();
+        let sig = testkeys::sign256(ct_key, &data);
+        let mut sct = vec![0u8];
+        sct.extend(log_id);
+        sct.extend(ts_ms.to_be_bytes());
+        sct.extend(0u16.to_be_bytes());
+        sct.extend([4u8, 3u8]);
+        sct.extend((sig.len() as u16).to_be_bytes());
+        sct.extend(sig);
+        let mut list = ((sct.len() + 2) as u16).to_be_bytes().to_vec();
+        list.extend((sct.len() as u16).to_be_bytes());
+        list.extend(sct);
+        ext(
+            SCT_OID,
+            false,
+            OctetString::new(list).unwrap().to_der().unwrap(),
+        )
+    }
+
+    /// Issue a leaf for `leaf_key` from the CA's intermediate; DER.
+    pub fn issue(ca: &Ca, leaf_key: &p256::ecdsa::SigningKey, leaf: &Leaf) -> Vec<u8> {
+        let spki = testkeys::p256_spki(leaf_key);
+        let validity = (leaf.not_before, leaf.not_after);
+        let subject = Name::default();
+        let exts = leaf_exts(leaf);
+        let precert = build(
+            &subject,
+            &ca.inter_name,
+            7,
+            validity,
+            &spki,
+            exts.clone(),
+            &ca.inter_key,
+        );
+        if leaf.sct == SctMode::Missing {
+            return precert.to_der().unwrap();
+        }
+        let mut tbs = precert.tbs_certificate().to_der().unwrap();
+        if leaf.sct == SctMode::WrongTbs {
+            let last = tbs.len() - 1;
+            tbs[last] ^= 1;
+        }
+        let ct_key = if leaf.sct == SctMode::UnknownLog {
+            testkeys::p256("unlisted ct")
+        } else {
+            ca.ct_key.clone()
+        };
+        let inter_spki = spki_der(&parse(&ca.inter).unwrap()).unwrap();
+        let mut exts = exts;
+        exts.push(sct_extension(
+            &ct_key,
+            &inter_spki,
+            &tbs,
+            (leaf.not_before as u64) * 1000,
+        ));
+        build(
+            &subject,
+            &ca.inter_name,
+            7,
+            validity,
+            &spki,
+            exts,
+            &ca.inter_key,
+        )
+        .to_der()
+        .unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+    use crate::attest::keys::testkeys;
+
+    fn leaf_of(leaf: &Leaf) -> (Ca, Certificate) {
+        let ca = Ca::new("t");
+        let der = issue(&ca, &testkeys::p256("leaf"), leaf);
+        (ca, parse(&der).unwrap())
+    }
+
+    #[test]
+    fn pem_is_64_columns_with_a_trailing_newline() {
+        let der: Vec<u8> = (0..=255u8).collect();
+        let pem = to_pem(&der);
+        let lines: Vec<&str> = pem.lines().collect();
+        assert_eq!(lines[0], "-----BEGIN CERTIFICATE-----");
+        assert_eq!(*lines.last().unwrap(), "-----END CERTIFICATE-----");
+        assert!(lines[1..lines.len() - 2].iter().all(|l| l.len() == 64));
+        assert!(lines[lines.len() - 2].len() <= 64 && !lines[lines.len() - 2].is_empty());
+        assert_eq!(lines.len(), 2 + 344usize.div_ceil(64));
+        assert!(pem.ends_with("-----END CERTIFICATE-----\n") && !pem.contains('\r'));
+        // An exact multiple of 64 columns has no empty line.
+        let pem48 = to_pem(&[7u8; 48]);
+        assert_eq!(pem48.lines().count(), 3);
+        let two = format!("junk\n{}{}", to_pem(&der), to_pem(&[1, 2, 3]));
+        assert_eq!(from_pem_chain(&two).unwrap(), vec![der, vec![1, 2, 3]]);
+        assert_eq!(from_pem_chain("nothing"), Err(CertError::Pem));
+        assert_eq!(
+            from_pem_chain("-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n"),
+            Err(CertError::Pem)
+        );
+    }
+
+    #[test]
+    fn identity_reads_the_fulcio_extensions() {
+        let (_, cert) = leaf_of(&Leaf::default());
+        let id = identity_of(&cert).unwrap();
+        let wf = "https://github.com/octo/pkg/.github/workflows/release.yml@refs/tags/v1";
+        assert_eq!(id.san, wf);
+        assert_eq!(
+            id.issuer.as_deref(),
+            Some("https://token.actions.githubusercontent.com")
+        );
+        assert_eq!(
+            id.source_repository_uri.as_deref(),
+            Some("https://github.com/octo/pkg")
+        );
+        assert_eq!(
+            id.source_repository_digest.as_deref(),
+            Some("0123456789abcdef0123456789abcdef01234567")
+        );
+        assert_eq!(id.source_repository_ref.as_deref(), Some("refs/tags/v1"));
+        assert_eq!(id.build_config_uri.as_deref(), Some(wf));
+        assert_eq!(id.build_signer_uri.as_deref(), Some(wf));
+        assert_eq!(id.deployment_environment.as_deref(), Some("pypi"));
+        assert_eq!(
+            id.run_invocation_uri.as_deref(),
+            Some("https://github.com/octo/pkg/actions/runs/1/attempts/1")
+        );
+        assert_eq!(identity(&cert.to_der().unwrap()).unwrap(), id);
+    }
+
+    #[test]
+    fn identity_falls_back_to_the_legacy_issuer() {
+        let leaf = Leaf {
+            fulcio: vec![],
+            legacy: vec![(1, "https://issuer.example".into())],
+            ..Leaf::default()
+        };
+        let (_, cert) = leaf_of(&leaf);
+        let id = identity_of(&cert).unwrap();
+        assert_eq!(id.issuer.as_deref(), Some("https://issuer.example"));
+        assert_eq!(id.source_repository_uri, None);
+        assert!(matches!(identity(b"garbage"), Err(CertError::Decode(_))));
+    }
+
+    #[test]
+    fn the_chain_verifies_at_a_time_inside_every_validity() {
+        let (ca, cert) = leaf_of(&Leaf::default());
+        let issuer = verify_chain(&cert, &[ca.authority()], T0 + 60).unwrap();
+        assert_eq!(issuer.to_der().unwrap(), ca.inter);
+        // Outside the CA certificates' validity.
+        assert!(matches!(
+            verify_chain(&cert, &[ca.authority()], T0 + 10 * 365 * 86400),
+            Err(CertError::Untrusted(_))
+        ));
+        // Another CA does not vouch for it; a broken authority is reported, not trusted.
+        let other = Ca::new("other");
+        let err = verify_chain(&cert, &[other.authority()], T0 + 60).unwrap_err();
+        assert!(err.to_string().contains("issuer name"), "{err}");
+        let mut swapped = ca.authority();
+        swapped.chain = vec![other.inter.clone(), ca.root.clone()];
+        assert!(verify_chain(&cert, &[swapped], T0 + 60).is_err());
+        // Intermediate not signed by the listed root.
+        let mut wrong_root = ca.authority();
+        wrong_root.chain = vec![ca.inter.clone(), other.root.clone()];
+        assert!(verify_chain(&cert, &[wrong_root], T0 + 60).is_err());
+        // The right authority among several is found.
+        assert!(verify_chain(&cert, &[other.authority(), ca.authority()], T0 + 60).is_ok());
+        assert!(verify_chain(&cert, &[], T0).is_err());
+    }
+
+    #[test]
+    fn validity_and_usage() {
+        let (_, cert) = leaf_of(&Leaf::default());
+        assert_eq!(check_valid_at(&cert, T0), Ok(()));
+        assert_eq!(check_valid_at(&cert, T0 + 600), Ok(()));
+        assert!(matches!(
+            check_valid_at(&cert, T0 + 601),
+            Err(CertError::NotValidAt { .. })
+        ));
+        assert!(matches!(
+            check_valid_at(&cert, T0 - 1),
+            Err(CertError::NotValidAt { .. })
+        ));
+        assert_eq!(check_leaf_usage(&cert), Ok(()));
+        let (_, no_ku) = leaf_of(&Leaf {
+            key_usage: false,
+            ..Leaf::default()
+        });
+        assert_eq!(check_leaf_usage(&no_ku), Err(CertError::KeyUsage));
+        let (_, no_eku) = leaf_of(&Leaf {
+            code_signing: false,
+            ..Leaf::default()
+        });
+        assert_eq!(check_leaf_usage(&no_eku), Err(CertError::ExtendedKeyUsage));
+    }
+
+    #[test]
+    fn the_precert_tbs_is_the_tbs_before_the_sct_was_added() {
+        let ca = Ca::new("t");
+        let key = testkeys::p256("leaf");
+        let without = parse(&issue(
+            &ca,
+            &key,
+            &Leaf {
+                sct: SctMode::Missing,
+                ..Leaf::default()
+            },
+        ))
+        .unwrap();
+        let with = parse(&issue(&ca, &key, &Leaf::default())).unwrap();
+        assert_ne!(
+            with.tbs_certificate().to_der().unwrap(),
+            without.tbs_certificate().to_der().unwrap()
+        );
+        assert_eq!(
+            precert_tbs(&with).unwrap(),
+            without.tbs_certificate().to_der().unwrap()
+        );
+    }
+
+    #[test]
+    fn the_sct_verifies_with_the_ct_log_key() {
+        let ca = Ca::new("t");
+        let inter = parse(&ca.inter).unwrap();
+        let sct = |mode| {
+            let cert = parse(&issue(
+                &ca,
+                &testkeys::p256("leaf"),
+                &Leaf {
+                    sct: mode,
+                    ..Leaf::default()
+                },
+            ))
+            .unwrap();
+            verify_sct(&cert, &inter, &[ca.ctlog()])
+        };
+        assert_eq!(sct(SctMode::Good), Ok(()));
+        assert_eq!(sct(SctMode::Missing), Err(CertError::NoSct));
+        assert!(matches!(
+            sct(SctMode::WrongTbs),
+            Err(CertError::SctInvalid(_))
+        ));
+        assert!(matches!(
+            sct(SctMode::UnknownLog),
+            Err(CertError::SctUnknownLog(_))
+        ));
+        // The right log key but the wrong issuer key hash.
+        let good = parse(&issue(&ca, &testkeys::p256("leaf"), &Leaf::default())).unwrap();
+        let other_inter = parse(&Ca::new("other").inter).unwrap();
+        assert!(matches!(
+            verify_sct(&good, &other_inter, &[ca.ctlog()]),
+            Err(CertError::SctInvalid(_))
+        ));
+    }
+
+    #[test]
+    fn malformed_sct_lists_are_refused() {
+        assert!(matches!(
+            parse_sct_list(&[0, 5, 1]),
+            Err(CertError::SctEncoding(_))
+        ));
+        assert!(matches!(parse_sct_list(&[0, 0]), Err(CertError::NoSct)));
+        assert!(matches!(
+            parse_sct_list(&[0, 3, 0, 1, 1]),
+            Err(CertError::SctEncoding(_))
+        ));
+    }
+}

@@ -83,11 +83,11 @@ fn proof_length(index: u64, size: u64) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use super::*;
 
     /// RFC 6962 MTH, computed directly.
-    fn naive_root(leaves: &[[u8; 32]]) -> [u8; 32] {
+    pub fn naive_root(leaves: &[[u8; 32]]) -> [u8; 32] {
         if leaves.len() == 1 {
             return leaves[0];
         }
@@ -97,7 +97,7 @@ mod tests {
     }
 
     /// RFC 6962 PATH(m, D[n]), computed directly.
-    fn naive_path(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
+    pub fn naive_path(m: usize, leaves: &[[u8; 32]]) -> Vec<[u8; 32]> {
         if leaves.len() == 1 {
             return vec![];
         }
@@ -113,6 +113,12 @@ mod tests {
             p
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
 
     fn leaves(n: usize) -> Vec<[u8; 32]> {
         (0..n)

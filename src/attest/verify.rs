@@ -469,3 +469,618 @@ fn check_publisher(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attest::cert::testing::{self as ca, Ca, Leaf, SctMode, T0};
+    use crate::attest::checkpoint::testing::signed;
+    use crate::attest::keys::{key_id, testkeys};
+    use crate::attest::merkle::testing::{naive_path, naive_root};
+    use crate::attest::model::{
+        Checkpoint, Envelope, InclusionPromise, InclusionProof, KindVersion, LogId,
+        VerificationMaterial,
+    };
+    use crate::attest::statement::publish_statement;
+
+    const FILE: &str = "demo_pkg-0.1.0-py3-none-any.whl";
+    const SHA: &str = "abababababababababababababababababababababababababababababababab";
+
+    struct World {
+        ca: Ca,
+        rekor: p256::ecdsa::SigningKey,
+        leaf_key: p256::ecdsa::SigningKey,
+    }
+
+    impl World {
+        fn new() -> World {
+            World {
+                ca: Ca::new("w"),
+                rekor: testkeys::p256("rekor"),
+                leaf_key: testkeys::p256("ephemeral"),
+            }
+        }
+        fn root(&self) -> TrustedRoot {
+            TrustedRoot {
+                tlogs: vec![ca::log_key(&self.rekor, "https://rekor.test")],
+                ctlogs: vec![self.ca.ctlog()],
+                authorities: vec![self.ca.authority()],
+            }
+        }
+    }
+
+    /// The knobs of one attestation; the default is a valid one.
+    struct Make {
+        leaf: Leaf,
+        statement: Vec<u8>,
+        integrated_time: i64,
+        body_edit: fn(&mut Value),
+        checkpoint_size: u64,
+        checkpoint_root: Option<[u8; 32]>,
+        checkpoint_key: Option<p256::ecdsa::SigningKey>,
+        set_key: Option<p256::ecdsa::SigningKey>,
+    }
+
+    impl Default for Make {
+        fn default() -> Make {
+            Make {
+                leaf: Leaf::default(),
+                statement: publish_statement(FILE, SHA),
+                integrated_time: T0 + 30,
+                body_edit: |_| {},
+                checkpoint_size: 7,
+                checkpoint_root: None,
+                checkpoint_key: None,
+                set_key: None,
+            }
+        }
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        STANDARD.encode(bytes)
+    }
+
+    fn make(w: &World, m: &Make) -> Attestation {
+        let leaf = ca::issue(&w.ca, &w.leaf_key, &m.leaf);
+        let sig = testkeys::sign256(&w.leaf_key, &pae(IN_TOTO_PAYLOAD_TYPE, &m.statement));
+        let envelope = json!({"payload": b64(&m.statement), "payloadType": IN_TOTO_PAYLOAD_TYPE,
+                              "signatures": [{"sig": b64(&sig)}]});
+        let mut body = json!({"apiVersion": "0.0.1", "kind": "dsse", "spec": {
+            "envelopeHash": {"algorithm": "sha256", "value": hex(&Sha256::digest(envelope.to_string()))},
+            "payloadHash": {"algorithm": "sha256", "value": hex(&Sha256::digest(&m.statement))},
+            "signatures": [{"signature": b64(&sig), "verifier": b64(cert::to_pem(&leaf).as_bytes())}]}});
+        (m.body_edit)(&mut body);
+        let body = jcs::canonical(&body);
+        let body_b64 = b64(&body);
+        let mut leaves: Vec<[u8; 32]> = (0..7)
+            .map(|i| merkle::leaf_hash(format!("other entry {i}").as_bytes()))
+            .collect();
+        leaves[5] = merkle::leaf_hash(&body);
+        let root = naive_root(&leaves);
+        let path = naive_path(5, &leaves);
+        let rekor_id = key_id(&testkeys::p256_spki(&w.rekor));
+        let checkpoint = signed(
+            "rekor.test - 1",
+            m.checkpoint_size,
+            &m.checkpoint_root.unwrap_or(root),
+            m.checkpoint_key.as_ref().unwrap_or(&w.rekor),
+        );
+        let summary = json!({"body": body_b64, "integratedTime": m.integrated_time,
+                             "logID": hex(&rekor_id), "logIndex": 12345});
+        let set = testkeys::sign256(
+            m.set_key.as_ref().unwrap_or(&w.rekor),
+            &jcs::canonical(&summary),
+        );
+        Attestation {
+            version: 1,
+            verification_material: VerificationMaterial {
+                certificate: b64(&leaf),
+                transparency_entries: vec![TransparencyEntry {
+                    log_index: "12345".into(),
+                    log_id: LogId {
+                        key_id: b64(&rekor_id),
+                    },
+                    kind_version: KindVersion {
+                        kind: "dsse".into(),
+                        version: "0.0.1".into(),
+                    },
+                    integrated_time: m.integrated_time.to_string(),
+                    inclusion_promise: Some(InclusionPromise {
+                        signed_entry_timestamp: b64(&set),
+                    }),
+                    inclusion_proof: Some(InclusionProof {
+                        log_index: "5".into(),
+                        root_hash: b64(&root),
+                        tree_size: "7".into(),
+                        hashes: path.iter().map(|h| b64(h)).collect(),
+                        checkpoint: Checkpoint {
+                            envelope: checkpoint,
+                        },
+                    }),
+                    canonicalized_body: body_b64,
+                }],
+            },
+            envelope: Envelope {
+                statement: b64(&m.statement),
+                signature: b64(&sig),
+            },
+        }
+    }
+
+    fn publisher() -> Publisher {
+        Publisher {
+            repository: "octo/pkg".into(),
+            workflow: "release.yml".into(),
+            environment: Some("pypi".into()),
+        }
+    }
+
+    const EXPECTED: Expected<'static> = Expected {
+        file_name: FILE,
+        sha256: SHA,
+    };
+
+    /// The check that rejects `att` (with the default publisher and expectations).
+    fn rejected(w: &World, att: &Attestation) -> &'static str {
+        match verify(att, &EXPECTED, Some(&publisher()), &w.root()) {
+            Ok(_) => "accepted",
+            Err(e) => {
+                assert!(!e.to_string().is_empty());
+                e.check()
+            }
+        }
+    }
+
+    fn rejected_made(m: Make) -> &'static str {
+        let w = World::new();
+        rejected(&w, &make(&w, &m))
+    }
+
+    fn entry(att: &mut Attestation) -> &mut TransparencyEntry {
+        &mut att.verification_material.transparency_entries[0]
+    }
+
+    fn proof(att: &mut Attestation) -> &mut InclusionProof {
+        entry(att).inclusion_proof.as_mut().unwrap()
+    }
+
+    #[test]
+    fn a_valid_attestation_verifies() {
+        let w = World::new();
+        let att = make(&w, &Make::default());
+        let v = verify(&att, &EXPECTED, Some(&publisher()), &w.root()).unwrap();
+        assert_eq!(v.integrated_time, T0 + 30);
+        assert_eq!(v.log_index, 12345);
+        assert_eq!(v.predicate_type, PUBLISH_PREDICATE);
+        assert_eq!(
+            v.identity.source_repository_uri.as_deref(),
+            Some("https://github.com/octo/pkg")
+        );
+        // Without a publisher policy, and after a JSON round trip.
+        let text = serde_json::to_string(&att).unwrap();
+        let back: Attestation = serde_json::from_str(&text).unwrap();
+        assert!(verify(&back, &EXPECTED, None, &w.root()).is_ok());
+        // The project-name spelling may differ.
+        let renamed = Expected {
+            file_name: "Demo.Pkg-0.1.0-py3-none-any.whl",
+            sha256: SHA,
+        };
+        assert!(verify(&att, &renamed, None, &w.root()).is_ok());
+        // The environment is only compared when the certificate names one.
+        let mut other_env = publisher();
+        other_env.environment = None;
+        assert!(verify(&att, &EXPECTED, Some(&other_env), &w.root()).is_ok());
+    }
+
+    #[test]
+    fn the_public_good_root_does_not_trust_a_test_attestation() {
+        let w = World::new();
+        let att = make(&w, &Make::default());
+        let err = verify(&att, &EXPECTED, None, &TrustedRoot::public_good()).unwrap_err();
+        assert_eq!(err.check(), "chain");
+    }
+
+    #[test]
+    fn attestation_level_tampering() {
+        let w = World::new();
+        let good = make(&w, &Make::default());
+        let mut att = good.clone();
+        att.version = 2;
+        assert_eq!(rejected(&w, &att), "version");
+        let mut att = good.clone();
+        att.verification_material.certificate = "!!".into();
+        assert_eq!(rejected(&w, &att), "certificate");
+        let mut att = good.clone();
+        att.verification_material.certificate = b64(b"not a certificate");
+        assert_eq!(rejected(&w, &att), "certificate");
+        let mut att = good.clone();
+        att.verification_material.transparency_entries.clear();
+        assert_eq!(rejected(&w, &att), "entry-count");
+        let mut att = good.clone();
+        let e = entry(&mut att).clone();
+        att.verification_material.transparency_entries.push(e);
+        assert_eq!(rejected(&w, &att), "entry-count");
+        let mut att = good.clone();
+        entry(&mut att).kind_version.kind = "hashedrekord".into();
+        assert_eq!(rejected(&w, &att), "kind-version");
+        let mut att = good.clone();
+        entry(&mut att).kind_version.version = "0.0.2".into();
+        assert_eq!(rejected(&w, &att), "kind-version");
+        let mut att = good.clone();
+        entry(&mut att).integrated_time = "0".into();
+        assert_eq!(rejected(&w, &att), "log-entry");
+        let mut att = good.clone();
+        entry(&mut att).canonicalized_body = "%%".into();
+        assert_eq!(rejected(&w, &att), "log-entry");
+        // Another statement signature (a valid signature, by the right key, of other bytes).
+        let mut att = good.clone();
+        let other = testkeys::sign256(&w.leaf_key, b"something else");
+        att.envelope.signature = b64(&other);
+        assert_eq!(rejected(&w, &att), "signature");
+        // A changed statement no longer matches its signature.
+        let mut att = good.clone();
+        att.envelope.statement = b64(&publish_statement(FILE, &"cd".repeat(32)));
+        assert_eq!(rejected(&w, &att), "signature");
+    }
+
+    #[test]
+    fn certificate_tampering() {
+        let w = World::new();
+        let good = make(&w, &Make::default());
+        // A root without our CA.
+        let mut root = w.root();
+        root.authorities = vec![Ca::new("stranger").authority()];
+        let err = verify(&good, &EXPECTED, None, &root).unwrap_err();
+        assert_eq!(err.check(), "chain");
+        assert_eq!(
+            rejected_made(Make {
+                integrated_time: T0 + 601,
+                ..Make::default()
+            }),
+            "certificate-validity"
+        );
+        assert_eq!(
+            rejected_made(Make {
+                integrated_time: T0 - 1,
+                ..Make::default()
+            }),
+            "certificate-validity"
+        );
+        for leaf in [
+            Leaf {
+                key_usage: false,
+                ..Leaf::default()
+            },
+            Leaf {
+                code_signing: false,
+                ..Leaf::default()
+            },
+        ] {
+            assert_eq!(
+                rejected_made(Make {
+                    leaf,
+                    ..Make::default()
+                }),
+                "key-usage"
+            );
+        }
+        for sct in [SctMode::Missing, SctMode::WrongTbs, SctMode::UnknownLog] {
+            let leaf = Leaf {
+                sct,
+                ..Leaf::default()
+            };
+            assert_eq!(
+                rejected_made(Make {
+                    leaf,
+                    ..Make::default()
+                }),
+                "sct",
+                "{sct:?}"
+            );
+        }
+        // A root without the CT log.
+        let mut root = w.root();
+        root.ctlogs = vec![ca::log_key(
+            &testkeys::p256("another ct"),
+            "https://ct.other",
+        )];
+        assert_eq!(
+            verify(&good, &EXPECTED, None, &root).unwrap_err().check(),
+            "sct"
+        );
+    }
+
+    #[test]
+    fn log_tampering() {
+        let w = World::new();
+        let good = make(&w, &Make::default());
+        // SET: flipped, signed by another key, missing, log unknown to the root.
+        let mut att = good.clone();
+        let promise = entry(&mut att).inclusion_promise.as_mut().unwrap();
+        let mut set = STANDARD.decode(&promise.signed_entry_timestamp).unwrap();
+        let n = set.len() - 3;
+        set[n] ^= 1;
+        promise.signed_entry_timestamp = b64(&set);
+        assert_eq!(rejected(&w, &att), "set");
+        assert_eq!(
+            rejected_made(Make {
+                set_key: Some(testkeys::p256("impostor")),
+                ..Make::default()
+            }),
+            "set"
+        );
+        let mut att = good.clone();
+        entry(&mut att).inclusion_promise = None;
+        assert_eq!(rejected(&w, &att), "set");
+        let mut att = good.clone();
+        entry(&mut att).log_index = "12346".into();
+        assert_eq!(rejected(&w, &att), "set");
+        let mut root = w.root();
+        root.tlogs[0].key = None; // e.g. an Ed25519 log
+        assert_eq!(
+            verify(&good, &EXPECTED, None, &root).unwrap_err().check(),
+            "set"
+        );
+        // Inclusion proof: a hash, the index, the root, the length, missing.
+        let mut att = good.clone();
+        let p = proof(&mut att);
+        let mut h = STANDARD.decode(&p.hashes[1]).unwrap();
+        h[0] ^= 1;
+        p.hashes[1] = b64(&h);
+        assert_eq!(rejected(&w, &att), "inclusion-proof");
+        let mut att = good.clone();
+        proof(&mut att).log_index = "4".into();
+        assert_eq!(rejected(&w, &att), "inclusion-proof");
+        let mut att = good.clone();
+        proof(&mut att).log_index = "7".into();
+        assert_eq!(rejected(&w, &att), "inclusion-proof");
+        let mut att = good.clone();
+        proof(&mut att).root_hash = b64(&[0u8; 32]);
+        assert_eq!(rejected(&w, &att), "inclusion-proof");
+        let mut att = good.clone();
+        proof(&mut att).hashes.pop();
+        assert_eq!(rejected(&w, &att), "inclusion-proof");
+        let mut att = good.clone();
+        proof(&mut att).tree_size = "6".into();
+        assert_eq!(rejected(&w, &att), "inclusion-proof");
+        // Index 5 has the same path shape in trees of 7 and 8 leaves: the proof still leads to
+        // rootHash, and only the checkpoint's size catches the lie.
+        let mut att = good.clone();
+        proof(&mut att).tree_size = "8".into();
+        assert_eq!(rejected(&w, &att), "checkpoint");
+        let mut att = good.clone();
+        entry(&mut att).inclusion_proof = None;
+        assert_eq!(rejected(&w, &att), "inclusion-proof");
+        // Checkpoint: unsigned text change, another signer, another size, another root.
+        let mut att = good.clone();
+        let cp = &mut proof(&mut att).checkpoint.envelope;
+        *cp = cp.replacen("rekor.test - 1\n", "rekor.test - 2\n", 1);
+        assert_eq!(rejected(&w, &att), "checkpoint");
+        let mut att = good.clone();
+        proof(&mut att).checkpoint.envelope = "garbage".into();
+        assert_eq!(rejected(&w, &att), "checkpoint");
+        let knobs = [
+            Make {
+                checkpoint_key: Some(testkeys::p256("impostor")),
+                ..Make::default()
+            },
+            Make {
+                checkpoint_size: 8,
+                ..Make::default()
+            },
+            Make {
+                checkpoint_root: Some([7u8; 32]),
+                ..Make::default()
+            },
+        ];
+        for m in knobs {
+            assert_eq!(rejected_made(m), "checkpoint");
+        }
+    }
+
+    #[test]
+    fn body_tampering() {
+        let edits: [fn(&mut Value); 7] = [
+            |b| b["spec"]["payloadHash"]["value"] = json!("00".repeat(32)),
+            |b| b["spec"]["payloadHash"]["algorithm"] = json!("sha512"),
+            |b| b["spec"]["envelopeHash"] = Value::Null,
+            |b| b["spec"]["signatures"][0]["signature"] = json!(STANDARD.encode(b"other")),
+            |b| {
+                b["spec"]["signatures"][0]["verifier"] =
+                    json!(STANDARD.encode(b"-----BEGIN CERTIFICATE-----\n"))
+            },
+            |b| {
+                let s = b["spec"]["signatures"][0].clone();
+                b["spec"]["signatures"] = json!([s.clone(), s]);
+            },
+            |b| b["kind"] = json!("intoto"),
+        ];
+        for (i, body_edit) in edits.into_iter().enumerate() {
+            assert_eq!(
+                rejected_made(Make {
+                    body_edit,
+                    ..Make::default()
+                }),
+                "body",
+                "edit {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn statement_tampering() {
+        let statement = |v: Value| serde_json::to_vec(&v).unwrap();
+        let subject = json!({"name": FILE, "digest": {"sha256": SHA}});
+        let cases = [
+            (b"not json".to_vec(), "statement"),
+            (
+                statement(
+                    json!({"_type": "https://in-toto.io/Statement/v0.1", "subject": [subject],
+                                 "predicateType": PUBLISH_PREDICATE, "predicate": null}),
+                ),
+                "statement",
+            ),
+            (
+                statement(
+                    json!({"_type": STATEMENT_TYPE, "subject": [subject, subject],
+                                 "predicateType": PUBLISH_PREDICATE, "predicate": null}),
+                ),
+                "statement",
+            ),
+            (
+                statement(json!({"_type": STATEMENT_TYPE, "subject": [subject],
+                                 "predicateType": "https://example.com/other", "predicate": null})),
+                "predicate-type",
+            ),
+            (
+                publish_statement("demo_pkg-0.2.0-py3-none-any.whl", SHA),
+                "subject-name",
+            ),
+            (
+                publish_statement("evil_pkg-0.1.0-py3-none-any.whl", SHA),
+                "subject-name",
+            ),
+            (publish_statement(FILE, &"cd".repeat(32)), "subject-digest"),
+        ];
+        for (bytes, check) in cases {
+            let m = Make {
+                statement: bytes.clone(),
+                ..Make::default()
+            };
+            assert_eq!(
+                rejected_made(m),
+                check,
+                "{}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+        let slsa = statement(json!({"_type": STATEMENT_TYPE, "subject": [subject],
+                                    "predicateType": SLSA_PREDICATE, "predicate": {}}));
+        assert_eq!(
+            rejected_made(Make {
+                statement: slsa,
+                ..Make::default()
+            }),
+            "accepted"
+        );
+        // What the caller expects.
+        let w = World::new();
+        let att = make(&w, &Make::default());
+        let wrong_file = Expected {
+            file_name: "demo_pkg-0.1.0.tar.gz",
+            sha256: SHA,
+        };
+        assert_eq!(
+            verify(&att, &wrong_file, None, &w.root())
+                .unwrap_err()
+                .check(),
+            "subject-name"
+        );
+        let wrong_sha = Expected {
+            file_name: FILE,
+            sha256: &"ef".repeat(32),
+        };
+        assert_eq!(
+            verify(&att, &wrong_sha, None, &w.root())
+                .unwrap_err()
+                .check(),
+            "subject-digest"
+        );
+    }
+
+    #[test]
+    fn publisher_policy() {
+        let w = World::new();
+        let att = make(&w, &Make::default());
+        let check = |p: Publisher| {
+            verify(&att, &EXPECTED, Some(&p), &w.root())
+                .map(|_| ())
+                .map_err(|e| e.check())
+        };
+        assert_eq!(check(publisher()), Ok(()));
+        assert_eq!(
+            check(Publisher {
+                repository: "evil/pkg".into(),
+                ..publisher()
+            }),
+            Err("repository")
+        );
+        assert_eq!(
+            check(Publisher {
+                repository: "octo/pk".into(),
+                ..publisher()
+            }),
+            Err("repository")
+        );
+        assert_eq!(
+            check(Publisher {
+                workflow: "other.yml".into(),
+                ..publisher()
+            }),
+            Err("workflow")
+        );
+        assert_eq!(
+            check(Publisher {
+                environment: Some("staging".into()),
+                ..publisher()
+            }),
+            Err("environment")
+        );
+
+        let with = |n: u32, value: Option<&str>| {
+            let mut leaf = Leaf::default();
+            leaf.fulcio.retain(|(k, _)| *k != n);
+            if let Some(v) = value {
+                leaf.fulcio.push((n, v.into()));
+            }
+            rejected_made(Make {
+                leaf,
+                ..Make::default()
+            })
+        };
+        assert_eq!(with(8, Some("https://gitlab.com")), "issuer");
+        // The legacy issuer alone does not satisfy the policy (sigstore-python reads .1.8).
+        assert_eq!(with(8, None), "issuer");
+        assert_eq!(with(12, None), "repository");
+        assert_eq!(with(18, None), "workflow");
+        assert_eq!(
+            with(
+                18,
+                Some("https://github.com/octo/pkg/.github/workflows/release.yml@refs/heads/evil")
+            ),
+            "workflow"
+        );
+        // The build config may name the commit instead of the ref.
+        assert_eq!(
+            with(
+                18,
+                Some(
+                    "https://github.com/octo/pkg/.github/workflows/release.yml@0123456789abcdef0123456789abcdef01234567"
+                )
+            ),
+            "accepted"
+        );
+        assert_eq!(with(23, None), "accepted");
+    }
+
+    #[test]
+    fn dist_names_compare_by_normalised_project_name() {
+        assert!(same_dist(
+            "a_b-1.0-py3-none-any.whl",
+            "A.B-1.0-py3-none-any.whl"
+        ));
+        assert!(same_dist("a_b-1.0.tar.gz", "A--b-1.0.tar.gz"));
+        assert!(same_dist("my-pkg-1.0.zip", "my_pkg-1.0.zip"));
+        assert!(!same_dist("a_b-1.0.tar.gz", "a_b-1.0.zip"));
+        assert!(!same_dist(
+            "a_b-1.0-py3-none-any.whl",
+            "a_b-1.1-py3-none-any.whl"
+        ));
+        assert!(!same_dist(
+            "a_b-1.0-py3-none-any.whl",
+            "a_b-1.0-py3-none-ANY.whl"
+        ));
+        assert!(!same_dist("ab-1.0.tar.gz", "a_b-1.0.tar.gz"));
+        assert!(!same_dist("x.txt", "X.txt"));
+    }
+}

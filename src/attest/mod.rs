@@ -15,10 +15,25 @@
 //!   log entry → attestation, checked before it is used.
 //! - [`decide`]: whether an upload signs (`--attestations auto|always|never`).
 //! - [`integrity`]: PyPI's Integrity API (provenance of uploaded files).
+//! - [`provenance`]: a release's files checked against the Integrity API.
+//! - [`trust_config`]: ClientTrustConfig files (a trusted root and the signing URLs).
 
+pub mod cert;
+pub mod checkpoint;
 pub mod decide;
+pub mod fulcio;
+pub mod integrity;
+pub mod jcs;
+pub mod keys;
+pub mod merkle;
 pub mod model;
+pub mod provenance;
+pub mod rekor;
+pub mod sign;
 pub mod statement;
+pub mod trust_config;
+pub mod trust_root;
+pub mod verify;
 
 /// The public-good Fulcio instance.
 pub const PUBLIC_GOOD_FULCIO: &str = "https://fulcio.sigstore.dev";
@@ -26,12 +41,3 @@ pub const PUBLIC_GOOD_FULCIO: &str = "https://fulcio.sigstore.dev";
 pub const PUBLIC_GOOD_REKOR: &str = "https://rekor.sigstore.dev";
 /// The OIDC audience Sigstore's Fulcio accepts.
 pub const SIGSTORE_AUDIENCE: &str = "sigstore";
-pub mod cert;
-pub mod fulcio;
-pub mod integrity;
-pub mod provenance;
-pub mod rekor;
-pub mod sign;
-pub mod trust_config;
-pub mod trust_root;
-pub mod verify;

@@ -71,7 +71,7 @@ impl Release {
     }
 
     fn upload_url(&self) -> String {
-        format!("{}legacy/", self.index.url())
+        format!("{}/legacy/", self.index.url().trim_end_matches('/'))
     }
 
     /// The Sigstore options pointing at the stand-ins.
@@ -136,7 +136,11 @@ impl Release {
             .server()
             .requests()
             .iter()
-            .filter(|r| r.query_param("audience").as_deref() == Some(audience))
+            .filter(|r| {
+                standin::http::query_pairs(&r.query)
+                    .iter()
+                    .any(|(k, v)| k == "audience" && v == audience)
+            })
             .count()
     }
 }

@@ -364,7 +364,9 @@ pub(super) fn verify_after_upload(
             sha256: dist.sha256.clone(),
             sent: serde_json::from_str(sent).ok(),
         };
-        let version = crate::publish::dist::canonical_version(&dist.metadata.version)
+        // The release's version as the index stores it (PEP 440 normalised, not canonical:
+        // `0.1.0` stays `0.1.0`).
+        let version = crate::publish::dist::normalize_version(&dist.metadata.version)
             .unwrap_or_else(|| dist.metadata.version.clone());
         let outcome = http.block_on(provenance::check_file(
             http,

@@ -217,6 +217,8 @@ pub fn run_verify_provenance(
         .map_err(|e| Failure::usage(e.to_string()).with_status(ExitStatus::Service))?;
     let canonical =
         crate::publish::dist::canonical_version(version).unwrap_or_else(|| version.to_string());
+    let normalized =
+        crate::publish::dist::normalize_version(version).unwrap_or_else(|| version.to_string());
     let mut release: Vec<(String, String)> = files
         .iter()
         .filter(|(_, f)| f.version.as_deref() == Some(canonical.as_str()))
@@ -238,7 +240,7 @@ pub fn run_verify_provenance(
                 sent: None,
             };
             let outcome = http.block_on(provenance::check_file(
-                &http, &policy, &url, &project, &canonical, &file, &publisher, &root,
+                &http, &policy, &url, &project, &normalized, &file, &publisher, &root,
             ));
             (file_name.clone(), outcome)
         })

@@ -505,7 +505,11 @@ fn chora_publish_signs_attestations_itself_with_no_python_signer() {
             );
             assert_eq!(upload.matches("uvx").count(), 1, "{upload}");
             let expected: &[&str] = match signing {
-                Signing::Always => &["--attestations=always", "--attestations-dir", "attestations"],
+                Signing::Always => &[
+                    "--attestations=always",
+                    "--attestations-dir",
+                    "attestations",
+                ],
                 Signing::Never => &["--attestations=never"],
                 Signing::Unset => &[],
             };
@@ -537,7 +541,10 @@ fn artifact_step<'a>(job: &'a [Value], action: &str, artifact: &str) -> Option<&
 #[test]
 fn the_release_job_attaches_the_archived_attestations() {
     let cases = [
-        (&["publisher=chora"][..], Some("attestations/*.publish.attestation")),
+        (
+            &["publisher=chora"][..],
+            Some("attestations/*.publish.attestation"),
+        ),
         (&["publisher=pypa"][..], Some("dist/*.publish.attestation")),
         (&["publisher=chora", "attestations=false"][..], None),
         (&["publisher=pypa", "pypi_auth_method=token"][..], None),
@@ -571,7 +578,10 @@ fn the_release_job_attaches_the_archived_attestations() {
         let Some(path) = stored else {
             assert!(store.is_none() && fetch.is_none(), "{answers:?}");
             assert!(!text.contains("publish.attestation"), "{answers:?}");
-            assert!(create.trim_end().ends_with("\"${prerelease[@]}\" dist/*"), "{create}");
+            assert!(
+                create.trim_end().ends_with("\"${prerelease[@]}\" dist/*"),
+                "{create}"
+            );
             continue;
         };
         let store = store.unwrap_or_else(|| panic!("publish-pypi stores them ({answers:?})"));
@@ -594,5 +604,64 @@ fn the_release_job_attaches_the_archived_attestations() {
             ["dist/*", "attestations/*.publish.attestation"],
             "{create}"
         );
+    }
+}
+
+#[test]
+fn pypi_setup_shows_how_to_verify_provenance_with_the_real_names() {
+    let chora = "chora-publish verify-provenance my.Pkg==0.1.0 --repository octo-org/demo-repo \
+                 --workflow release.yml";
+    let pypi_attestations = "uvx pypi-attestations@0.0.30 verify pypi --repository \
+                             https://github.com/octo-org/demo-repo pypi:my_pkg-0.1.0";
+    let archived = "chora-publish verify-attestation v0.1.0/my_pkg-0.1.0-py3-none-any.whl \
+                    v0.1.0/my_pkg-0.1.0-py3-none-any.whl.publish.attestation \
+                    --repository octo-org/demo-repo --workflow release.yml --environment release";
+    for (publisher, signs_natively) in [("publisher=chora", true), ("publisher=pypa", false)] {
+        let (_tmp, dest) = project(&[
+            publisher,
+            "project_name=my.Pkg",
+            "github_owner=octo-org",
+            "github_repository=demo-repo",
+            "pypi_environment=release",
+        ]);
+        let setup = std::fs::read_to_string(dest.join("PYPI_SETUP.md")).unwrap();
+        assert!(
+            setup.contains("\n## Verify a release's provenance\n"),
+            "{setup}"
+        );
+        assert!(setup.contains(chora), "{setup}");
+        for suffix in ["-py3-none-any.whl\n", ".tar.gz\n"] {
+            assert!(
+                setup.contains(&format!("{pypi_attestations}{suffix}")),
+                "{suffix}: {setup}"
+            );
+        }
+        assert!(setup.contains(archived), "{setup}");
+        // Where the archived attestations are: the release assets and the run's artifact.
+        assert!(
+            setup.contains("https://github.com/octo-org/demo-repo/releases/tag/v0.1.0"),
+            "{setup}"
+        );
+        assert!(
+            setup.contains("`python-package-attestations` artifact"),
+            "{setup}"
+        );
+        assert_eq!(
+            setup.contains("no Python signing tool runs"),
+            signs_natively,
+            "{publisher}"
+        );
+        let security = std::fs::read_to_string(dest.join("SECURITY.md")).unwrap();
+        assert!(
+            security.contains("chora-publish verify-provenance my.Pkg==<version>"),
+            "{security}"
+        );
+    }
+    // Without attestations there is nothing to verify.
+    for answers in [&["attestations=false"][..], &["pypi_auth_method=token"]] {
+        let (_tmp, dest) = project(answers);
+        let setup = std::fs::read_to_string(dest.join("PYPI_SETUP.md")).unwrap();
+        assert!(!setup.contains("verify-provenance"), "{answers:?}");
+        assert!(!setup.contains("pypi-attestations"), "{answers:?}");
     }
 }

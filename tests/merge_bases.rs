@@ -136,7 +136,12 @@ fn two_more_updates_merge_cleanly(home: &Path, dir: &Path) {
         !after.contains("test.pypi.org"),
         "publish_testpypi=false applied"
     );
-    assert!(!after.contains("attestation"), "attestations=false applied");
+    // attestations=false: nothing is signed, stored or attached; chora-publish is told so.
+    assert!(
+        !after.contains("publish.attestation") && !after.contains("--attestations=always"),
+        "attestations=false applied:\n{after}"
+    );
+    assert!(after.contains("--attestations=never"), "{after}");
     chora(home)
         .current_dir(dir)
         .arg("check")

@@ -414,15 +414,76 @@ fn run_text(step: &Value) -> String {
     step["run"].as_str().unwrap_or_default().to_string()
 }
 
+/// What the answers make chora-publish do about attestations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signing {
+    /// oidc with attestations: `--attestations=always --attestations-dir attestations`.
+    Always,
+    /// oidc without attestations: `--attestations=never`.
+    Never,
+    /// token auth: no `--attestations…` option at all.
+    Unset,
+}
+
+/// The `--attestations…` arguments of a `chora-publish upload` command, in order.
+fn attestation_args(run: &str) -> Vec<&str> {
+    let words: Vec<&str> = run.split_whitespace().collect();
+    let mut out = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        if word.starts_with("--attestations") {
+            out.push(*word);
+            if *word == "--attestations-dir" {
+                out.push(words.get(i + 1).copied().unwrap_or("<missing>"));
+            }
+        }
+    }
+    out
+}
+
+/// Words that would mean a Python signing tool runs (or an action wrapping one).
+const PYTHON_SIGNERS: [&str; 4] = [
+    "pypi-attestations",
+    "pypi_attestations",
+    "sigstore",
+    "attest-action",
+];
+
 #[test]
-fn chora_publish_jobs_sign_attestations_before_uploading_them() {
+fn chora_publish_signs_attestations_itself_with_no_python_signer() {
     let cases = [
-        (&["pypi_auth_method=oidc"][..], true),
-        (&["pypi_auth_method=oidc", "attestations=false"][..], false),
-        (&["pypi_auth_method=token"][..], false),
+        (&["pypi_auth_method=oidc"][..], Signing::Always),
+        (
+            &["pypi_auth_method=oidc", "attestations=false"][..],
+            Signing::Never,
+        ),
+        (&["pypi_auth_method=token"][..], Signing::Unset),
     ];
-    for (answers, attestations) in cases {
+    for (answers, signing) in cases {
         let (_tmp, dest) = project(answers);
+        // No generated workflow names pypi-attestations anywhere (not even in a comment), and
+        // no step runs or uses a Python signing tool.
+        for (name, text, wf) in workflows(&dest) {
+            assert!(
+                !text.contains("pypi-attestations"),
+                "{name} mentions pypi-attestations ({answers:?})"
+            );
+            for (job_name, job) in jobs(&wf) {
+                for step in steps(&job) {
+                    let command = format!(
+                        "{} {}",
+                        run_text(&step),
+                        step["uses"].as_str().unwrap_or_default()
+                    )
+                    .to_lowercase();
+                    for signer in PYTHON_SIGNERS {
+                        assert!(
+                            !command.contains(signer),
+                            "{name}/{job_name} runs {signer}: {command} ({answers:?})"
+                        );
+                    }
+                }
+            }
+        }
         let release = load(&dest.join(".github/workflows/release.yml"));
         let mut publish_jobs = 0;
         for (job_name, job) in jobs(&release) {
@@ -432,31 +493,175 @@ fn chora_publish_jobs_sign_attestations_before_uploading_them() {
             publish_jobs += 1;
             let steps = steps(&job);
             let runs: Vec<String> = steps.iter().map(run_text).collect();
-            let upload = runs
-                .iter()
-                .position(|r| r.contains("chora-publish upload"))
-                .unwrap_or_else(|| panic!("{job_name}: no chora-publish upload ({answers:?})"));
-            let sign = runs.iter().position(|r| r.contains("pypi-attestations"));
-            assert_eq!(
-                runs[upload].contains("--attestations"),
-                attestations,
-                "{job_name}: --attestations ({answers:?})"
+            // The upload is the job's only command, and only chora-publish runs through uvx.
+            let commands: Vec<&String> = runs.iter().filter(|r| !r.is_empty()).collect();
+            assert_eq!(commands.len(), 1, "{job_name}: {runs:?} ({answers:?})");
+            let upload = commands[0];
+            assert!(
+                upload.starts_with("uvx --from chora-cli==")
+                    && upload.contains(" chora-publish upload ")
+                    && upload.ends_with(" dist/*"),
+                "{job_name}: {upload}"
             );
-            match sign {
-                Some(sign) => {
-                    assert!(attestations, "{job_name}: signs without attestations");
-                    assert!(sign < upload, "{job_name}: signs before the upload");
-                    // A pinned signer, signing exactly the files the upload sends.
-                    assert_eq!(runs[sign], "uvx pypi-attestations@0.0.30 sign dist/*");
-                    assert!(runs[upload].ends_with(" dist/*"), "{}", runs[upload]);
-                    assert!(
-                        steps[sign]["env"].is_null(),
-                        "{job_name}: the signer gets no secret"
-                    );
-                }
-                None => assert!(!attestations, "{job_name}: no signing step ({answers:?})"),
-            }
+            assert_eq!(upload.matches("uvx").count(), 1, "{upload}");
+            let expected: &[&str] = match signing {
+                Signing::Always => &[
+                    "--attestations=always",
+                    "--attestations-dir",
+                    "attestations",
+                ],
+                Signing::Never => &["--attestations=never"],
+                Signing::Unset => &[],
+            };
+            assert_eq!(
+                attestation_args(upload),
+                expected,
+                "{job_name}: {upload} ({answers:?})"
+            );
+            assert_eq!(
+                upload.contains("--auth token"),
+                signing == Signing::Unset,
+                "{upload}"
+            );
         }
         assert_eq!(publish_jobs, 2, "{answers:?}");
+    }
+}
+
+/// The step of `job` whose `uses` is `action` and whose artifact is `artifact`.
+fn artifact_step<'a>(job: &'a [Value], action: &str, artifact: &str) -> Option<&'a Value> {
+    job.iter().find(|step| {
+        step["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with(&format!("{action}@")))
+            && step["with"]["name"].as_str() == Some(artifact)
+    })
+}
+
+#[test]
+fn the_release_job_attaches_the_archived_attestations() {
+    let cases = [
+        (
+            &["publisher=chora"][..],
+            Some("attestations/*.publish.attestation"),
+        ),
+        (&["publisher=pypa"][..], Some("dist/*.publish.attestation")),
+        (&["publisher=chora", "attestations=false"][..], None),
+        (&["publisher=pypa", "pypi_auth_method=token"][..], None),
+    ];
+    for (answers, stored) in cases {
+        let (_tmp, dest) = project(answers);
+        let text = std::fs::read_to_string(dest.join(".github/workflows/release.yml")).unwrap();
+        let release = load(&dest.join(".github/workflows/release.yml"));
+        let pypi = steps(&release["jobs"]["publish-pypi"]);
+        let github = &release["jobs"]["github-release"];
+        let github_steps = steps(github);
+        // Minimal permissions: the release job may write releases, nothing else.
+        let perms = github["permissions"].as_mapping().unwrap();
+        assert_eq!(perms.len(), 1, "{perms:?}");
+        assert_eq!(github["permissions"]["contents"].as_str(), Some("write"));
+        let store = artifact_step(
+            &pypi,
+            "actions/upload-artifact",
+            "python-package-attestations",
+        );
+        let fetch = artifact_step(
+            &github_steps,
+            "actions/download-artifact",
+            "python-package-attestations",
+        );
+        let create = github_steps
+            .iter()
+            .map(run_text)
+            .find(|r| r.contains("gh release create"))
+            .unwrap();
+        let Some(path) = stored else {
+            assert!(store.is_none() && fetch.is_none(), "{answers:?}");
+            assert!(!text.contains("publish.attestation"), "{answers:?}");
+            assert!(
+                create.trim_end().ends_with("\"${prerelease[@]}\" dist/*"),
+                "{create}"
+            );
+            continue;
+        };
+        let store = store.unwrap_or_else(|| panic!("publish-pypi stores them ({answers:?})"));
+        assert_eq!(store["with"]["path"].as_str(), Some(path), "{answers:?}");
+        assert_eq!(store["with"]["if-no-files-found"].as_str(), Some("error"));
+        assert_eq!(store["with"]["retention-days"].as_u64(), Some(90));
+        // Stored after the upload that wrote them.
+        let upload_at = pypi
+            .iter()
+            .position(|s| s["name"].as_str() == Some("Upload to PyPI"))
+            .unwrap();
+        let store_at = pypi.iter().position(|s| s == store).unwrap();
+        assert!(upload_at < store_at, "{answers:?}");
+        let fetch = fetch.unwrap_or_else(|| panic!("github-release downloads them ({answers:?})"));
+        assert_eq!(fetch["with"]["path"].as_str(), Some("attestations/"));
+        // Attached as release assets, next to the distributions.
+        let args: Vec<&str> = create.split_whitespace().collect();
+        assert_eq!(
+            args[args.len() - 2..],
+            ["dist/*", "attestations/*.publish.attestation"],
+            "{create}"
+        );
+    }
+}
+
+#[test]
+fn pypi_setup_shows_how_to_verify_provenance_with_the_real_names() {
+    let chora = "chora-publish verify-provenance my.Pkg==0.1.0 --repository octo-org/demo-repo \
+                 --workflow release.yml";
+    let pypi_attestations = "uvx pypi-attestations@0.0.30 verify pypi --repository \
+                             https://github.com/octo-org/demo-repo pypi:my_pkg-0.1.0";
+    let archived = "chora-publish verify-attestation v0.1.0/my_pkg-0.1.0-py3-none-any.whl \
+                    v0.1.0/my_pkg-0.1.0-py3-none-any.whl.publish.attestation \
+                    --repository octo-org/demo-repo --workflow release.yml --environment release";
+    for (publisher, signs_natively) in [("publisher=chora", true), ("publisher=pypa", false)] {
+        let (_tmp, dest) = project(&[
+            publisher,
+            "project_name=my.Pkg",
+            "github_owner=octo-org",
+            "github_repository=demo-repo",
+            "pypi_environment=release",
+        ]);
+        let setup = std::fs::read_to_string(dest.join("PYPI_SETUP.md")).unwrap();
+        assert!(
+            setup.contains("\n## Verify a release's provenance\n"),
+            "{setup}"
+        );
+        assert!(setup.contains(chora), "{setup}");
+        for suffix in ["-py3-none-any.whl\n", ".tar.gz\n"] {
+            assert!(
+                setup.contains(&format!("{pypi_attestations}{suffix}")),
+                "{suffix}: {setup}"
+            );
+        }
+        assert!(setup.contains(archived), "{setup}");
+        // Where the archived attestations are: the release assets and the run's artifact.
+        assert!(
+            setup.contains("https://github.com/octo-org/demo-repo/releases/tag/v0.1.0"),
+            "{setup}"
+        );
+        assert!(
+            setup.contains("`python-package-attestations` artifact"),
+            "{setup}"
+        );
+        assert_eq!(
+            setup.contains("no Python signing tool runs"),
+            signs_natively,
+            "{publisher}"
+        );
+        let security = std::fs::read_to_string(dest.join("SECURITY.md")).unwrap();
+        assert!(
+            security.contains("chora-publish verify-provenance my.Pkg==<version>"),
+            "{security}"
+        );
+    }
+    // Without attestations there is nothing to verify.
+    for answers in [&["attestations=false"][..], &["pypi_auth_method=token"]] {
+        let (_tmp, dest) = project(answers);
+        let setup = std::fs::read_to_string(dest.join("PYPI_SETUP.md")).unwrap();
+        assert!(!setup.contains("verify-provenance"), "{answers:?}");
+        assert!(!setup.contains("pypi-attestations"), "{answers:?}");
     }
 }

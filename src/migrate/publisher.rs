@@ -241,8 +241,8 @@ mod tests {
                 panic!("{step:?}: not a sequence:\n{text}");
             };
             let expected = match (step.publisher, step.attestations) {
-                (Publisher::Chora, true) => 3,
-                (Publisher::Chora, false) => 2,
+                // chora-publish signs natively: setup-uv and the upload, no signing step.
+                (Publisher::Chora, _) => 2,
                 (Publisher::Pypa, _) => 1,
             };
             assert_eq!(items.len(), expected, "{step:?}:\n{text}");
@@ -285,7 +285,17 @@ mod tests {
                         "{run}"
                     );
                     assert!(run.ends_with(" dist/*"), "{run}");
-                    assert_eq!(run.contains("--attestations"), step.attestations, "{run}");
+                    assert_eq!(
+                        run.contains(" --attestations=always --attestations-dir attestations "),
+                        step.attestations,
+                        "{run}"
+                    );
+                    assert_eq!(
+                        run.contains(" --attestations=never "),
+                        !step.attestations,
+                        "{run}"
+                    );
+                    assert!(!text.contains("pypi-attestations"), "{text}");
                 }
                 Publisher::Pypa => {
                     let with = upload.get("with").unwrap();
@@ -353,7 +363,7 @@ mod tests {
         let mut chora = step(Publisher::Chora, Index::Pypi, true);
         chora.dist_dir = "target/wheels/".into();
         let text = render_upload_steps(&chora).unwrap();
-        assert!(text.contains("sign target/wheels/*\n"), "{text}");
+        assert!(!text.contains("pypi-attestations"), "{text}");
         assert!(text.ends_with("      target/wheels/*\n") || text.ends_with("  target/wheels/*\n"));
         let mut pypa = step(Publisher::Pypa, Index::TestPypi, false);
         pypa.dist_dir = "target/wheels".into();
@@ -388,12 +398,11 @@ mod tests {
         pattern.dist_dir = "wheels-*/".into();
         let text = render_upload_steps(&pattern).unwrap();
         assert!(text.contains("wheels-*/*"), "{text}");
-        // Named files replace the folder's `*` in both the signing and the upload command.
+        // Named files replace the folder's `*` in the upload command.
         let mut named = step(Publisher::Chora, Index::Pypi, true);
         named.dist_dir = "./".into();
         named.files = vec!["./*.whl".into(), "./*.tar.gz".into()];
         let text = render_upload_steps(&named).unwrap();
-        assert!(text.contains("sign ./*.whl ./*.tar.gz\n"), "{text}");
         assert!(text.contains("\n    ./*.whl ./*.tar.gz\n"), "{text}");
         assert!(!text.contains(".//*"), "{text}");
         named.files = vec!["x; rm -rf /".into()];

@@ -184,8 +184,8 @@ fn a_github_release_signs_uploads_and_archives_attestations_pypis_verifier_accep
     assert_eq!(
         r.archived(),
         vec![
-            format!("{SDIST}.publish.attestation"),
-            format!("{WHEEL}.publish.attestation")
+            format!("{WHEEL}.publish.attestation"),
+            format!("{SDIST}.publish.attestation")
         ]
     );
     let in_dist: Vec<_> = std::fs::read_dir(r.dir.path().join("dist"))
@@ -323,7 +323,7 @@ fn a_rekor_that_keeps_failing_uploads_nothing_and_says_what_to_do() {
     let r = Release::start();
     r.sigstore
         .rekor_server()
-        .inject("/api/v1/log/entries", Fault::status(500));
+        .inject_times("/api/v1/log/entries", Fault::status(500), 100);
     let run = r.upload(&["--attestations=always", "--retries", "2"]);
     assert_eq!(run.code, 3, "{}", run.all());
     assert!(run.stderr.contains("Rekor at "), "{}", run.stderr);
@@ -410,9 +410,11 @@ fn a_lying_inclusion_proof_or_checkpoint_is_refused() {
 #[test]
 fn a_fulcio_that_does_not_answer_in_time_is_retried_then_reported() {
     let r = Release::start();
-    r.sigstore
-        .fulcio_server()
-        .inject("/api/v2/signingCert", Fault::close_without_response());
+    r.sigstore.fulcio_server().inject_times(
+        "/api/v2/signingCert",
+        Fault::close_without_response(),
+        100,
+    );
     let run = r.upload(&["--attestations=always", "--retries", "2"]);
     assert_eq!(run.code, 3, "{}", run.all());
     assert!(run.stderr.contains("cannot reach Fulcio"), "{}", run.stderr);

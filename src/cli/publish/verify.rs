@@ -240,7 +240,14 @@ pub fn run_verify_provenance(
                 sent: None,
             };
             let outcome = http.block_on(provenance::check_file(
-                &http, &policy, &url, &project, &normalized, &file, &publisher, &root,
+                &http,
+                &policy,
+                &url,
+                &project,
+                &normalized,
+                &file,
+                &publisher,
+                &root,
             ));
             (file_name.clone(), outcome)
         })

@@ -480,3 +480,31 @@ fn sign_writes_attestations_the_real_verifier_accepts_and_verify_attestation_agr
     assert_eq!(r.sigstore.entries().len(), before);
     assert_eq!(r.index.uploads().len(), 2);
 }
+
+#[test]
+fn no_openssl_and_no_second_tls_stack_is_linked() {
+    // Cargo.lock is the whole resolved graph (dev-dependencies included): signing is
+    // RustCrypto over the one reqwest + rustls client.
+    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock")).unwrap();
+    let names: Vec<&str> = lock
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .filter_map(|l| l.strip_suffix('"'))
+        .collect();
+    assert!(names.len() > 100, "{} packages", names.len());
+    for banned in [
+        "openssl",
+        "openssl-sys",
+        "native-tls",
+        "aws-lc-sys",
+        "aws-lc-rs",
+        "boring-sys",
+        "sigstore",
+    ] {
+        assert!(!names.contains(&banned), "{banned} is in Cargo.lock");
+    }
+    for needed in ["p256", "p384", "x509-cert", "rustls"] {
+        assert!(names.contains(&needed), "{needed} is missing");
+    }
+    assert_eq!(names.iter().filter(|n| **n == "reqwest").count(), 1);
+}

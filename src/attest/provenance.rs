@@ -71,20 +71,34 @@ impl Outcome {
     }
 }
 
-/// Check one file of `project` `version` on the index of `upload_url`.
+/// A release on an index.
+#[derive(Debug, Clone, Copy)]
+pub struct Release<'a> {
+    /// The index's upload URL (its Integrity API is on the same site).
+    pub upload_url: &'a reqwest::Url,
+    /// The normalised project name.
+    pub project: &'a str,
+    /// The version as the index stores it.
+    pub version: &'a str,
+}
+
+/// Check one file of `release`.
 pub async fn check_file(
     http: &Http,
     policy: &Policy,
-    upload_url: &reqwest::Url,
-    project: &str,
-    version: &str,
+    release: &Release<'_>,
     file: &FileToCheck,
     publisher: &Publisher,
     root: &TrustedRoot,
 ) -> Outcome {
-    let Some(url) = integrity::provenance_url(upload_url, project, version, &file.file_name) else {
+    let Some(url) = integrity::provenance_url(
+        release.upload_url,
+        release.project,
+        release.version,
+        &file.file_name,
+    ) else {
         return Outcome::Unreadable(IntegrityError::Status {
-            url: upload_url.to_string(),
+            url: release.upload_url.to_string(),
             status: 0,
         });
     };

@@ -172,7 +172,7 @@ pub fn entry_from_v1(body: &str) -> Result<TransparencyEntry, String> {
 
 fn hex_to_b64(hex: &str) -> Result<String, String> {
     let bad = || format!("{} is not hex", crate::text::excerpt(hex, 80));
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return Err(bad());
     }
     let bytes = (0..hex.len())

@@ -368,15 +368,13 @@ pub(super) fn verify_after_upload(
         // `0.1.0` stays `0.1.0`).
         let version = crate::publish::dist::normalize_version(&dist.metadata.version)
             .unwrap_or_else(|| dist.metadata.version.clone());
+        let release = provenance::Release {
+            upload_url: &plan.url,
+            project: &dist.filename.normalized_name,
+            version: &version,
+        };
         let outcome = http.block_on(provenance::check_file(
-            http,
-            policy,
-            &plan.url,
-            &dist.filename.normalized_name,
-            &version,
-            &check,
-            &publisher,
-            &root,
+            http, policy, &release, &check, &publisher, &root,
         ));
         outcomes.push((file.file_name.clone(), outcome));
     }

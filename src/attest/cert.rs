@@ -486,6 +486,7 @@ pub(crate) mod testing {
     use x509_cert::builder::profile::BuilderProfile;
     use x509_cert::builder::{Builder, CertificateBuilder};
     use x509_cert::certificate::TbsCertificate;
+    use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectKeyIdentifier};
     use x509_cert::name::Name;
     use x509_cert::serial_number::SerialNumber;
     use x509_cert::spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
@@ -552,16 +553,46 @@ pub(crate) mod testing {
         b.build::<_, p384::ecdsa::DerSignature>(signer).unwrap()
     }
 
-    fn ca_exts() -> Vec<Extension> {
+    /// A key identifier: the first 20 bytes of sha256(SPKI).
+    fn kid(spki: &[u8]) -> OctetString {
+        OctetString::new(Sha256::digest(spki)[..20].to_vec()).unwrap()
+    }
+
+    /// SKI of `subject_spki`, and AKI of `issuer_spki` unless self-signed.
+    fn key_ids(subject_spki: &[u8], issuer_spki: &[u8]) -> Vec<Extension> {
+        let ski = SubjectKeyIdentifier(kid(subject_spki));
+        let mut exts = vec![ext(
+            SubjectKeyIdentifier::OID_,
+            false,
+            ski.to_der().unwrap(),
+        )];
+        if subject_spki != issuer_spki {
+            let aki = AuthorityKeyIdentifier {
+                key_identifier: Some(kid(issuer_spki)),
+                authority_cert_issuer: None,
+                authority_cert_serial_number: None,
+            };
+            exts.push(ext(
+                AuthorityKeyIdentifier::OID_,
+                false,
+                aki.to_der().unwrap(),
+            ));
+        }
+        exts
+    }
+
+    fn ca_exts(subject_spki: &[u8], issuer_spki: &[u8]) -> Vec<Extension> {
         let bc = BasicConstraints {
             ca: true,
             path_len_constraint: None,
         };
         let ku = KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign);
-        vec![
+        let mut exts = vec![
             ext(BasicConstraints::OID_, true, bc.to_der().unwrap()),
             ext(KeyUsage::OID_, true, ku.to_der().unwrap()),
-        ]
+        ];
+        exts.extend(key_ids(subject_spki, issuer_spki));
+        exts
     }
 
     trait Oid {
@@ -588,22 +619,20 @@ pub(crate) mod testing {
             let inter_name =
                 Name::from_str(&format!("CN={label} intermediate,O=chora tests")).unwrap();
             let years = (T0 - 365 * 86400, T0 + 5 * 365 * 86400);
+            let root_spki = testkeys::p384_spki(&root_key);
+            let inter_spki = testkeys::p384_spki(&inter_key);
+            let root_exts = ca_exts(&root_spki, &root_spki);
             let root = build(
-                &root_name,
-                &root_name,
-                1,
-                years,
-                &testkeys::p384_spki(&root_key),
-                ca_exts(),
-                &root_key,
+                &root_name, &root_name, 1, years, &root_spki, root_exts, &root_key,
             );
+            let inter_exts = ca_exts(&inter_spki, &root_spki);
             let inter = build(
                 &inter_name,
                 &root_name,
                 2,
                 years,
-                &testkeys::p384_spki(&inter_key),
-                ca_exts(),
+                &inter_spki,
+                inter_exts,
                 &root_key,
             );
             Ca {
@@ -694,8 +723,8 @@ pub(crate) mod testing {
         }
     }
 
-    fn leaf_exts(leaf: &Leaf) -> Vec<Extension> {
-        let mut exts = Vec::new();
+    fn leaf_exts(leaf: &Leaf, spki: &[u8], issuer_spki: &[u8]) -> Vec<Extension> {
+        let mut exts = key_ids(spki, issuer_spki);
         if leaf.key_usage {
             let ku = KeyUsage(KeyUsages::DigitalSignature.into());
             exts.push(ext(KeyUsage::OID_, true, ku.to_der().unwrap()));
@@ -767,7 +796,8 @@ pub(crate) mod testing {
         let spki = testkeys::p256_spki(leaf_key);
         let validity = (leaf.not_before, leaf.not_after);
         let subject = Name::default();
-        let exts = leaf_exts(leaf);
+        let inter_spki = spki_der(&parse(&ca.inter).unwrap()).unwrap();
+        let exts = leaf_exts(leaf, &spki, &inter_spki);
         let precert = build(
             &subject,
             &ca.inter_name,
@@ -790,7 +820,6 @@ pub(crate) mod testing {
         } else {
             ca.ct_key.clone()
         };
-        let inter_spki = spki_der(&parse(&ca.inter).unwrap()).unwrap();
         let mut exts = exts;
         exts.push(sct_extension(
             &ct_key,

@@ -607,6 +607,61 @@ mod tests {
         }
     }
 
+    /// The trust root of `w` as `trusted_root.json`.
+    fn trusted_root_json(w: &World) -> String {
+        let log = |key: &p256::ecdsa::SigningKey, url: &str| {
+            let spki = testkeys::p256_spki(key);
+            json!({"baseUrl": url, "hashAlgorithm": "SHA2_256",
+                   "publicKey": {"rawBytes": b64(&spki), "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                                 "validFor": {"start": "2024-01-01T00:00:00Z"}},
+                   "logId": {"keyId": b64(&key_id(&spki))}})
+        };
+        let root = json!({
+            "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+            "tlogs": [log(&w.rekor, "https://rekor.test")],
+            "certificateAuthorities": [{
+                "subject": {"organization": "chora tests", "commonName": "w intermediate"},
+                "uri": "https://fulcio.test",
+                "certChain": {"certificates": [{"rawBytes": b64(&w.ca.inter)}, {"rawBytes": b64(&w.ca.root)}]},
+                "validFor": {"start": "2024-01-01T00:00:00Z"}}],
+            "ctlogs": [log(&w.ca.ct_key, "https://ctfe.test")],
+            "timestampAuthorities": []
+        });
+        serde_json::to_string_pretty(&root).unwrap()
+    }
+
+    /// `testdata/`: the test world's trust root and its valid attestation of [`FILE`] with
+    /// digest [`SHA`] (deterministic: RFC 6979 signatures, fixed times). sigstore-python and
+    /// pypi-attestations accept them (`GitHubPublisher("octo/pkg", "release.yml")`).
+    /// `CHORA_BLESS=1` rewrites them.
+    #[test]
+    fn the_committed_fixture_is_current_and_verifies() {
+        let w = World::new();
+        let root_json = trusted_root_json(&w) + "\n";
+        let att_json = serde_json::to_string_pretty(&make(&w, &Make::default())).unwrap() + "\n";
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/attest/testdata");
+        if std::env::var_os("CHORA_BLESS").is_some() {
+            std::fs::write(dir.join("trusted_root.json"), &root_json).unwrap();
+            std::fs::write(
+                dir.join("demo_pkg-0.1.0-py3-none-any.whl.publish.attestation"),
+                &att_json,
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            root_json,
+            include_str!("testdata/trusted_root.json"),
+            "rerun with CHORA_BLESS=1"
+        );
+        let committed =
+            include_str!("testdata/demo_pkg-0.1.0-py3-none-any.whl.publish.attestation");
+        assert_eq!(att_json, committed, "rerun with CHORA_BLESS=1");
+        let root = TrustedRoot::from_json(include_str!("testdata/trusted_root.json")).unwrap();
+        let att: Attestation = serde_json::from_str(committed).unwrap();
+        let v = verify(&att, &EXPECTED, Some(&publisher()), &root).unwrap();
+        assert_eq!(v.identity.san, Leaf::default().san);
+    }
+
     fn publisher() -> Publisher {
         Publisher {
             repository: "octo/pkg".into(),

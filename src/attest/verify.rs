@@ -662,6 +662,51 @@ mod tests {
         assert_eq!(v.identity.san, Leaf::default().san);
     }
 
+    /// A real public-good attestation (pypi/pypi-attestations `test/assets`, signed
+    /// 2025-10-10 by an email identity; it also carries a TSA timestamp, which PEP 740's
+    /// model ignores).
+    const REAL: &str = include_str!("testdata/pypi_attestations-0.0.19.tar.gz.publish.attestation");
+    const REAL_FILE: &str = "pypi_attestations-0.0.19.tar.gz";
+    const REAL_SHA: &str = "9bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3";
+
+    #[test]
+    fn a_real_public_good_attestation_verifies() {
+        let att: Attestation = serde_json::from_str(REAL).unwrap();
+        let expected = Expected {
+            file_name: REAL_FILE,
+            sha256: REAL_SHA,
+        };
+        let root = TrustedRoot::public_good();
+        let v = verify(&att, &expected, None, &root).unwrap();
+        assert_eq!(v.integrated_time, 1760084548);
+        assert_eq!(v.log_index, 598461431);
+        assert_eq!(v.identity.san, "jku@goto.fi");
+        assert_eq!(
+            v.identity.issuer.as_deref(),
+            Some("https://github.com/login/oauth")
+        );
+        // It is not a GitHub Actions identity.
+        let err = verify(&att, &expected, Some(&publisher()), &root).unwrap_err();
+        assert_eq!(err.check(), "issuer");
+        // One flipped bit anywhere signed is caught.
+        let mut bad = att.clone();
+        bad.verification_material.transparency_entries[0].integrated_time = "1760084549".into();
+        assert_eq!(
+            verify(&bad, &expected, None, &root).unwrap_err().check(),
+            "set"
+        );
+        let mut bad = att.clone();
+        bad.verification_material.transparency_entries[0]
+            .inclusion_proof
+            .as_mut()
+            .unwrap()
+            .log_index = "476557168".into();
+        assert_eq!(
+            verify(&bad, &expected, None, &root).unwrap_err().check(),
+            "inclusion-proof"
+        );
+    }
+
     fn publisher() -> Publisher {
         Publisher {
             repository: "octo/pkg".into(),

@@ -76,6 +76,8 @@ pub enum CertError {
     KeyUsage,
     #[error("the signing certificate's extended key usage lacks codeSigning")]
     ExtendedKeyUsage,
+    #[error("the signing certificate breaks the Web PKI profile PyPI's verifier enforces: {0}")]
+    Profile(&'static str),
     #[error("the certificate carries no embedded signed certificate timestamp")]
     NoSct,
     #[error("the embedded signed certificate timestamp is malformed: {0}")]
@@ -258,6 +260,32 @@ pub fn check_leaf_usage(cert: &Certificate) -> Result<(), CertError> {
         Some((_, ExtendedKeyUsage(oids))) if oids.contains(&CODE_SIGNING_OID) => Ok(()),
         _ => Err(CertError::ExtendedKeyUsage),
     }
+}
+
+/// What cryptography's Web PKI client profile (sigstore-python) demands of a Fulcio leaf
+/// beyond key usage: not a CA, an authority key identifier, and a critical SAN when the
+/// subject is empty.
+pub fn check_leaf_profile(cert: &Certificate) -> Result<(), CertError> {
+    let tbs = cert.tbs_certificate();
+    if let Ok(Some((_, bc))) = tbs.get_extension::<BasicConstraints>()
+        && bc.ca
+    {
+        return Err(CertError::Profile("the leaf is a CA certificate"));
+    }
+    let aki = ObjectIdentifier::new_unwrap("2.5.29.35");
+    if find_extension(cert, &aki).is_none() {
+        return Err(CertError::Profile(
+            "the leaf has no authority key identifier",
+        ));
+    }
+    let san = ObjectIdentifier::new_unwrap("2.5.29.17");
+    let san_critical = find_extension(cert, &san).is_some_and(|e| e.critical);
+    if tbs.subject().is_empty() && !san_critical {
+        return Err(CertError::Profile(
+            "the subject is empty but the subject alternative name is not critical",
+        ));
+    }
+    Ok(())
 }
 
 /// `child` is signed by `issuer`'s key (and names it as its issuer).
@@ -693,6 +721,11 @@ pub(crate) mod testing {
         pub key_usage: bool,
         pub code_signing: bool,
         pub sct: SctMode,
+        /// Profile knobs (all true for a Fulcio-like leaf).
+        pub aki: bool,
+        pub san_critical: bool,
+        /// Mark the leaf a CA (basicConstraints cA=TRUE).
+        pub ca: bool,
     }
 
     impl Default for Leaf {
@@ -719,6 +752,9 @@ pub(crate) mod testing {
                 key_usage: true,
                 code_signing: true,
                 sct: SctMode::Good,
+                aki: true,
+                san_critical: true,
+                ca: false,
             }
         }
     }
@@ -742,7 +778,21 @@ pub(crate) mod testing {
         let san = SubjectAltName(vec![GeneralName::UniformResourceIdentifier(
             Ia5String::new(&leaf.san).unwrap(),
         )]);
-        exts.push(ext(SubjectAltName::OID_, true, san.to_der().unwrap()));
+        exts.push(ext(
+            SubjectAltName::OID_,
+            leaf.san_critical,
+            san.to_der().unwrap(),
+        ));
+        if !leaf.aki {
+            exts.retain(|e| e.extn_id != AuthorityKeyIdentifier::OID_);
+        }
+        if leaf.ca {
+            let bc = BasicConstraints {
+                ca: true,
+                path_len_constraint: None,
+            };
+            exts.push(ext(BasicConstraints::OID_, true, bc.to_der().unwrap()));
+        }
         for (n, value) in &leaf.legacy {
             exts.push(ext(
                 fulcio_oid(*n).unwrap(),
@@ -969,6 +1019,28 @@ mod tests {
             ..Leaf::default()
         });
         assert_eq!(check_leaf_usage(&no_eku), Err(CertError::ExtendedKeyUsage));
+        assert_eq!(check_leaf_profile(&cert), Ok(()));
+        for leaf in [
+            Leaf {
+                aki: false,
+                ..Leaf::default()
+            },
+            Leaf {
+                san_critical: false,
+                ..Leaf::default()
+            },
+            Leaf {
+                ca: true,
+                ..Leaf::default()
+            },
+        ] {
+            let (_, c) = leaf_of(&leaf);
+            assert!(
+                matches!(check_leaf_profile(&c), Err(CertError::Profile(_))),
+                "{leaf:?}"
+            );
+            assert_eq!(check_leaf_usage(&c), Ok(()));
+        }
     }
 
     #[test]

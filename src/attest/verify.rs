@@ -68,6 +68,8 @@ pub enum Failure {
     Validity(CertError),
     #[error("the signing certificate may not sign code: {0}")]
     Usage(CertError),
+    #[error("{0}")]
+    Profile(CertError),
     #[error("the certificate's CT log timestamp (SCT) does not check out: {0}")]
     Sct(CertError),
     #[error("the attestation has {0} transparency log entries; PyPI requires exactly 1")]
@@ -113,6 +115,7 @@ impl Failure {
             Failure::Chain(_) => "chain",
             Failure::Validity(_) => "certificate-validity",
             Failure::Usage(_) => "key-usage",
+            Failure::Profile(_) => "certificate-profile",
             Failure::Sct(_) => "sct",
             Failure::EntryCount(_) => "entry-count",
             Failure::KindVersion { .. } => "kind-version",
@@ -159,6 +162,7 @@ pub fn verify(
     let issuer = cert::verify_chain(&leaf, &root.authorities, at).map_err(Failure::Chain)?;
     cert::verify_sct(&leaf, &issuer, &root.ctlogs).map_err(Failure::Sct)?;
     cert::check_leaf_usage(&leaf).map_err(Failure::Usage)?;
+    cert::check_leaf_profile(&leaf).map_err(Failure::Profile)?;
 
     check_set(entry, &entry_facts, root)?;
     check_inclusion(entry, &entry_facts, root)?;
@@ -862,6 +866,28 @@ mod tests {
                     ..Make::default()
                 }),
                 "key-usage"
+            );
+        }
+        for leaf in [
+            Leaf {
+                aki: false,
+                ..Leaf::default()
+            },
+            Leaf {
+                san_critical: false,
+                ..Leaf::default()
+            },
+            Leaf {
+                ca: true,
+                ..Leaf::default()
+            },
+        ] {
+            assert_eq!(
+                rejected_made(Make {
+                    leaf,
+                    ..Make::default()
+                }),
+                "certificate-profile"
             );
         }
         for sct in [SctMode::Missing, SctMode::WrongTbs, SctMode::UnknownLog] {

@@ -2,9 +2,17 @@
 //! `Attestation.verify`) runs on one PEP 740 attestation, offline, against a trust root; each
 //! failure is its own variant, named by [`Failure::check`].
 //!
-//! The Rekor body's `envelopeHash` is checked for shape only (sha256, 64 hex digits): it hashes
-//! the signer's own JSON text of the DSSE envelope, which the attestation does not carry.
-//! sigstore-python does not check it either.
+//! Where this differs from PyPI (sigstore-python 4.5.1, pypi-attestations 0.0.30, checked
+//! against them on the test fixtures):
+//! - `envelopeHash` is checked for shape only (sha256, 64 hex digits): it hashes the signer's
+//!   own JSON text of the DSSE envelope, which the attestation does not carry. PyPI accepts a
+//!   wrong value too.
+//! - Stricter: the checkpoint's tree size must equal the proof's `treeSize` (PyPI only compares
+//!   the roots); a certificate authority's `validFor` must contain the signed time (PyPI only
+//!   asks that it has started); the publisher's environment must equal the certificate's
+//!   `.1.23` when both name one (PyPI ignores environments).
+//! - The Web PKI profile is checked only as far as Fulcio leaves need (not a CA, AKI, critical
+//!   SAN with an empty subject, key usage); a log key's own `validFor` is not consulted.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

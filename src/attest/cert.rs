@@ -76,6 +76,8 @@ pub enum CertError {
     KeyUsage,
     #[error("the signing certificate's extended key usage lacks codeSigning")]
     ExtendedKeyUsage,
+    #[error("the signing certificate breaks the Web PKI profile PyPI's verifier enforces: {0}")]
+    Profile(&'static str),
     #[error("the certificate carries no embedded signed certificate timestamp")]
     NoSct,
     #[error("the embedded signed certificate timestamp is malformed: {0}")]
@@ -258,6 +260,32 @@ pub fn check_leaf_usage(cert: &Certificate) -> Result<(), CertError> {
         Some((_, ExtendedKeyUsage(oids))) if oids.contains(&CODE_SIGNING_OID) => Ok(()),
         _ => Err(CertError::ExtendedKeyUsage),
     }
+}
+
+/// What cryptography's Web PKI client profile (sigstore-python) demands of a Fulcio leaf
+/// beyond key usage: not a CA, an authority key identifier, and a critical SAN when the
+/// subject is empty.
+pub fn check_leaf_profile(cert: &Certificate) -> Result<(), CertError> {
+    let tbs = cert.tbs_certificate();
+    if let Ok(Some((_, bc))) = tbs.get_extension::<BasicConstraints>()
+        && bc.ca
+    {
+        return Err(CertError::Profile("the leaf is a CA certificate"));
+    }
+    let aki = ObjectIdentifier::new_unwrap("2.5.29.35");
+    if find_extension(cert, &aki).is_none() {
+        return Err(CertError::Profile(
+            "the leaf has no authority key identifier",
+        ));
+    }
+    let san = ObjectIdentifier::new_unwrap("2.5.29.17");
+    let san_critical = find_extension(cert, &san).is_some_and(|e| e.critical);
+    if tbs.subject().is_empty() && !san_critical {
+        return Err(CertError::Profile(
+            "the subject is empty but the subject alternative name is not critical",
+        ));
+    }
+    Ok(())
 }
 
 /// `child` is signed by `issuer`'s key (and names it as its issuer).
@@ -486,6 +514,7 @@ pub(crate) mod testing {
     use x509_cert::builder::profile::BuilderProfile;
     use x509_cert::builder::{Builder, CertificateBuilder};
     use x509_cert::certificate::TbsCertificate;
+    use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectKeyIdentifier};
     use x509_cert::name::Name;
     use x509_cert::serial_number::SerialNumber;
     use x509_cert::spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
@@ -552,16 +581,46 @@ pub(crate) mod testing {
         b.build::<_, p384::ecdsa::DerSignature>(signer).unwrap()
     }
 
-    fn ca_exts() -> Vec<Extension> {
+    /// A key identifier: the first 20 bytes of sha256(SPKI).
+    fn kid(spki: &[u8]) -> OctetString {
+        OctetString::new(Sha256::digest(spki)[..20].to_vec()).unwrap()
+    }
+
+    /// SKI of `subject_spki`, and AKI of `issuer_spki` unless self-signed.
+    fn key_ids(subject_spki: &[u8], issuer_spki: &[u8]) -> Vec<Extension> {
+        let ski = SubjectKeyIdentifier(kid(subject_spki));
+        let mut exts = vec![ext(
+            SubjectKeyIdentifier::OID_,
+            false,
+            ski.to_der().unwrap(),
+        )];
+        if subject_spki != issuer_spki {
+            let aki = AuthorityKeyIdentifier {
+                key_identifier: Some(kid(issuer_spki)),
+                authority_cert_issuer: None,
+                authority_cert_serial_number: None,
+            };
+            exts.push(ext(
+                AuthorityKeyIdentifier::OID_,
+                false,
+                aki.to_der().unwrap(),
+            ));
+        }
+        exts
+    }
+
+    fn ca_exts(subject_spki: &[u8], issuer_spki: &[u8]) -> Vec<Extension> {
         let bc = BasicConstraints {
             ca: true,
             path_len_constraint: None,
         };
         let ku = KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign);
-        vec![
+        let mut exts = vec![
             ext(BasicConstraints::OID_, true, bc.to_der().unwrap()),
             ext(KeyUsage::OID_, true, ku.to_der().unwrap()),
-        ]
+        ];
+        exts.extend(key_ids(subject_spki, issuer_spki));
+        exts
     }
 
     trait Oid {
@@ -588,22 +647,20 @@ pub(crate) mod testing {
             let inter_name =
                 Name::from_str(&format!("CN={label} intermediate,O=chora tests")).unwrap();
             let years = (T0 - 365 * 86400, T0 + 5 * 365 * 86400);
+            let root_spki = testkeys::p384_spki(&root_key);
+            let inter_spki = testkeys::p384_spki(&inter_key);
+            let root_exts = ca_exts(&root_spki, &root_spki);
             let root = build(
-                &root_name,
-                &root_name,
-                1,
-                years,
-                &testkeys::p384_spki(&root_key),
-                ca_exts(),
-                &root_key,
+                &root_name, &root_name, 1, years, &root_spki, root_exts, &root_key,
             );
+            let inter_exts = ca_exts(&inter_spki, &root_spki);
             let inter = build(
                 &inter_name,
                 &root_name,
                 2,
                 years,
-                &testkeys::p384_spki(&inter_key),
-                ca_exts(),
+                &inter_spki,
+                inter_exts,
                 &root_key,
             );
             Ca {
@@ -664,6 +721,11 @@ pub(crate) mod testing {
         pub key_usage: bool,
         pub code_signing: bool,
         pub sct: SctMode,
+        /// Profile knobs (all true for a Fulcio-like leaf).
+        pub aki: bool,
+        pub san_critical: bool,
+        /// Mark the leaf a CA (basicConstraints cA=TRUE).
+        pub ca: bool,
     }
 
     impl Default for Leaf {
@@ -690,12 +752,15 @@ pub(crate) mod testing {
                 key_usage: true,
                 code_signing: true,
                 sct: SctMode::Good,
+                aki: true,
+                san_critical: true,
+                ca: false,
             }
         }
     }
 
-    fn leaf_exts(leaf: &Leaf) -> Vec<Extension> {
-        let mut exts = Vec::new();
+    fn leaf_exts(leaf: &Leaf, spki: &[u8], issuer_spki: &[u8]) -> Vec<Extension> {
+        let mut exts = key_ids(spki, issuer_spki);
         if leaf.key_usage {
             let ku = KeyUsage(KeyUsages::DigitalSignature.into());
             exts.push(ext(KeyUsage::OID_, true, ku.to_der().unwrap()));
@@ -713,7 +778,21 @@ pub(crate) mod testing {
         let san = SubjectAltName(vec![GeneralName::UniformResourceIdentifier(
             Ia5String::new(&leaf.san).unwrap(),
         )]);
-        exts.push(ext(SubjectAltName::OID_, true, san.to_der().unwrap()));
+        exts.push(ext(
+            SubjectAltName::OID_,
+            leaf.san_critical,
+            san.to_der().unwrap(),
+        ));
+        if !leaf.aki {
+            exts.retain(|e| e.extn_id != AuthorityKeyIdentifier::OID_);
+        }
+        if leaf.ca {
+            let bc = BasicConstraints {
+                ca: true,
+                path_len_constraint: None,
+            };
+            exts.push(ext(BasicConstraints::OID_, true, bc.to_der().unwrap()));
+        }
         for (n, value) in &leaf.legacy {
             exts.push(ext(
                 fulcio_oid(*n).unwrap(),
@@ -767,7 +846,8 @@ pub(crate) mod testing {
         let spki = testkeys::p256_spki(leaf_key);
         let validity = (leaf.not_before, leaf.not_after);
         let subject = Name::default();
-        let exts = leaf_exts(leaf);
+        let inter_spki = spki_der(&parse(&ca.inter).unwrap()).unwrap();
+        let exts = leaf_exts(leaf, &spki, &inter_spki);
         let precert = build(
             &subject,
             &ca.inter_name,
@@ -790,7 +870,6 @@ pub(crate) mod testing {
         } else {
             ca.ct_key.clone()
         };
-        let inter_spki = spki_der(&parse(&ca.inter).unwrap()).unwrap();
         let mut exts = exts;
         exts.push(sct_extension(
             &ct_key,
@@ -940,6 +1019,28 @@ mod tests {
             ..Leaf::default()
         });
         assert_eq!(check_leaf_usage(&no_eku), Err(CertError::ExtendedKeyUsage));
+        assert_eq!(check_leaf_profile(&cert), Ok(()));
+        for leaf in [
+            Leaf {
+                aki: false,
+                ..Leaf::default()
+            },
+            Leaf {
+                san_critical: false,
+                ..Leaf::default()
+            },
+            Leaf {
+                ca: true,
+                ..Leaf::default()
+            },
+        ] {
+            let (_, c) = leaf_of(&leaf);
+            assert!(
+                matches!(check_leaf_profile(&c), Err(CertError::Profile(_))),
+                "{leaf:?}"
+            );
+            assert_eq!(check_leaf_usage(&c), Ok(()));
+        }
     }
 
     #[test]

@@ -2,9 +2,17 @@
 //! `Attestation.verify`) runs on one PEP 740 attestation, offline, against a trust root; each
 //! failure is its own variant, named by [`Failure::check`].
 //!
-//! The Rekor body's `envelopeHash` is checked for shape only (sha256, 64 hex digits): it hashes
-//! the signer's own JSON text of the DSSE envelope, which the attestation does not carry.
-//! sigstore-python does not check it either.
+//! Where this differs from PyPI (sigstore-python 4.5.1, pypi-attestations 0.0.30, checked
+//! against them on the test fixtures):
+//! - `envelopeHash` is checked for shape only (sha256, 64 hex digits): it hashes the signer's
+//!   own JSON text of the DSSE envelope, which the attestation does not carry. PyPI accepts a
+//!   wrong value too.
+//! - Stricter: the checkpoint's tree size must equal the proof's `treeSize` (PyPI only compares
+//!   the roots); a certificate authority's `validFor` must contain the signed time (PyPI only
+//!   asks that it has started); the publisher's environment must equal the certificate's
+//!   `.1.23` when both name one (PyPI ignores environments).
+//! - The Web PKI profile is checked only as far as Fulcio leaves need (not a CA, AKI, critical
+//!   SAN with an empty subject, key usage); a log key's own `validFor` is not consulted.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -68,6 +76,8 @@ pub enum Failure {
     Validity(CertError),
     #[error("the signing certificate may not sign code: {0}")]
     Usage(CertError),
+    #[error("{0}")]
+    Profile(CertError),
     #[error("the certificate's CT log timestamp (SCT) does not check out: {0}")]
     Sct(CertError),
     #[error("the attestation has {0} transparency log entries; PyPI requires exactly 1")]
@@ -113,6 +123,7 @@ impl Failure {
             Failure::Chain(_) => "chain",
             Failure::Validity(_) => "certificate-validity",
             Failure::Usage(_) => "key-usage",
+            Failure::Profile(_) => "certificate-profile",
             Failure::Sct(_) => "sct",
             Failure::EntryCount(_) => "entry-count",
             Failure::KindVersion { .. } => "kind-version",
@@ -159,6 +170,7 @@ pub fn verify(
     let issuer = cert::verify_chain(&leaf, &root.authorities, at).map_err(Failure::Chain)?;
     cert::verify_sct(&leaf, &issuer, &root.ctlogs).map_err(Failure::Sct)?;
     cert::check_leaf_usage(&leaf).map_err(Failure::Usage)?;
+    cert::check_leaf_profile(&leaf).map_err(Failure::Profile)?;
 
     check_set(entry, &entry_facts, root)?;
     check_inclusion(entry, &entry_facts, root)?;
@@ -607,6 +619,106 @@ mod tests {
         }
     }
 
+    /// The trust root of `w` as `trusted_root.json`.
+    fn trusted_root_json(w: &World) -> String {
+        let log = |key: &p256::ecdsa::SigningKey, url: &str| {
+            let spki = testkeys::p256_spki(key);
+            json!({"baseUrl": url, "hashAlgorithm": "SHA2_256",
+                   "publicKey": {"rawBytes": b64(&spki), "keyDetails": "PKIX_ECDSA_P256_SHA_256",
+                                 "validFor": {"start": "2024-01-01T00:00:00Z"}},
+                   "logId": {"keyId": b64(&key_id(&spki))}})
+        };
+        let root = json!({
+            "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+            "tlogs": [log(&w.rekor, "https://rekor.test")],
+            "certificateAuthorities": [{
+                "subject": {"organization": "chora tests", "commonName": "w intermediate"},
+                "uri": "https://fulcio.test",
+                "certChain": {"certificates": [{"rawBytes": b64(&w.ca.inter)}, {"rawBytes": b64(&w.ca.root)}]},
+                "validFor": {"start": "2024-01-01T00:00:00Z"}}],
+            "ctlogs": [log(&w.ca.ct_key, "https://ctfe.test")],
+            "timestampAuthorities": []
+        });
+        serde_json::to_string_pretty(&root).unwrap()
+    }
+
+    /// `testdata/`: the test world's trust root and its valid attestation of [`FILE`] with
+    /// digest [`SHA`] (deterministic: RFC 6979 signatures, fixed times). sigstore-python and
+    /// pypi-attestations accept them (`GitHubPublisher("octo/pkg", "release.yml")`).
+    /// `CHORA_BLESS=1` rewrites them.
+    #[test]
+    fn the_committed_fixture_is_current_and_verifies() {
+        let w = World::new();
+        let root_json = trusted_root_json(&w) + "\n";
+        let att_json = serde_json::to_string_pretty(&make(&w, &Make::default())).unwrap() + "\n";
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/attest/testdata");
+        if std::env::var_os("CHORA_BLESS").is_some() {
+            std::fs::write(dir.join("trusted_root.json"), &root_json).unwrap();
+            std::fs::write(
+                dir.join("demo_pkg-0.1.0-py3-none-any.whl.publish.attestation"),
+                &att_json,
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            root_json,
+            include_str!("testdata/trusted_root.json"),
+            "rerun with CHORA_BLESS=1"
+        );
+        let committed =
+            include_str!("testdata/demo_pkg-0.1.0-py3-none-any.whl.publish.attestation");
+        assert_eq!(att_json, committed, "rerun with CHORA_BLESS=1");
+        let root = TrustedRoot::from_json(include_str!("testdata/trusted_root.json")).unwrap();
+        let att: Attestation = serde_json::from_str(committed).unwrap();
+        let v = verify(&att, &EXPECTED, Some(&publisher()), &root).unwrap();
+        assert_eq!(v.identity.san, Leaf::default().san);
+    }
+
+    /// A real public-good attestation (pypi/pypi-attestations `test/assets`, signed
+    /// 2025-10-10 by an email identity; it also carries a TSA timestamp, which PEP 740's
+    /// model ignores).
+    const REAL: &str = include_str!("testdata/pypi_attestations-0.0.19.tar.gz.publish.attestation");
+    const REAL_FILE: &str = "pypi_attestations-0.0.19.tar.gz";
+    const REAL_SHA: &str = "9bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3";
+
+    #[test]
+    fn a_real_public_good_attestation_verifies() {
+        let att: Attestation = serde_json::from_str(REAL).unwrap();
+        let expected = Expected {
+            file_name: REAL_FILE,
+            sha256: REAL_SHA,
+        };
+        let root = TrustedRoot::public_good();
+        let v = verify(&att, &expected, None, &root).unwrap();
+        assert_eq!(v.integrated_time, 1760084548);
+        assert_eq!(v.log_index, 598461431);
+        assert_eq!(v.identity.san, "jku@goto.fi");
+        assert_eq!(
+            v.identity.issuer.as_deref(),
+            Some("https://github.com/login/oauth")
+        );
+        // It is not a GitHub Actions identity.
+        let err = verify(&att, &expected, Some(&publisher()), &root).unwrap_err();
+        assert_eq!(err.check(), "issuer");
+        // One flipped bit anywhere signed is caught.
+        let mut bad = att.clone();
+        bad.verification_material.transparency_entries[0].integrated_time = "1760084549".into();
+        assert_eq!(
+            verify(&bad, &expected, None, &root).unwrap_err().check(),
+            "set"
+        );
+        let mut bad = att.clone();
+        bad.verification_material.transparency_entries[0]
+            .inclusion_proof
+            .as_mut()
+            .unwrap()
+            .log_index = "476557168".into();
+        assert_eq!(
+            verify(&bad, &expected, None, &root).unwrap_err().check(),
+            "inclusion-proof"
+        );
+    }
+
     fn publisher() -> Publisher {
         Publisher {
             repository: "octo/pkg".into(),
@@ -762,6 +874,28 @@ mod tests {
                     ..Make::default()
                 }),
                 "key-usage"
+            );
+        }
+        for leaf in [
+            Leaf {
+                aki: false,
+                ..Leaf::default()
+            },
+            Leaf {
+                san_critical: false,
+                ..Leaf::default()
+            },
+            Leaf {
+                ca: true,
+                ..Leaf::default()
+            },
+        ] {
+            assert_eq!(
+                rejected_made(Make {
+                    leaf,
+                    ..Make::default()
+                }),
+                "certificate-profile"
             );
         }
         for sct in [SctMode::Missing, SctMode::WrongTbs, SctMode::UnknownLog] {

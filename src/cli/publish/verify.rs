@@ -239,15 +239,13 @@ pub fn run_verify_provenance(
                 sha256: sha256.clone(),
                 sent: None,
             };
+            let release = provenance::Release {
+                upload_url: &url,
+                project: &project,
+                version: &normalized,
+            };
             let outcome = http.block_on(provenance::check_file(
-                &http,
-                &policy,
-                &url,
-                &project,
-                &normalized,
-                &file,
-                &publisher,
-                &root,
+                &http, &policy, &release, &file, &publisher, &root,
             ));
             (file_name.clone(), outcome)
         })

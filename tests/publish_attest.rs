@@ -508,3 +508,129 @@ fn no_openssl_and_no_second_tls_stack_is_linked() {
     }
     assert_eq!(names.iter().filter(|n| **n == "reqwest").count(), 1);
 }
+
+impl Release {
+    /// `chora-publish verify-provenance demo-pkg==0.1.0` against the stand-in index.
+    fn verify_provenance(&self) -> Run {
+        let url = self.upload_url();
+        let claims = self.oidc.claims();
+        let root = self.sigstore.trusted_root_path().display().to_string();
+        self.run(
+            "verify-provenance",
+            &[
+                "demo-pkg==0.1.0",
+                "--repository-url",
+                &url,
+                "--repository",
+                &claims.repository,
+                "--workflow",
+                &claims.workflow_file,
+                "--trust-root",
+                &root,
+            ],
+            &[],
+        )
+    }
+}
+
+#[test]
+fn verify_provenance_reads_every_file_back_and_refuses_what_does_not_verify() {
+    let r = Release::start();
+    let run = r.upload(&["--attestations=always"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+
+    let run = r.verify_provenance();
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        run.stdout.matches("ok  demo_pkg-0.1.0").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("published by GitHub octo-org/demo-pkg"),
+        "{}",
+        run.stdout
+    );
+
+    // The index loses one file's provenance, and serves a tampered attestation for the other.
+    r.index.drop_provenance(SDIST);
+    let mut tampered: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            r.attestations_dir()
+                .join(format!("{WHEEL}.publish.attestation")),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    tampered["envelope"]["signature"] = tampered["verification_material"]["transparency_entries"]
+        [0]["inclusionPromise"]["signedEntryTimestamp"]
+        .clone();
+    r.index.serve_attestations(WHEEL, vec![tampered]);
+    let run = r.verify_provenance();
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains(&format!(
+            "FAILED  {SDIST}: the index holds no provenance for this file"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&format!(
+            "FAILED  {WHEEL}: no attestation on the index verifies"
+        )),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn upload_verify_provenance_notices_an_index_serving_another_valid_attestation() {
+    let r = Release::start();
+    // An earlier, valid attestation of the same wheel (signed into another folder)...
+    let sig = r.sigstore_args();
+    let mut args: Vec<&str> = vec!["--attestations-dir", "earlier"];
+    args.extend(sig.iter().map(String::as_str));
+    args.push("dist/demo_pkg-0.1.0-py3-none-any.whl");
+    let run = r.run("sign", &args, &r.oidc.env_vars());
+    assert_eq!(run.code, 0, "{}", run.all());
+    let earlier: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            r.dir
+                .path()
+                .join(format!("earlier/{WHEEL}.publish.attestation")),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    // ...is what the index serves after this upload: it verifies, but is not what was sent.
+    let claims = r.oidc.claims();
+    r.index.serve_provenance(
+        WHEEL,
+        serde_json::json!({"version": 1, "attestation_bundles": [{
+            "publisher": {"kind": "GitHub", "repository": claims.repository,
+                "workflow": claims.workflow_file, "environment": null, "claims": null},
+            "attestations": [earlier]}]}),
+    );
+    let run = r.upload(&["--attestations=always", "--verify-provenance"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains(&format!(
+            "FAILED  {WHEEL}: the index's attestation verifies but is not the one this upload sent"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&format!("ok  {SDIST}")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("::error title=Provenance check failed::"),
+        "{}",
+        run.stdout
+    );
+}

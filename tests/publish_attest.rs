@@ -338,6 +338,11 @@ fn a_rekor_that_keeps_failing_uploads_nothing_and_says_what_to_do() {
         run.stderr
     );
     assert!(
+        run.stdout.contains("::error title=Signing attestations failed::"),
+        "{}",
+        run.stdout
+    );
+    assert!(
         r.index.upload_attempts().is_empty(),
         "nothing uploaded half-attested"
     );

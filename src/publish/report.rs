@@ -80,6 +80,8 @@ pub struct FileReport {
     pub size: u64,
     pub sha256: String,
     pub blake2_256: String,
+    /// PEP 740 attestations sent with the file (signed by this run or found beside it).
+    pub attestations: usize,
     #[serde(flatten)]
     pub outcome: Outcome,
 }
@@ -127,12 +129,14 @@ impl Report {
         let files = plan
             .dists
             .iter()
+            .zip(&plan.files)
             .zip(outcomes)
-            .map(|(d, outcome)| FileReport {
+            .map(|((d, f), outcome)| FileReport {
                 file: super::plan::file_name(d),
                 size: d.size,
                 sha256: d.sha256.clone(),
                 blake2_256: d.blake2_256.clone(),
+                attestations: f.attestations.len(),
                 outcome,
             })
             .collect();

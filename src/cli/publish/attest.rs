@@ -249,7 +249,14 @@ fn sign_and_archive(
     );
     let mut ready = Vec::new();
     for (t, done) in signed {
-        ready.push((t, done.map_err(Failure::from)?));
+        match done {
+            Ok(signed) => ready.push((t, signed)),
+            Err(e) => {
+                let failure = Failure::from(e);
+                out.github_error("Signing attestations failed", &failure.to_string());
+                return Err(failure);
+            }
+        }
     }
     ready.sort_by_key(|(t, _)| t.index);
     let mut result = Vec::new();

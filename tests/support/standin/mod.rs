@@ -12,7 +12,8 @@
 //! - [`oidc`]: [`oidc::GithubOidc`] (token endpoint + JWKS) and [`oidc::GitlabOidc`]
 //!   (mints `PYPI_ID_TOKEN` values).
 //! - [`pypi`]: [`pypi::Index`], warehouse's `/_/oidc/*` (audience, mint-token, burn-token),
-//!   `/legacy/` (with the 14-day rule and the attestation rules), Simple and JSON APIs.
+//!   `/legacy/` (with the 14-day rule, the attestation rules and an optional verification
+//!   hook), Simple and JSON APIs, and the Integrity API (`/integrity/…/provenance`).
 //! - [`pypiserver`]: [`pypiserver::PypiServer`], the real pypiserver from `.tools/`.
 //! - [`client`]: a tiny HTTP client and multipart builder for tests.
 //! - [`dist`]: minimal valid wheels and sdists, and structurally valid PEP 740 attestations.

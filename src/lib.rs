@@ -15,6 +15,7 @@ pub mod names;
 pub mod publish;
 pub mod template;
 pub mod text;
+pub mod time;
 pub mod workflow;
 
 /// This chora's version; generated workflows pin `chora-cli` to it.

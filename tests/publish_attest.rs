@@ -130,6 +130,20 @@ impl Release {
         names
     }
 
+    /// A case for the real verifier: `dist/<name>` attested by `attestation`, for the job's
+    /// repository and workflow, against the stand-ins' trust root.
+    fn case(&self, name: &str, attestation: &Path) -> Case {
+        let claims = self.oidc.claims();
+        Case {
+            attestation: attestation.to_path_buf(),
+            filename: name.to_string(),
+            sha256: sha256_file(&self.dir.path().join("dist").join(name)),
+            trusted_root: self.sigstore.trusted_root_path(),
+            repository: claims.repository,
+            workflow: claims.workflow_file,
+        }
+    }
+
     /// The identity-token requests made for `audience`.
     fn token_requests(&self, audience: &str) -> usize {
         self.oidc
@@ -217,18 +231,14 @@ fn a_github_release_signs_uploads_and_archives_attestations_pypis_verifier_accep
     }
 
     // And the real verifier accepts both archived files directly, too.
-    let claims = r.oidc.claims();
     let cases: Vec<Case> = [WHEEL, SDIST]
         .iter()
-        .map(|name| Case {
-            attestation: r
-                .attestations_dir()
-                .join(format!("{name}.publish.attestation")),
-            filename: name.to_string(),
-            sha256: sha256_file(&r.dir.path().join("dist").join(name)),
-            trusted_root: r.sigstore.trusted_root_path(),
-            repository: claims.repository.clone(),
-            workflow: claims.workflow_file.clone(),
+        .map(|name| {
+            r.case(
+                name,
+                &r.attestations_dir()
+                    .join(format!("{name}.publish.attestation")),
+            )
         })
         .collect();
     let verdicts = verify_with_python(&cases);
@@ -338,7 +348,8 @@ fn a_rekor_that_keeps_failing_uploads_nothing_and_says_what_to_do() {
         run.stderr
     );
     assert!(
-        run.stdout.contains("::error title=Signing attestations failed::"),
+        run.stdout
+            .contains("::error title=Signing attestations failed::"),
         "{}",
         run.stdout
     );
@@ -446,14 +457,7 @@ fn sign_writes_attestations_the_real_verifier_accepts_and_verify_attestation_agr
     for name in [WHEEL, SDIST] {
         let dist = format!("dist/{name}");
         let att = format!("dist/{name}.publish.attestation");
-        let verdict = verify_with_python(&[Case {
-            attestation: r.dir.path().join(&att),
-            filename: name.to_string(),
-            sha256: sha256_file(&r.dir.path().join(&dist)),
-            trusted_root: r.sigstore.trusted_root_path(),
-            repository: claims.repository.clone(),
-            workflow: claims.workflow_file.clone(),
-        }]);
+        let verdict = verify_with_python(&[r.case(name, &r.dir.path().join(&att))]);
         assert!(verdict[0].ok, "{verdict:?}");
         let ours = r.run(
             "verify-attestation",

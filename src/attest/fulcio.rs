@@ -8,8 +8,8 @@ use der::{Decode as _, Encode as _};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::service::{self, Answer};
 use crate::publish::credentials::Secret;
-use crate::publish::exchange::{self, ExchangeError, Reply};
 use crate::publish::http::Http;
 use crate::publish::retry::Policy;
 
@@ -59,11 +59,6 @@ struct PemChain {
     certificates: Vec<String>,
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    message: Option<String>,
-}
-
 /// Ask Fulcio for a certificate for `public_key_pem`. `proof` is the DER signature over the
 /// token's subject. 5xx, 408, 429 and transport errors are retried per `policy`.
 pub async fn signing_cert(
@@ -83,31 +78,17 @@ pub async fn signing_cert(
             "proofOfPossession": B64.encode(proof),
         },
     });
-    let Reply { status, body } = exchange::send(http, policy, &url, || {
-        http.client
-            .post(&url)
-            .header("Accept", "application/json")
-            .json(&body)
-    })
-    .await
-    .map_err(|e| match e {
-        ExchangeError::Transport { url, reason } => FulcioError::Transport { url, reason },
-        other => FulcioError::Transport {
-            url: url.clone(),
-            reason: other.to_string(),
-        },
-    })?;
-    if !(200..300).contains(&status) {
-        let message = serde_json::from_str::<ErrorBody>(&body)
-            .ok()
-            .and_then(|b| b.message)
-            .unwrap_or_else(|| exchange::truncate(&body));
-        return Err(FulcioError::Refused {
-            url,
-            status,
-            message: crate::text::excerpt(&message, 500),
-        });
-    }
+    let body = match service::post_json(http, policy, &url, &body).await {
+        Ok(Answer::Ok(body)) => body,
+        Ok(Answer::Refused { status, message }) => {
+            return Err(FulcioError::Refused {
+                url,
+                status,
+                message,
+            });
+        }
+        Err(reason) => return Err(FulcioError::Transport { url, reason }),
+    };
     let bad = |reason: String| FulcioError::BadReply {
         url: url.clone(),
         reason,

@@ -12,7 +12,7 @@
 //! - [`merkle`], [`checkpoint`]: RFC 6962 inclusion proofs and signed checkpoint notes.
 //! - [`verify`]: every check on one attestation, each failure named.
 //! - [`fulcio`], [`rekor`]: the two service clients; [`sign`]: key → certificate → signature →
-//!   log entry → attestation, checked before it is used.
+//!   log entry → attestation, checked before it is used; [`service`]: their JSON POST.
 //! - [`decide`]: whether an upload signs (`--attestations auto|always|never`).
 //! - [`integrity`]: PyPI's Integrity API (provenance of uploaded files).
 //! - [`provenance`]: a release's files checked against the Integrity API.
@@ -29,6 +29,7 @@ pub mod merkle;
 pub mod model;
 pub mod provenance;
 pub mod rekor;
+pub mod service;
 pub mod sign;
 pub mod statement;
 pub mod trust_config;

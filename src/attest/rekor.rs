@@ -13,7 +13,7 @@ use serde_json::json;
 use super::model::{
     Checkpoint, InclusionPromise, InclusionProof, KindVersion, LogId, TransparencyEntry,
 };
-use crate::publish::exchange::{self, ExchangeError, Reply};
+use super::service::{self, Answer};
 use crate::publish::http::Http;
 use crate::publish::retry::Policy;
 
@@ -61,11 +61,6 @@ struct V1Proof {
 }
 
 #[derive(Deserialize)]
-struct ErrorBody {
-    message: Option<String>,
-}
-
-#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Body {
     api_version: String,
@@ -89,31 +84,17 @@ pub async fn log_dsse(
             "verifiers": [B64.encode(cert_pem.as_bytes())],
         }},
     });
-    let Reply { status, body } = exchange::send(http, policy, &url, || {
-        http.client
-            .post(&url)
-            .header("Accept", "application/json")
-            .json(&proposal)
-    })
-    .await
-    .map_err(|e| match e {
-        ExchangeError::Transport { url, reason } => RekorError::Transport { url, reason },
-        other => RekorError::Transport {
-            url: url.clone(),
-            reason: other.to_string(),
-        },
-    })?;
-    if !(200..300).contains(&status) {
-        let message = serde_json::from_str::<ErrorBody>(&body)
-            .ok()
-            .and_then(|b| b.message)
-            .unwrap_or_else(|| exchange::truncate(&body));
-        return Err(RekorError::Refused {
-            url,
-            status,
-            message: crate::text::excerpt(&message, 500),
-        });
-    }
+    let body = match service::post_json(http, policy, &url, &proposal).await {
+        Ok(Answer::Ok(body)) => body,
+        Ok(Answer::Refused { status, message }) => {
+            return Err(RekorError::Refused {
+                url,
+                status,
+                message,
+            });
+        }
+        Err(reason) => return Err(RekorError::Transport { url, reason }),
+    };
     entry_from_v1(&body).map_err(|reason| RekorError::BadReply { url, reason })
 }
 

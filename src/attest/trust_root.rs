@@ -296,34 +296,17 @@ pub fn rfc3339(text: &str) -> Option<i64> {
     };
     let valid = (1..=12).contains(&month)
         && day >= 1
-        && day <= days_in_month(year, month)
+        && day <= crate::time::days_in_month(year, month)
         && hour < 24
         && minute < 60
         && second < 61;
     if !valid {
         return None;
     }
-    Some(days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset)
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
+    Some(
+        crate::time::days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+            - offset,
+    )
 }
 
 #[cfg(test)]

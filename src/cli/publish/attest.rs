@@ -51,7 +51,6 @@ pub(super) fn attest_stage(
     args: &UploadArgs,
     out: &Output,
 ) -> Result<plan::Plan, Failure> {
-    let _ = (http, policy);
     let credential = match auth {
         Auth::Token(_) => attest::decide::Credential::Token,
         Auth::TrustedPublishing(m) => attest::decide::Credential::TrustedPublishing {

@@ -15,7 +15,7 @@ import sys
 import zipfile
 
 BINARIES = ("chora", "chora-publish")
-SCRIPT = re.compile(r"[A-Za-z0-9_.]+\.data/scripts/([^/]+)")
+SCRIPT = re.compile(r"[^/]+\.data/scripts/([^/]+)")
 
 
 class WheelError(Exception):

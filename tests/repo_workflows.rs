@@ -383,10 +383,11 @@ fn release_triggers_on_version_tags_and_builds_every_platform() {
             ("x86_64-pc-windows-msvc", "off"),
         ])
     );
-    // The man pages and every completion are made by the binary itself.
+    // The man pages and every completion of both binaries are made by the binaries themselves.
+    assert!(text.contains("for bin in chora chora-publish; do"));
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         assert!(
-            text.contains(&format!("\"$host/chora\" completions {shell} >")),
+            text.contains(&format!("\"$host/$bin\" completions {shell} >")),
             "{shell}"
         );
     }
@@ -484,6 +485,17 @@ fn script(name: &str) -> Command {
     let mut cmd = tool_command("python");
     cmd.arg(repo_root().join("scripts/release").join(name))
         .env_remove("GITHUB_OUTPUT");
+    // The local stand-in for PyPI is reached directly, never through a proxy.
+    for var in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
     cmd
 }
 
@@ -1086,4 +1098,90 @@ fn update_releases_refuses_a_version_that_is_not_pep_440() {
             .arg(fixture()),
     );
     assert_eq!(code, 2, "{text}");
+}
+
+/// A local stand-in for PyPI answering one request per entry of `responses` (status, body), in
+/// order; returns its base URL and the handle giving back the request lines it saw.
+fn serve(responses: Vec<(u16, Vec<u8>)>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for (status, body) in responses {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            seen.push(request_line.trim_end().to_string());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .unwrap();
+            stream.write_all(&body).unwrap();
+        }
+        seen
+    });
+    (url, handle)
+}
+
+#[test]
+fn update_releases_reads_pypi_and_waits_for_a_new_release_to_appear() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("chora-releases.tsv");
+    let body = std::fs::read(fixture()).unwrap();
+    // The JSON API may not know a release for a few minutes: 404, then the answer.
+    let (url, server) = serve(vec![(404, b"{}".to_vec()), (200, body)]);
+    let (code, text) = output(
+        script("update_releases.py")
+            .args(["--version", "0.2.0", "--file"])
+            .arg(&file)
+            .args(["--index-url", &url, "--attempts", "3", "--delay", "0"]),
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("HTTP 404; retrying"), "{text}");
+    assert_eq!(
+        server.join().unwrap(),
+        ["GET /pypi/chora-cli/0.2.0/json HTTP/1.1"; 2]
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        format!("{HEADER}{}", fixture_lines())
+    );
+}
+
+#[test]
+fn update_releases_gives_up_on_a_refusal_at_once_and_on_a_release_that_never_appears() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("chora-releases.tsv");
+    let (url, server) = serve(vec![(403, b"forbidden".to_vec())]);
+    let (code, text) = output(
+        script("update_releases.py")
+            .args(["--version", "0.2.0", "--file"])
+            .arg(&file)
+            .args(["--index-url", &url, "--attempts", "3", "--delay", "0"]),
+    );
+    assert_eq!(code, 3, "{text}");
+    assert!(text.contains("HTTP 403"), "{text}");
+    assert_eq!(server.join().unwrap().len(), 1, "a 403 is not retried");
+
+    let (url, server) = serve(vec![(404, b"{}".to_vec()); 2]);
+    let (code, text) = output(
+        script("update_releases.py")
+            .args(["--version", "0.2.0", "--file"])
+            .arg(&file)
+            .args(["--index-url", &url, "--attempts", "2", "--delay", "0"]),
+    );
+    assert_eq!(code, 3, "{text}");
+    assert!(text.contains("after 2 attempts"), "{text}");
+    assert_eq!(server.join().unwrap().len(), 2);
+    assert!(!file.exists());
 }

@@ -477,6 +477,26 @@ fn ci_runs_the_readme_command_on_linux_and_builds_everywhere() {
     assert!(binaries.contains("./target/debug/chora-publish --help"));
 }
 
+#[test]
+fn every_script_a_workflow_runs_is_in_the_repository() {
+    let script_ref = regex_lite::Regex::new(r"scripts/[A-Za-z0-9_./-]+\.(?:py|sh)").unwrap();
+    let mut count = 0;
+    for path in workflow_files(&repo_root()) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for m in script_ref.find_iter(&text) {
+            assert!(
+                repo_root().join(m.as_str()).is_file(),
+                "{} runs {}, which does not exist",
+                path.display(),
+                m.as_str()
+            );
+            count += 1;
+        }
+    }
+    // test.sh, check_tag.py, wheel_binaries.py, archive.py, update_releases.py
+    assert!(count >= 5, "{count}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The scripts
 // ---------------------------------------------------------------------------------------------

@@ -131,7 +131,8 @@ fn main() -> ExitCode {
         Command::Update(args) => update::run(args, &mut out),
         Command::Migrate(args) => migrate::run(args, &mut out),
         Command::Completions(args) => Ok(completions::print_script(
-            command,
+            &command,
+            "chora",
             args.shell,
             &mut std::io::stdout().lock(),
         )),

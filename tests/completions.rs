@@ -89,6 +89,10 @@ fn every_shell_gets_a_script_naming_the_subcommands() {
                 script.contains(name),
                 "{name} completions {shell} names the binary"
             );
+            assert!(
+                !script.contains("manpages"),
+                "{name} completions {shell} does not offer the hidden manpages"
+            );
             for command in &listed {
                 assert!(
                     script.contains(command.as_str()),

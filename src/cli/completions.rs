@@ -71,19 +71,43 @@ pub struct ManpagesArgs {
     pub dir: PathBuf,
 }
 
-/// The completion script of `command` (named by its name) for `shell`.
-pub fn script(mut command: clap::Command, shell: Shell) -> Vec<u8> {
-    let name = command.get_name().to_string();
+/// The completion script for `shell` of `command`, the binary `bin`.
+pub fn script(command: &clap::Command, bin: &'static str, shell: Shell) -> Vec<u8> {
+    let mut command = without_hidden_subcommands(command, bin);
     let mut buf = Vec::new();
     // Into memory: clap_complete panics when its writer fails (a closed stdout).
-    clap_complete::generate(shell, &mut command, name, &mut buf);
+    clap_complete::generate(shell, &mut command, bin, &mut buf);
     buf
 }
 
-/// Print the completion script to `out`. A closed stdout (`... | head -1`) drops the rest of
-/// the script rather than panicking.
-pub fn print_script(command: clap::Command, shell: Shell, out: &mut dyn Write) -> ExitStatus {
-    let bytes = script(command, shell);
+/// `command` less its hidden subcommands (`chora manpages`), which some of clap_complete's
+/// shells would otherwise offer.
+fn without_hidden_subcommands(command: &clap::Command, bin: &'static str) -> clap::Command {
+    let mut visible = clap::Command::new(bin)
+        .version(env!("CARGO_PKG_VERSION"))
+        .subcommand_required(command.is_subcommand_required_set())
+        .args(command.get_arguments().cloned())
+        .subcommands(
+            command
+                .get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .cloned(),
+        );
+    if let Some(about) = command.get_about() {
+        visible = visible.about(about.clone());
+    }
+    visible
+}
+
+/// Print the completion script of `command`, the binary `bin`, to `out`. A closed stdout
+/// (`... | head -1`) drops the rest of the script rather than panicking.
+pub fn print_script(
+    command: &clap::Command,
+    bin: &'static str,
+    shell: Shell,
+    out: &mut dyn Write,
+) -> ExitStatus {
+    let bytes = script(command, bin, shell);
     let _ = out.write_all(&bytes).and_then(|()| out.flush());
     ExitStatus::Success
 }
@@ -91,7 +115,8 @@ pub fn print_script(command: clap::Command, shell: Shell, out: &mut dyn Write) -
 /// `chora-publish completions`.
 pub fn run_publish(args: &CompletionsArgs) -> Result<ExitStatus, Failure> {
     Ok(print_script(
-        publish_command(),
+        &publish_command(),
+        "chora-publish",
         args.shell,
         &mut std::io::stdout().lock(),
     ))
@@ -268,7 +293,7 @@ mod tests {
             Shell::Elvish,
         ] {
             assert_eq!(
-                print_script(publish_command(), shell, &mut Closed),
+                print_script(&publish_command(), "chora-publish", shell, &mut Closed),
                 ExitStatus::Success
             );
         }

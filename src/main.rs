@@ -8,8 +8,9 @@ use chora::cli::chora::check::{self, CheckArgs};
 use chora::cli::chora::migrate::{self, MigrateArgs};
 use chora::cli::chora::new::{self, NewArgs};
 use chora::cli::chora::update::{self, UpdateArgs};
+use chora::cli::completions::{self, CompletionsArgs, ManpagesArgs};
 use chora::cli::output::Output;
-use chora::exit::EXIT_CODES_HELP;
+use chora::exit::{EXIT_CODES_HELP, ExitStatus, Failure};
 
 const UPDATE_HELP: &str = "\
 For each managed file: if it is unchanged since chora wrote it, it gets the new render; if you
@@ -101,17 +102,25 @@ enum Command {
     /// Move token-based PyPI publishing workflows to Trusted Publishing (--check reports).
     #[command(after_help = MIGRATE_HELP)]
     Migrate(MigrateArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
+    #[command(after_help = completions::completions_help("chora"))]
+    Completions(CompletionsArgs),
+    /// Write the man pages of chora and chora-publish into DIR (for release archives).
+    #[command(hide = true, after_help = completions::MANPAGES_HELP)]
+    Manpages(ManpagesArgs),
 }
 
 fn main() -> ExitCode {
     // The questions listed in `chora new --help` come from the embedded template itself.
-    // Built only when help is asked for: loading the template costs start-up time.
-    let wants_help = std::env::args().any(|a| a == "-h" || a == "--help" || a == "help");
+    // Built only when help (or the man pages) is asked for: loading the template costs
+    // start-up time.
+    let wants_help = std::env::args().any(|a| a == "-h" || a == "--help" || a == "help")
+        || std::env::args().nth(1).is_some_and(|a| a == "manpages");
     let mut command = Cli::command();
     if wants_help {
         command = command.mut_subcommand("new", |c| c.after_help(new::help_text()));
     }
-    let cli = match Cli::from_arg_matches(&command.get_matches()) {
+    let cli = match Cli::from_arg_matches(&command.clone().get_matches()) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
@@ -121,6 +130,26 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args, &mut out),
         Command::Update(args) => update::run(args, &mut out),
         Command::Migrate(args) => migrate::run(args, &mut out),
+        Command::Completions(args) => Ok(completions::print_script(
+            &command,
+            "chora",
+            args.shell,
+            &mut std::io::stdout().lock(),
+        )),
+        Command::Manpages(args) => completions::write_pages(
+            &args.dir,
+            vec![command, completions::publish_command()],
+            &completions::Footer::current(),
+        )
+        .map(|written| {
+            out.line(format!(
+                "wrote {} man pages into {}",
+                written.len(),
+                args.dir.display()
+            ));
+            ExitStatus::Success
+        })
+        .map_err(Failure::from),
     };
     match result {
         Ok(status) => ExitCode::from(status.code()),

@@ -4,22 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use chora::cli::publish::{self, Command, EXIT_HELP};
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "chora-publish",
-    version,
-    about = "Validate and upload Python distributions to PyPI, with Trusted Publishing or a token",
-    after_help = EXIT_HELP
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
+use chora::cli::completions::PublishCli;
+use chora::cli::publish;
 
 fn main() -> ExitCode {
     publish::quiet_panics();
-    let cli = Cli::parse();
+    let cli = PublishCli::parse();
     ExitCode::from(publish::dispatch(&cli.command).code())
 }

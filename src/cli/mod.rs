@@ -2,5 +2,6 @@
 //! modules under `generate/`, `template/` and `publish/` never print and never parse arguments.
 
 pub mod chora;
+pub mod completions;
 pub mod output;
 pub mod publish;

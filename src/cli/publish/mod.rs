@@ -43,6 +43,9 @@ pub enum Command {
     /// Verify the provenance PyPI holds for every file of a release (Integrity API).
     #[command(after_help = verify::VERIFY_PROVENANCE_HELP)]
     VerifyProvenance(verify::VerifyProvenanceArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
+    #[command(after_help = super::completions::completions_help("chora-publish"))]
+    Completions(super::completions::CompletionsArgs),
 }
 
 /// Exit statuses of `chora-publish`, for `--help`.
@@ -285,6 +288,7 @@ pub fn dispatch(command: &Command) -> ExitStatus {
         Command::Sign(args) => attest::run_sign(args, &env, &out),
         Command::VerifyAttestation(args) => verify::run_verify_attestation(args, &out),
         Command::VerifyProvenance(args) => verify::run_verify_provenance(args, &env, &out),
+        Command::Completions(args) => super::completions::run_publish(args),
     };
     match result {
         Ok(status) => status,

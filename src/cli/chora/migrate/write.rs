@@ -70,7 +70,11 @@ pub(super) fn run(args: &MigrateArgs, out: &mut Output<'_>) -> Result<ExitStatus
         force: args.force,
         attestations: true,
     };
-    if args.publisher.is_none() && options.publisher == publisher::Publisher::Pypa {
+    // JSON reports stay one document; the text report says why the PyPA action was chosen.
+    if args.publisher.is_none()
+        && options.publisher == publisher::Publisher::Pypa
+        && args.format == super::Format::Text
+    {
         out.warning(publisher::PYPA_BY_DEFAULT);
     }
     let migration = pipeline::migrate(&args.dir, &options).map_err(|source| {

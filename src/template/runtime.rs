@@ -206,12 +206,12 @@ fn check_wheel_name(name: &str, version: &str) -> Result<(), String> {
         return Err(format!("{shown} has characters a wheel file name does not"));
     }
     let parts: Vec<&str> = stem.split('-').collect();
-    if !(parts.len() == 5 || parts.len() == 6) || parts.iter().any(|p| p.is_empty()) {
+    let shape_ok = (parts.len() == 5 || parts.len() == 6) && parts.iter().all(|p| !p.is_empty());
+    let (true, [dist, wheel_version, ..]) = (shape_ok, parts.as_slice()) else {
         return Err(format!(
             "{shown} is not a wheel file name (name-version-python-abi-platform.whl)"
         ));
-    }
-    let (dist, wheel_version) = (parts[0], parts[1]);
+    };
     if crate::names::pep503(dist) != DISTRIBUTION {
         return Err(format!("{shown} is not a wheel of {DISTRIBUTION}"));
     }

@@ -5,11 +5,12 @@
 chora rendered for the recorded answers. chora ships the history of its built-in templates so
 that base can be rendered again anywhere (fresh or shallow clone, after `git gc`), and the blob
 id recorded in .chora-answers.yml proves it exact. A state is the content of `templates/`, of
-`data/action-pins.tsv` and the crate version; its id is content-derived, so recording is
+`data/action-pins.tsv`, of the runtime tables (`data/chora-releases.tsv`, `data/runtime-pins.tsv`)
+and the crate version; its id is content-derived, so recording is
 idempotent and the archive only ever grows (states already recorded are kept even if the git
 history that produced them is rewritten).
 
-Run it after changing anything under templates/ or data/action-pins.tsv (a unit test,
+Run it after changing anything under templates/ or those data files (a unit test,
 `template::history::tests::the_current_templates_are_in_the_history`, fails until you do):
 
     python3 scripts/template-history.py          # add the git history's and the working tree's states
@@ -35,6 +36,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 ARCHIVE = REPO / "data" / "template-history.tar.gz"
 PINS = "data/action-pins.tsv"
+# The runtime tables (chora-cli releases by hash, uv's version): part of a state when present.
+RUNTIME = ["data/chora-releases.tsv", "data/runtime-pins.tsv"]
 FORMAT = 1
 
 
@@ -67,12 +70,12 @@ def git(*args: str) -> bytes:
 def git_states(blobs: dict[str, bytes]) -> list[tuple[str, dict[str, str]]]:
     """States of every commit (oldest first) that touched the templates, the pins or the version."""
     try:
-        commits = git("rev-list", "--reverse", "HEAD", "--", "templates", PINS, "Cargo.toml").split()
+        commits = git("rev-list", "--reverse", "HEAD", "--", "templates", PINS, *RUNTIME, "Cargo.toml").split()
     except (subprocess.CalledProcessError, FileNotFoundError):
         return []
     states = []
     for commit in (c.decode() for c in commits):
-        listing = git("ls-tree", "-r", "-z", commit, "--", "templates", PINS).split(b"\0")
+        listing = git("ls-tree", "-r", "-z", commit, "--", "templates", PINS, *RUNTIME).split(b"\0")
         files = {}
         for entry in filter(None, listing):
             meta, path = entry.split(b"\t", 1)
@@ -93,6 +96,7 @@ def worktree_state(blobs: dict[str, bytes]) -> tuple[str, dict[str, str]]:
     """The state a build of the working tree embeds (every file under templates/, as include_dir sees it)."""
     files = {}
     paths = [p for p in (REPO / "templates").rglob("*") if p.is_file()] + [REPO / PINS]
+    paths += [REPO / p for p in RUNTIME if (REPO / p).is_file()]
     for path in paths:
         data = path.read_bytes()
         oid = blob_id(data)

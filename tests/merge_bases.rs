@@ -136,12 +136,13 @@ fn two_more_updates_merge_cleanly(home: &Path, dir: &Path) {
         !after.contains("test.pypi.org"),
         "publish_testpypi=false applied"
     );
-    // attestations=false: nothing is signed, stored or attached; chora-publish is told so.
+    // attestations=false: nothing is signed, stored or attached; the PyPA action (the default
+    // publisher while no chora-cli release is known) is told so.
     assert!(
-        !after.contains("publish.attestation") && !after.contains("--attestations=always"),
+        !after.contains("publish.attestation") && !after.contains("attestations: true"),
         "attestations=false applied:\n{after}"
     );
-    assert!(after.contains("--attestations=never"), "{after}");
+    assert!(after.contains("attestations: false"), "{after}");
     chora(home)
         .current_dir(dir)
         .arg("check")

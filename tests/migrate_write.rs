@@ -594,3 +594,31 @@ fn a_refused_shape_is_exit_1_and_left_as_it_is() {
         assert_eq!(read(dir.path(), WORKFLOW), reusable, "{args:?}");
     }
 }
+
+const POETRY: &str = "name: release\non:\n  release:\n    types: [published]\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: poetry publish --build\n        env:\n          POETRY_PYPI_TOKEN_PYPI: ${{ secrets.PYPI }}\n";
+
+#[test]
+fn the_publisher_is_pypa_by_default_until_a_chora_cli_release_is_known() {
+    // data/chora-releases.tsv lists none yet: the PyPA action replaces poetry's upload, and
+    // the text report says why.
+    let dir = repo(&[(WORKFLOW, POETRY), ("pyproject.toml", PYPROJECT)]);
+    let (code, stdout, stderr) = migrate(dir.path(), &["--dry-run"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("no chora-cli release is published yet"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("pypa/gh-action-pypi-publish@"), "{stdout}");
+    assert!(!stdout.contains("chora-publish upload"), "{stdout}");
+
+    // Asked for explicitly, chora-publish is refused with the reason (the file is left as it
+    // is: a migration is still needed, exit 1), and nothing is written.
+    let (code, stdout, stderr) = migrate(dir.path(), &["--dry-run", "--publisher", "chora"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("No file to change."), "{stdout}");
+    assert!(
+        format!("{stdout}{stderr}").contains("could not install chora-publish by hash"),
+        "{stdout}{stderr}"
+    );
+    assert_eq!(read(dir.path(), WORKFLOW), POETRY);
+}

@@ -1,8 +1,10 @@
 //! chora-cli as a Python package. pyproject.toml builds a wheel holding both binaries (maturin,
 //! `bindings = "bin"`); chora-publish validates and uploads that wheel to a real local index
-//! (pypiserver); then the commands a generated project's workflows run —
-//! `uvx --from chora-cli==<version> chora-publish upload …` and `… chora check` — run as written,
-//! with uv installing chora-cli from that index as it would from PyPI.
+//! (pypiserver); then the steps a generated project's workflows run — the install of chora-cli
+//! by hash (rendered with a releases file holding the wheel's real SHA-256, through
+//! `CHORA_RELEASES_FILE`), `chora-publish upload …` and `chora check` — run as written, with uv
+//! installing chora-cli from that index as it would from PyPI. A wrong hash is refused by uv; a
+//! releases line of another version is refused by chora at generation.
 
 #[path = "support/standin/mod.rs"]
 mod standin;
@@ -12,7 +14,65 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use standin::pypiserver::PypiServer;
-use support::{generate, repo_root, run, tool, tool_command};
+use support::{chora, repo_root, run, tool, tool_command, with_standard_answers};
+
+/// `chora new` of a token-mode project with publisher=chora, rendered with `releases` as the
+/// chora-cli releases file.
+fn generate_with_releases(home: &Path, dest: &Path, releases: &str) -> assert_cmd::assert::Assert {
+    let file = home.join("chora-releases.tsv");
+    std::fs::write(&file, releases).unwrap();
+    let mut cmd = chora(home);
+    cmd.arg("new")
+        .arg(dest)
+        .arg("--defaults")
+        .arg("--no-git")
+        .env("CHORA_RELEASES_FILE", &file);
+    for answer in with_standard_answers(&["pypi_auth_method=token", "publisher=chora"]) {
+        cmd.arg("--data").arg(answer);
+    }
+    cmd.assert()
+}
+
+/// The `env:` value `key` of the step called `name` in a workflow file.
+fn step_env(workflow: &Path, name: &str, key: &str) -> String {
+    let text = std::fs::read_to_string(workflow).unwrap();
+    let doc: serde_json::Value = yaml_serde::from_str(&text).unwrap();
+    for job in doc["jobs"].as_object().unwrap().values() {
+        for step in job["steps"].as_array().unwrap() {
+            if step["name"] == name {
+                return step["env"][key].as_str().unwrap().to_string();
+            }
+        }
+    }
+    panic!("no step {name:?} in {}", workflow.display());
+}
+
+/// Run a workflow's install step: `RUNNER_TEMP` and `GITHUB_PATH` in `runner`. Returns whether
+/// it succeeded, its output and the folders it added to the PATH.
+fn run_install(
+    workflow: &Path,
+    project: &Path,
+    index: &str,
+    scratch: &Path,
+    runner: &Path,
+) -> (bool, String, Vec<PathBuf>) {
+    std::fs::create_dir_all(runner).unwrap();
+    let name = "Install chora-cli by hash";
+    let (script, env) = step_run(workflow, name);
+    assert_eq!(env, vec!["CHORA_REQUIREMENT".to_string()]);
+    let requirement = step_env(workflow, name, "CHORA_REQUIREMENT");
+    let github_path = runner.join("github_path");
+    let (ok, output) = run(workflow_shell(&script, project, index, scratch)
+        .env("RUNNER_TEMP", runner)
+        .env("GITHUB_PATH", &github_path)
+        .env("CHORA_REQUIREMENT", requirement));
+    let added = std::fs::read_to_string(&github_path)
+        .unwrap_or_default()
+        .lines()
+        .map(PathBuf::from)
+        .collect();
+    (ok, output, added)
+}
 
 /// Build the chora-cli wheel with the pinned maturin into `out` and return its path. The dev
 /// profile reuses what `cargo test` already compiled.
@@ -119,33 +179,84 @@ fn generated_workflows_run_chora_from_the_chora_cli_wheel() {
         .arg(&wheel)
         .assert()
         .success();
-    assert_eq!(server.package_files(), vec![wheel_name]);
+    assert_eq!(server.package_files(), vec![wheel_name.clone()]);
 
-    // A token-mode project, built.
+    // The releases file chora's release pipeline would write: the wheel's real SHA-256.
+    use sha2::Digest;
+    let sha = sha2::Sha256::digest(std::fs::read(&wheel).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let releases = format!("{version}\t{wheel_name}\t{sha}\n");
+
+    // A releases line whose version is not the wheel's is refused at generation.
     let home = tempfile::tempdir().unwrap();
+    let refused = scratch.path().join("refused");
+    let other = format!("0.0.1\t{wheel_name}\t{sha}\n");
+    let assert = generate_with_releases(home.path(), &refused, &other).failure();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("not a wheel of version 0.0.1"), "{stderr}");
+    assert!(!refused.exists());
+
+    // A wrong hash: the generated install step refuses the wheel the index serves.
+    let wrong = scratch.path().join("wrong-hash");
+    let swapped = releases.replace(&sha, &"0".repeat(64));
+    generate_with_releases(home.path(), &wrong, &swapped).success();
+    let (ok, output, added) = run_install(
+        &wrong.join(".github/workflows/release.yml"),
+        &wrong,
+        &server.simple_url(),
+        scratch.path(),
+        &scratch.path().join("runner-wrong"),
+    );
+    assert!(!ok, "installed despite a wrong hash: {output}");
+    assert!(output.to_lowercase().contains("hash"), "{output}");
+    assert!(added.is_empty(), "{added:?}");
+
+    // A token-mode project with the real hash, built.
     let project = scratch.path().join("demo-pkg");
-    generate(home.path(), &project, &["pypi_auth_method=token"]);
+    generate_with_releases(home.path(), &project, &releases).success();
     let (ok, output) = run(tool_command("uv").current_dir(&project).arg("build"));
     assert!(ok, "uv build: {output}");
 
-    // Its TestPyPI step, exactly as generated but for the index URL, uploads the project's
-    // distributions with the chora-publish that uvx installed from the index.
+    // Its install step, exactly as generated (uv pointed at the local index), installs chora-cli
+    // and puts its scripts on the PATH.
     let workflows = project.join(".github/workflows");
-    let (script, env) = step_run(&workflows.join("release.yml"), "Upload to TestPyPI");
-    assert!(
-        script.starts_with(&format!(
-            "uvx --from chora-cli=={version} chora-publish upload"
-        )),
-        "{script}"
+    let (ok, output, added) = run_install(
+        &workflows.join("release.yml"),
+        &project,
+        &server.simple_url(),
+        scratch.path(),
+        &scratch.path().join("runner"),
     );
+    assert!(ok, "install by hash: {output}");
+    let [bin] = &added[..] else {
+        panic!("one folder added to GITHUB_PATH: {added:?}");
+    };
+    let (ok, output) = run(Command::new(bin.join("chora-publish")).arg("--version"));
+    assert!(
+        ok && output.contains(version),
+        "chora-publish --version: {output}"
+    );
+    let with_bin = |cmd: &mut Command| {
+        let path = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )))
+        .unwrap();
+        cmd.env("PATH", path);
+    };
+
+    // Its TestPyPI step, exactly as generated but for the index URL, uploads the project's
+    // distributions with the chora-publish just installed.
+    let (script, env) = step_run(&workflows.join("release.yml"), "Upload to TestPyPI");
+    assert!(script.starts_with("chora-publish upload"), "{script}");
     assert_eq!(env, vec!["CHORA_PUBLISH_TOKEN".to_string()]);
     let testpypi = "https://test.pypi.org/legacy/";
     assert!(script.contains(testpypi), "{script}");
     let script = script.replace(testpypi, &server.upload_url());
-    let (ok, output) = run(
-        workflow_shell(&script, &project, &server.simple_url(), scratch.path())
-            .env("CHORA_PUBLISH_TOKEN", server.credentials().1),
-    );
+    let mut shell = workflow_shell(&script, &project, &server.simple_url(), scratch.path());
+    with_bin(&mut shell);
+    let (ok, output) = run(shell.env("CHORA_PUBLISH_TOKEN", server.credentials().1));
     assert!(ok, "{script}: {output}");
     assert!(
         output.contains("2 uploaded, 0 skipped, 0 failed"),
@@ -161,20 +272,24 @@ fn generated_workflows_run_chora_from_the_chora_cli_wheel() {
         );
     }
 
-    // The lint workflow's drift check, as generated, passes on the fresh project.
+    // The lint workflow installs the same release by hash, and its drift check, as generated,
+    // passes on the fresh project.
+    let lint = std::fs::read_to_string(workflows.join("lint.yml")).unwrap();
+    assert!(
+        lint.contains(&format!("chora-cli=={version} --hash=sha256:{sha}\"")),
+        "{lint}"
+    );
     let (script, _) = step_run(
         &workflows.join("lint.yml"),
         "Check the chora-managed files for drift",
     );
-    assert_eq!(
-        script,
-        format!("uvx --from chora-cli=={version} chora check")
-    );
-    let (ok, output) = run(&mut workflow_shell(
-        &script,
-        &project,
-        &server.simple_url(),
-        scratch.path(),
+    assert_eq!(script, "chora check");
+    let mut shell = workflow_shell(&script, &project, &server.simple_url(), scratch.path());
+    with_bin(&mut shell);
+    // The project was generated with the releases file; chora check renders with it too.
+    let (ok, output) = run(shell.env(
+        "CHORA_RELEASES_FILE",
+        home.path().join("chora-releases.tsv"),
     ));
     assert!(ok, "{script}: {output}");
 }

@@ -695,3 +695,91 @@ fn crlf_files_stay_crlf_and_invalid_utf8_is_never_merged_lossily() {
         ));
     assert_eq!(std::fs::read(f.dir.join(RELEASE)).unwrap(), bytes);
 }
+
+/// A releases file (`CHORA_RELEASES_FILE`) listing chora-cli `version` with one wheel.
+fn releases_file(dir: &Path, version: &str, hash: char) -> PathBuf {
+    let file = dir.join(format!("chora-releases-{version}.tsv"));
+    std::fs::write(
+        &file,
+        format!(
+            "{version}\tchora_cli-{version}-py3-none-any.whl\t{}\n",
+            hash.to_string().repeat(64)
+        ),
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn a_newer_pinned_runtime_is_not_drift_and_update_keeps_it() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("demo-pkg");
+    let ours = releases_file(home.path(), "0.2.0", 'a');
+    let mut cmd = chora(home.path());
+    cmd.arg("new")
+        .arg(&dir)
+        .arg("--defaults")
+        .env("CHORA_RELEASES_FILE", &ours);
+    for answer in support::with_standard_answers(&[]) {
+        cmd.arg("--data").arg(answer);
+    }
+    cmd.assert().success();
+    let f = Fixture {
+        home,
+        _out: out,
+        dir,
+        folder_template: false,
+    };
+    f.commit("generated");
+    let run = |args: &[&str]| {
+        let mut cmd = f.chora();
+        cmd.args(args).env("CHORA_RELEASES_FILE", &ours);
+        cmd.assert()
+    };
+    run(&["check"]).success();
+
+    // A newer chora wrote a newer chora-cli release (other hash) and a newer uv.
+    let old_req = format!("chora-cli==0.2.0 --hash=sha256:{}", "a".repeat(64));
+    let new_req = format!("chora-cli==0.3.0 --hash=sha256:{}", "b".repeat(64));
+    for path in [RELEASE, ".github/workflows/lint.yml"] {
+        let text = f.read(path);
+        assert!(text.contains(&old_req), "{path}");
+        f.write(
+            path,
+            &text
+                .replace(&old_req, &new_req)
+                .replace("version: \"0.13.8\"", "version: \"0.14.0\""),
+        );
+    }
+    f.commit("newer runtime");
+    run(&["check"])
+        .success()
+        .stdout(predicate::str::contains("managed files are in sync"));
+    let out = run(&["check", "--format", "json"])
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let lint = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == ".github/workflows/lint.yml")
+        .unwrap();
+    assert_eq!(lint["state"], "pins-newer", "{report}");
+    run(&["update"]).success();
+    assert!(f.read(RELEASE).contains(&new_req));
+    assert!(f.read(RELEASE).contains("version: \"0.14.0\""));
+
+    // An older runtime, or the same version with another hash, is drift.
+    let other_hash = format!("chora-cli==0.3.0 --hash=sha256:{}", "c".repeat(64));
+    f.write(RELEASE, &f.read(RELEASE).replace(&new_req, &other_hash));
+    let newer = releases_file(f.home.path(), "0.3.0", 'b');
+    f.chora()
+        .arg("check")
+        .env("CHORA_RELEASES_FILE", &newer)
+        .assert()
+        .code(1);
+}

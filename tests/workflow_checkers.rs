@@ -8,7 +8,12 @@ mod support;
 
 use std::path::PathBuf;
 
-use support::{WorkflowChecker, generate, run, tool_command, workflow_files};
+use support::{WorkflowChecker, chora, run, tool_command, with_standard_answers, workflow_files};
+
+/// A chora-cli releases file (`CHORA_RELEASES_FILE`) for the publisher=chora rows: with none
+/// known, chora refuses that publisher.
+const RELEASES: &str = "0.2.0\tchora_cli-0.2.0-py3-none-manylinux_2_17_x86_64.whl\taaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n\
+0.2.0\tchora_cli-0.2.0-py3-none-macosx_11_0_arm64.whl\t0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n";
 
 /// Answer combinations whose workflows differ.
 const MATRIX: &[&[&str]] = &[
@@ -64,7 +69,17 @@ fn generate_matrix() -> Generated {
     let mut projects = Vec::new();
     for (i, answers) in MATRIX.iter().enumerate() {
         let dest = root.path().join(format!("p{i}"));
-        generate(home.path(), &dest, answers);
+        let mut cmd = chora(home.path());
+        cmd.arg("new").arg(&dest).arg("--defaults").arg("--no-git");
+        if answers.contains(&"publisher=chora") {
+            let file = home.path().join("chora-releases.tsv");
+            std::fs::write(&file, RELEASES).unwrap();
+            cmd.env("CHORA_RELEASES_FILE", file);
+        }
+        for answer in with_standard_answers(answers) {
+            cmd.arg("--data").arg(answer);
+        }
+        cmd.assert().success();
         projects.push(dest);
     }
     Generated {

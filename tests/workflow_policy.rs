@@ -1,13 +1,18 @@
 //! The security shape of generated workflows, read as YAML: top-level `permissions: {}`,
 //! `id-token: write` only on publish jobs in OIDC mode, secrets only on the publish step in
 //! token mode, every action pinned to a SHA from data/action-pins.tsv, no credentials
-//! persisted by checkout, no caches in the release workflow.
+//! persisted by checkout, no caches in the release workflow, chora-cli installed only by hash.
+//! Projects render with a releases file (`CHORA_RELEASES_FILE`) listing one chora-cli release,
+//! so publisher=chora is the default, as it will be once one is published.
 
 mod support;
 
 use std::path::Path;
 
-use support::generate;
+use support::{chora, with_standard_answers};
+
+/// The wheel hash of the test releases file.
+const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 use yaml_serde::Value;
 
 fn load(path: &Path) -> Value {
@@ -19,7 +24,23 @@ fn project(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
     let home = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let dest = out.path().join("demo-pkg");
-    generate(home.path(), &dest, extra);
+    let releases = home.path().join("chora-releases.tsv");
+    let version = env!("CARGO_PKG_VERSION");
+    std::fs::write(
+        &releases,
+        format!("{version}\tchora_cli-{version}-py3-none-manylinux_2_17_x86_64.whl\t{SHA}\n"),
+    )
+    .unwrap();
+    let mut cmd = chora(home.path());
+    cmd.arg("new")
+        .arg(&dest)
+        .arg("--defaults")
+        .arg("--no-git")
+        .env("CHORA_RELEASES_FILE", &releases);
+    for answer in with_standard_answers(extra) {
+        cmd.arg("--data").arg(answer);
+    }
+    cmd.assert().success();
     drop(home);
     (out, dest)
 }
@@ -493,17 +514,47 @@ fn chora_publish_signs_attestations_itself_with_no_python_signer() {
             publish_jobs += 1;
             let steps = steps(&job);
             let runs: Vec<String> = steps.iter().map(run_text).collect();
-            // The upload is the job's only command, and only chora-publish runs through uvx.
+            // Two commands: chora-cli installed by hash (uv pinned), then the upload by name.
             let commands: Vec<&String> = runs.iter().filter(|r| !r.is_empty()).collect();
-            assert_eq!(commands.len(), 1, "{job_name}: {runs:?} ({answers:?})");
-            let upload = commands[0];
+            assert_eq!(commands.len(), 2, "{job_name}: {runs:?} ({answers:?})");
+            let install = commands[0];
             assert!(
-                upload.starts_with("uvx --from chora-cli==")
-                    && upload.contains(" chora-publish upload ")
-                    && upload.ends_with(" dist/*"),
+                install.contains(
+                    "uv pip install --no-config --python \"$venv\" --require-hashes --no-deps --only-binary :all: "
+                ) && install.contains(">> \"$GITHUB_PATH\""),
+                "{job_name}: {install}"
+            );
+            let requirement = steps
+                .iter()
+                .find_map(|s| s["env"]["CHORA_REQUIREMENT"].as_str())
+                .unwrap_or_default();
+            assert_eq!(
+                requirement,
+                format!(
+                    "chora-cli=={} --hash=sha256:{SHA}",
+                    env!("CARGO_PKG_VERSION")
+                )
+            );
+            for step in &steps {
+                if step["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("astral-sh/setup-uv@"))
+                {
+                    assert_eq!(
+                        step["with"]["version"].as_str(),
+                        Some("0.13.8"),
+                        "{job_name}"
+                    );
+                }
+            }
+            let upload = commands[1];
+            assert!(
+                upload.starts_with("chora-publish upload ") && upload.ends_with(" dist/*"),
                 "{job_name}: {upload}"
             );
-            assert_eq!(upload.matches("uvx").count(), 1, "{upload}");
+            for run in &runs {
+                assert!(!run.contains("uvx"), "{job_name}: {run}");
+            }
             let expected: &[&str] = match signing {
                 Signing::Always => &[
                     "--attestations=always",

@@ -56,6 +56,7 @@ impl From<InputError> for Failure {
                 ),
             ),
             InputError::DataArg(_) => (ExitStatus::Usage, None),
+            InputError::Runtime(_) => (ExitStatus::Usage, None),
             InputError::Answers { .. } => (ExitStatus::Usage, Some(ANSWERS_HINT)),
             InputError::Cancelled => (ExitStatus::Interrupted, None),
         };

@@ -30,6 +30,9 @@ pub enum InputError {
         problems: Vec<Problem>,
         prompted: bool,
     },
+    /// The chora-cli releases file (`CHORA_RELEASES_FILE`) is unreadable or invalid.
+    #[error(transparent)]
+    Runtime(#[from] crate::template::runtime::RuntimeError),
     /// The user cancelled a prompt (Esc, Ctrl-C); nothing has been written.
     #[error("cancelled; nothing was written")]
     Cancelled,
@@ -80,8 +83,9 @@ pub fn given_answers(
     Ok(given)
 }
 
-/// Facts defaults may use: git identity, the GitHub remote around `dest`, its name, the year.
-pub fn facts(dest: &Path) -> Facts {
+/// Facts defaults may use: git identity, the GitHub remote around `dest`, its name, the year,
+/// and the release rendered (with the runtime its workflows install).
+pub fn facts(dest: &Path) -> Result<Facts, InputError> {
     let dest_name = std::path::absolute(dest)
         .ok()
         .and_then(|p| {
@@ -93,13 +97,13 @@ pub fn facts(dest: &Path) -> Facts {
                 .next_back()
         })
         .unwrap_or_default();
-    Facts {
+    Ok(Facts {
         git_config: crate::git::config_values(&["user.name", "user.email"]),
         remote: crate::git::discover(dest).and_then(|r| crate::git::github_remote(&r)),
         dest_name,
         current_year: current_year(),
-        release: Default::default(),
-    }
+        release: crate::template::env::Release::current()?,
+    })
 }
 
 /// True when both stdin and stderr are terminals, so prompting is possible.

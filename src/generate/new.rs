@@ -112,7 +112,7 @@ pub fn prepare(request: NewRequest<'_, '_>) -> Result<NewPlan, NewError> {
     let dest = request.dest;
     check_destination(dest, request.force)?;
 
-    let facts = inputs::facts(dest);
+    let facts = inputs::facts(dest)?;
     let env = env::build(&facts).map_err(ProjectError::Environment)?;
     let interactive = request.asker.prompts();
     let resolved = resolve::resolve(&template.spec, &env, &facts, &request.given, request.asker)

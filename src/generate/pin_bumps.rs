@@ -1,11 +1,13 @@
-//! Action pins moved to newer releases after chora wrote a workflow — what Dependabot's
-//! `github-actions` updates do to `uses: owner/repo@<sha> # vX.Y.Z` lines. A managed file that
+//! Pins moved to newer releases after chora wrote a workflow — what Dependabot's
+//! `github-actions` updates do to `uses: owner/repo@<sha> # vX.Y.Z` lines, and what a newer
+//! chora does to the runtime it pins (the `CHORA_REQUIREMENT: "chora-cli==V --hash=…"` line
+//! of the install by hash, setup-uv's `version: "X.Y.Z"`). A managed file that
 //! differs from the template only by such newer pins is not drift (`chora check` names it and
 //! exits 0), and `chora update` keeps the newer pin of each action on both sides of its merge,
 //! so a chora release that bumps the same action does not conflict with Dependabot's bump.
 //!
-//! Only a pin with an exact numeric version comment (`v4`, `v4.2`, `v4.2.2`) counts, and only a
-//! strictly newer version of the same action at the same place: a different SHA under the same
+//! Only a pin with an exact numeric version (`v4`, `v4.2`, `v4.2.2`) counts, and only a
+//! strictly newer version of the same action or tool at the same place: a different SHA under the same
 //! version, an older version or any other edit is still drift.
 
 use std::cmp::Ordering;
@@ -14,48 +16,88 @@ use std::sync::OnceLock;
 
 use regex_lite::Regex;
 
-/// One `uses:` line pinned to a commit with its release as a comment.
+/// One pinned line: an action `uses:` line pinned to a commit with its release as a comment,
+/// the chora-cli requirement installed by hash, or the uv version of a setup-uv step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Pin<'a> {
-    /// Everything before the action: indentation, `- `, `uses:` and spacing.
+    /// Everything before the pinned value: indentation, `- `, the key and spacing.
     prefix: &'a str,
-    action: &'a str,
-    sha: &'a str,
-    /// The spacing and `#` between the SHA and the version.
-    hash_mark: &'a str,
-    version_text: &'a str,
+    /// What is pinned: `owner/repo`, `chora-cli` or `uv`.
+    key: &'a str,
+    /// The pinned value as written (`owner/repo@<sha> # vX.Y.Z`, `"chora-cli==V --hash=…"`,
+    /// `"X.Y.Z"`): what a newer pin replaces.
+    body: &'a str,
     version: Vec<u64>,
     /// Trailing spaces.
     rest: &'a str,
 }
 
-fn pin_regex() -> &'static Regex {
+/// `uses: owner/repo@<sha> # vX.Y.Z`.
+fn action_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"^(\s*(?:-\s+)?uses:\s+)([A-Za-z0-9][A-Za-z0-9._/-]*)@([0-9a-f]{40})(\s+#\s*)(v?[0-9]+(?:\.[0-9]+)*)(\s*)$",
+            r"^(\s*(?:-\s+)?uses:\s+)(([A-Za-z0-9][A-Za-z0-9._/-]*)@[0-9a-f]{40}\s+#\s*(v?[0-9]+(?:\.[0-9]+)*))(\s*)$",
         )
         .unwrap_or_else(|e| panic!("the pin pattern is valid: {e}"))
     })
 }
 
+/// `CHORA_REQUIREMENT: "chora-cli==X.Y.Z --hash=sha256:<hex> …"` (the install by hash).
+fn runtime_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r#"^(\s*CHORA_REQUIREMENT:\s+)("(chora-cli)==([0-9]+(?:\.[0-9]+)*)(?: --hash=sha256:[0-9a-f]{64})+")(\s*)$"#,
+        )
+        .unwrap_or_else(|e| panic!("the runtime pattern is valid: {e}"))
+    })
+}
+
+/// `version: "X.Y.Z"` (setup-uv's uv release; the only `version:` input chora writes).
+fn uv_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r#"^(\s*version:\s+)("([0-9]+(?:\.[0-9]+)*)")(\s*)$"#)
+            .unwrap_or_else(|e| panic!("the uv pattern is valid: {e}"))
+    })
+}
+
 fn parse(line: &str) -> Option<Pin<'_>> {
-    let caps = pin_regex().captures(line)?;
+    let numbers = |text: &str| {
+        text.trim_start_matches('v')
+            .split('.')
+            .map(|n| n.parse::<u64>().ok())
+            .collect::<Option<Vec<u64>>>()
+    };
+    if let Some(caps) = action_regex().captures(line) {
+        let part = |i: usize| caps.get(i).map_or("", |m| m.as_str());
+        return Some(Pin {
+            prefix: part(1),
+            body: part(2),
+            key: part(3),
+            version: numbers(part(4))?,
+            rest: part(5),
+        });
+    }
+    if let Some(caps) = runtime_regex().captures(line) {
+        let part = |i: usize| caps.get(i).map_or("", |m| m.as_str());
+        return Some(Pin {
+            prefix: part(1),
+            body: part(2),
+            key: part(3),
+            version: numbers(part(4))?,
+            rest: part(5),
+        });
+    }
+    let caps = uv_regex().captures(line)?;
     let part = |i: usize| caps.get(i).map_or("", |m| m.as_str());
-    let version_text = part(5);
-    let version = version_text
-        .trim_start_matches('v')
-        .split('.')
-        .map(|n| n.parse::<u64>().ok())
-        .collect::<Option<Vec<u64>>>()?;
     Some(Pin {
         prefix: part(1),
-        action: part(2),
-        sha: part(3),
-        hash_mark: part(4),
-        version_text,
-        version,
-        rest: part(6),
+        body: part(2),
+        key: "uv",
+        version: numbers(part(3))?,
+        rest: part(4),
     })
 }
 
@@ -108,7 +150,7 @@ pub fn newer_pins_only(disk: &[u8], rendered: &[u8]) -> bool {
             (Some(o), Some(t)) => {
                 o_end == t_end
                     && o.prefix == t.prefix
-                    && o.action == t.action
+                    && o.key == t.key
                     && o.rest == t.rest
                     && compare(&o.version, &t.version) == Ordering::Greater
             }
@@ -117,19 +159,19 @@ pub fn newer_pins_only(disk: &[u8], rendered: &[u8]) -> bool {
     })
 }
 
-/// The newest pin of each action found in `texts`: action -> (version, sha, version text).
-fn newest<'a>(texts: &[&'a str]) -> BTreeMap<&'a str, (Vec<u64>, &'a str, &'a str)> {
-    let mut out: BTreeMap<&str, (Vec<u64>, &str, &str)> = BTreeMap::new();
+/// The newest pin of each key found in `texts`: key -> (version, pinned value as written).
+fn newest<'a>(texts: &[&'a str]) -> BTreeMap<&'a str, (Vec<u64>, &'a str)> {
+    let mut out: BTreeMap<&str, (Vec<u64>, &str)> = BTreeMap::new();
     for text in texts {
         for line in lines(text) {
             let Some(pin) = parse(split_newline(line).0) else {
                 continue;
             };
             let newer = out
-                .get(pin.action)
-                .is_none_or(|(v, _, _)| compare(&pin.version, v) == Ordering::Greater);
+                .get(pin.key)
+                .is_none_or(|(v, _)| compare(&pin.version, v) == Ordering::Greater);
             if newer {
-                out.insert(pin.action, (pin.version, pin.sha, pin.version_text));
+                out.insert(pin.key, (pin.version, pin.body));
             }
         }
     }
@@ -137,27 +179,24 @@ fn newest<'a>(texts: &[&'a str]) -> BTreeMap<&'a str, (Vec<u64>, &'a str, &'a st
 }
 
 /// Rewrite every pin in `text` that is older than `newest` has for its action.
-fn raise(text: &str, newest: &BTreeMap<&str, (Vec<u64>, &str, &str)>) -> String {
+fn raise(text: &str, newest: &BTreeMap<&str, (Vec<u64>, &str)>) -> String {
     let mut out = String::with_capacity(text.len());
     for line in lines(text) {
         let (body, end) = split_newline(line);
-        match parse(body) {
-            Some(pin)
-                if newest
-                    .get(pin.action)
-                    .is_some_and(|(v, _, _)| compare(v, &pin.version) == Ordering::Greater) =>
-            {
-                let (_, sha, version_text) = &newest[pin.action];
+        let newer = parse(body).and_then(|pin| {
+            newest
+                .get(pin.key)
+                .filter(|(v, _)| compare(v, &pin.version) == Ordering::Greater)
+                .map(|(_, value)| (pin, *value))
+        });
+        match newer {
+            Some((pin, value)) => {
                 out.push_str(pin.prefix);
-                out.push_str(pin.action);
-                out.push('@');
-                out.push_str(sha);
-                out.push_str(pin.hash_mark);
-                out.push_str(version_text);
+                out.push_str(value);
                 out.push_str(pin.rest);
                 out.push_str(end);
             }
-            _ => out.push_str(line),
+            None => out.push_str(line),
         }
     }
     out
@@ -240,6 +279,58 @@ mod tests {
             format!("{chora_new}      - uses: actions/setup-python@{OLD} # v5\n")
         );
         assert_eq!(theirs, chora_new);
+    }
+
+    fn runtime(chora: &str, hashes: &[char], uv: &str) -> String {
+        let hashes: String = hashes
+            .iter()
+            .map(|c| format!(" --hash=sha256:{}", c.to_string().repeat(64)))
+            .collect();
+        format!(
+            "      - uses: astral-sh/setup-uv@{OLD} # v7.1.0\n        with:\n          version: \"{uv}\"\n      - env:\n          CHORA_REQUIREMENT: \"chora-cli=={chora}{hashes}\"\n        run: echo\n"
+        )
+    }
+
+    #[test]
+    fn a_newer_runtime_is_not_drift_and_is_kept() {
+        let rendered = runtime("0.2.0", &['a'], "0.13.8");
+        for disk in [
+            runtime("0.3.0", &['b', 'c'], "0.13.8"),
+            runtime("0.2.0", &['a'], "0.14.0"),
+            runtime("0.2.1", &['b'], "0.13.9"),
+        ] {
+            assert!(
+                newer_pins_only(disk.as_bytes(), rendered.as_bytes()),
+                "{disk}"
+            );
+            let (ours, theirs) = keep_newest(&disk, &rendered);
+            assert_eq!(
+                (ours.as_str(), theirs.as_str()),
+                (disk.as_str(), disk.as_str())
+            );
+        }
+        for disk in [
+            runtime("0.2.0", &['b'], "0.13.8"),    // same version, other hash
+            runtime("0.1.9", &['b'], "0.13.8"),    // older
+            runtime("0.2.0", &['a'], "0.13.7"),    // older uv
+            runtime("0.3.0", &[], "0.13.8"),       // no hash: not an install by hash
+            runtime("0.3.0rc1", &['b'], "0.13.8"), // not an exact release
+            runtime("0.3.0", &['a'], "0.13.8")
+                .replace("chora-cli==", "evil==")
+                .replace("0.3.0", "9.0.0"),
+        ] {
+            assert!(
+                !newer_pins_only(disk.as_bytes(), rendered.as_bytes()),
+                "{disk}"
+            );
+        }
+        // A newer chora's runtime wins on both sides of the merge too.
+        let newer = runtime("0.4.0", &['d'], "0.15.0");
+        let (ours, theirs) = keep_newest(&rendered, &newer);
+        assert_eq!(
+            (ours.as_str(), theirs.as_str()),
+            (newer.as_str(), newer.as_str())
+        );
     }
 
     #[test]

@@ -112,7 +112,7 @@ pub fn load(dir: &Path, allow_folder_template: bool) -> Result<Project, ProjectE
     };
     Ok(Project {
         dir: dir.to_path_buf(),
-        facts: inputs::facts(dir),
+        facts: inputs::facts(dir).map_err(ProjectError::Answers)?,
         record,
         template,
     })

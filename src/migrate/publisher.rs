@@ -61,14 +61,33 @@ pub enum PublisherError {
     )]
     DistDir(String),
     #[error(
+        "--publisher chora: no chora-cli release is published yet, so the replacement steps \
+         could not install chora-publish by hash; use --publisher pypa (the default until one is)"
+    )]
+    NoChoraRelease,
+    #[error(
         "rendering the upload steps from the {TEMPLATE} template's {PARTIAL}: {0} \
          (a bug in chora's embedded template: please report it)"
     )]
     Template(String),
 }
 
+/// What `chora migrate` says when it uses the PyPA action because no release is known.
+pub const PYPA_BY_DEFAULT: &str = "replacement uploads use pypa/gh-action-pypi-publish: no chora-cli release is published yet, so chora-publish could not be installed by hash (--publisher chora is the default once one is)";
+
+/// The publisher `chora migrate` uses unless told: chora-publish when a published chora-cli
+/// release is known (its steps install it by hash), else the PyPA action.
+pub fn default_publisher(release: &Release) -> Publisher {
+    if release.runtime.chora.is_some() {
+        Publisher::Chora
+    } else {
+        Publisher::Pypa
+    }
+}
+
 /// The upload steps as YAML text: one or more sequence items at column 0 (`- name: …`),
-/// ending with a newline, authenticating with Trusted Publishing.
+/// ending with a newline, authenticating with Trusted Publishing. With chora-publish, refused
+/// when no chora-cli release is known ([`PublisherError::NoChoraRelease`]).
 pub fn render_upload_steps(step: &UploadStep) -> Result<String, PublisherError> {
     render_upload_steps_as(step, &Release::default())
 }
@@ -83,6 +102,9 @@ pub fn render_upload_steps_as(
         Index::TestPypi => "testpypi",
         Index::Other(other) => return Err(PublisherError::OtherIndex(other.clone())),
     };
+    if step.publisher == Publisher::Chora && release.runtime.chora.is_none() {
+        return Err(PublisherError::NoChoraRelease);
+    }
     let dist = dist_folder(&step.dist_dir, step.publisher)?;
     let files = file_patterns(&step.files)?;
     let template_error = |e: &dyn std::fmt::Display| PublisherError::Template(e.to_string());
@@ -95,7 +117,7 @@ pub fn render_upload_steps_as(
     render::register_partials(&mut env, &template).map_err(|e| template_error(&e))?;
     let caller = format!(
         "[% import {PARTIAL:?} as upload %]\
-         [[ upload.steps(index, publisher, \"oidc\", attestations, dist, chora_version, \"\", files) ]]"
+         [[ upload.steps(index, publisher, \"oidc\", attestations, dist, chora_runtime, uv_version, \"\", files) ]]"
     );
     render::add_source(
         &mut env,
@@ -104,6 +126,11 @@ pub fn render_upload_steps_as(
         Delimiters::Brackets,
     )
     .map_err(|e| template_error(&e))?;
+    let runtime = crate::template::resolve::builtins(&facts)
+        .into_iter()
+        .find(|(name, _)| *name == "chora_runtime")
+        .map(|(_, value)| value)
+        .unwrap_or_default();
     let rendered = env
         .get_template("upload-steps")
         .and_then(|t| {
@@ -113,7 +140,8 @@ pub fn render_upload_steps_as(
                 attestations => step.attestations,
                 dist => dist,
                 files => files,
-                chora_version => release.chora_version.as_str(),
+                chora_runtime => runtime,
+                uv_version => release.runtime.uv.as_str(),
             })
         })
         .map_err(|e| template_error(&crate::exit::error_chain(&e)))?;
@@ -173,6 +201,52 @@ mod tests {
     use crate::template::pins;
     use crate::template::resolve::{self, Asker, Given};
 
+    const TEST_SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    /// A release that knows a published chora-cli (one wheel).
+    fn release() -> Release {
+        let releases = format!("0.2.0\tchora_cli-0.2.0-py3-none-any.whl\t{TEST_SHA}\n");
+        Release {
+            runtime: crate::template::runtime::Runtime::from_tables(&releases, "uv\t0.13.8\n")
+                .unwrap(),
+            ..Release::default()
+        }
+    }
+
+    fn render(step: &UploadStep) -> Result<String, PublisherError> {
+        render_upload_steps_as(step, &release())
+    }
+
+    #[test]
+    fn chora_needs_a_known_release_and_is_the_default_only_then() {
+        let none = Release {
+            runtime: crate::template::runtime::Runtime::from_tables("", "uv\t0.13.8\n").unwrap(),
+            ..Release::default()
+        };
+        assert_eq!(default_publisher(&none), Publisher::Pypa);
+        assert_eq!(default_publisher(&release()), Publisher::Chora);
+        let chora = step(Publisher::Chora, Index::Pypi, true);
+        let err = render_upload_steps_as(&chora, &none).unwrap_err();
+        assert!(matches!(err, PublisherError::NoChoraRelease), "{err}");
+        assert!(err.to_string().contains("--publisher pypa"), "{err}");
+        let pypa = step(Publisher::Pypa, Index::Pypi, true);
+        assert!(render_upload_steps_as(&pypa, &none).is_ok());
+        // With a release, the steps install exactly it, by hash, with uv pinned.
+        let text = render(&chora).unwrap();
+        assert!(
+            text.contains(&format!(
+                "CHORA_REQUIREMENT: \"chora-cli==0.2.0 --hash=sha256:{TEST_SHA}\"\n"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("version: \"0.13.8\"\n"), "{text}");
+        assert!(
+            text.contains("--require-hashes --no-deps --only-binary :all:"),
+            "{text}"
+        );
+        assert!(!text.contains("uvx"), "{text}");
+    }
+
     fn step(publisher: Publisher, index: Index, attestations: bool) -> UploadStep {
         UploadStep {
             files: Vec::new(),
@@ -201,6 +275,7 @@ mod tests {
         let facts = Facts {
             dest_name: "demo-pkg".into(),
             current_year: 2026,
+            release: release(),
             ..Facts::default()
         };
         let env = env::build(&facts).unwrap();
@@ -234,15 +309,16 @@ mod tests {
         let combos = all_steps();
         assert_eq!(combos.len(), 8);
         for step in &combos {
-            let text = render_upload_steps(step).unwrap();
+            let text = render(step).unwrap();
             assert!(text.starts_with("- name: "), "{step:?}:\n{text}");
             assert!(text.ends_with("\n") && !text.ends_with("\n\n"), "{text:?}");
             let Yaml::Sequence(items) = yaml_serde::from_str::<Yaml>(&text).unwrap() else {
                 panic!("{step:?}: not a sequence:\n{text}");
             };
             let expected = match (step.publisher, step.attestations) {
-                // chora-publish signs natively: setup-uv and the upload, no signing step.
-                (Publisher::Chora, _) => 2,
+                // chora-publish signs natively: setup-uv, the install by hash and the upload,
+                // no signing step.
+                (Publisher::Chora, _) => 3,
                 (Publisher::Pypa, _) => 1,
             };
             assert_eq!(items.len(), expected, "{step:?}:\n{text}");
@@ -277,13 +353,7 @@ mod tests {
             match step.publisher {
                 Publisher::Chora => {
                     let run = upload.get("run").and_then(Yaml::as_str).unwrap();
-                    assert!(
-                        run.starts_with(&format!(
-                            "uvx --from chora-cli=={} chora-publish upload ",
-                            crate::VERSION
-                        )),
-                        "{run}"
-                    );
+                    assert!(run.starts_with("chora-publish upload "), "{run}");
                     assert!(run.ends_with(" dist/*"), "{run}");
                     assert_eq!(
                         run.contains(" --attestations=always --attestations-dir attestations "),
@@ -314,7 +384,7 @@ mod tests {
         let uses: Vec<String> = all_steps()
             .iter()
             .flat_map(|step| {
-                let text = render_upload_steps(step).unwrap();
+                let text = render(step).unwrap();
                 text.lines()
                     .filter_map(|l| l.trim().strip_prefix("uses: ").map(str::to_string))
                     .collect::<Vec<_>>()
@@ -335,7 +405,7 @@ mod tests {
             for attestations in [true, false] {
                 let release = release_yml(publisher, attestations);
                 for index in [Index::Pypi, Index::TestPypi] {
-                    let steps = render_upload_steps(&step(publisher, index, attestations)).unwrap();
+                    let steps = render(&step(publisher, index, attestations)).unwrap();
                     let indented: String = steps
                         .lines()
                         .map(|l| {
@@ -362,12 +432,12 @@ mod tests {
     fn another_dist_folder_is_used_as_given() {
         let mut chora = step(Publisher::Chora, Index::Pypi, true);
         chora.dist_dir = "target/wheels/".into();
-        let text = render_upload_steps(&chora).unwrap();
+        let text = render(&chora).unwrap();
         assert!(!text.contains("pypi-attestations"), "{text}");
         assert!(text.ends_with("      target/wheels/*\n") || text.ends_with("  target/wheels/*\n"));
         let mut pypa = step(Publisher::Pypa, Index::TestPypi, false);
         pypa.dist_dir = "target/wheels".into();
-        let text = render_upload_steps(&pypa).unwrap();
+        let text = render(&pypa).unwrap();
         assert!(
             text.contains("    packages-dir: target/wheels/\n"),
             "{text}"
@@ -388,7 +458,7 @@ mod tests {
             for publisher in [Publisher::Chora, Publisher::Pypa] {
                 let mut bad = step(publisher, Index::Pypi, false);
                 bad.dist_dir = dir.into();
-                let err = render_upload_steps(&bad).unwrap_err();
+                let err = render(&bad).unwrap_err();
                 assert!(matches!(err, PublisherError::DistDir(_)), "{dir:?}: {err}");
             }
         }
@@ -396,33 +466,24 @@ mod tests {
         // folder.
         let mut pattern = step(Publisher::Chora, Index::Pypi, false);
         pattern.dist_dir = "wheels-*/".into();
-        let text = render_upload_steps(&pattern).unwrap();
+        let text = render(&pattern).unwrap();
         assert!(text.contains("wheels-*/*"), "{text}");
         // Named files replace the folder's `*` in the upload command.
         let mut named = step(Publisher::Chora, Index::Pypi, true);
         named.dist_dir = "./".into();
         named.files = vec!["./*.whl".into(), "./*.tar.gz".into()];
-        let text = render_upload_steps(&named).unwrap();
+        let text = render(&named).unwrap();
         assert!(text.contains("\n    ./*.whl ./*.tar.gz\n"), "{text}");
         assert!(!text.contains(".//*"), "{text}");
         named.files = vec!["x; rm -rf /".into()];
-        assert!(matches!(
-            render_upload_steps(&named),
-            Err(PublisherError::DistDir(_))
-        ));
+        assert!(matches!(render(&named), Err(PublisherError::DistDir(_))));
         pattern.publisher = Publisher::Pypa;
-        assert!(matches!(
-            render_upload_steps(&pattern),
-            Err(PublisherError::DistDir(_))
-        ));
+        assert!(matches!(render(&pattern), Err(PublisherError::DistDir(_))));
         let other = step(
             Publisher::Pypa,
             Index::Other("https://pypi.example/".into()),
             false,
         );
-        assert!(matches!(
-            render_upload_steps(&other),
-            Err(PublisherError::OtherIndex(_))
-        ));
+        assert!(matches!(render(&other), Err(PublisherError::OtherIndex(_))));
     }
 }

@@ -6,6 +6,7 @@ use minijinja::{
 };
 
 use super::pins;
+use super::runtime::{Runtime, RuntimeError};
 
 /// Names never exposed to templates, so an unescaped GitHub `${{ }}` expression in a file
 /// rendered with default delimiters fails loudly instead of rendering empty.
@@ -23,20 +24,41 @@ pub enum Delimiters {
     Brackets,
 }
 
-/// The chora release a template renders as: its version (generated workflows pin `chora-cli`
-/// to it) and its action pins. This chora's own by default; an earlier release's when
-/// `chora update` renders a merge base again from the template history.
+/// The chora release a template renders as: its version, its action pins and the runtime its
+/// workflows install (the chora-cli release they install by hash, uv's version). This chora's
+/// own by default; an earlier release's when `chora update` renders a merge base again from
+/// the template history.
 #[derive(Debug, Clone)]
 pub struct Release {
     pub chora_version: String,
     pub pins: Vec<pins::Pin>,
+    pub runtime: Runtime,
+}
+
+impl Release {
+    /// This chora's release, with the releases file `CHORA_RELEASES_FILE` names if set; an
+    /// unreadable or invalid file is an error.
+    pub fn current() -> Result<Release, RuntimeError> {
+        Ok(Release {
+            chora_version: crate::VERSION.to_string(),
+            pins: pins::all(),
+            runtime: Runtime::current()?,
+        })
+    }
 }
 
 impl Default for Release {
+    /// [`Release::current`], where an invalid releases file counts as no release known (the
+    /// commands that generate files use `current` and report the error).
     fn default() -> Self {
+        let runtime = Runtime::current().unwrap_or_else(|_| Runtime {
+            chora: None,
+            ..Runtime::embedded()
+        });
         Release {
             chora_version: crate::VERSION.to_string(),
             pins: pins::all(),
+            runtime,
         }
     }
 }

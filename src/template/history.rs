@@ -10,6 +10,7 @@ use std::io::Read;
 use serde::Deserialize;
 
 use super::env::Release;
+use super::runtime::Runtime;
 use super::source::{self, SourceFile, Template};
 
 static ARCHIVE: &[u8] = include_bytes!("../../data/template-history.tar.gz");
@@ -19,6 +20,10 @@ const MAX_MEMBER: u64 = 4 << 20;
 
 /// Path of the pin table inside a state.
 const PINS_PATH: &str = "data/action-pins.tsv";
+/// Paths of the runtime tables inside a state (states recorded before them have neither: their
+/// templates install no chora-cli by hash).
+const RELEASES_PATH: &str = "data/chora-releases.tsv";
+const RUNTIME_PINS_PATH: &str = "data/runtime-pins.tsv";
 /// Folder of the templates inside a state.
 const TEMPLATES_PREFIX: &str = "templates/";
 
@@ -92,6 +97,14 @@ pub fn current_state_id() -> Result<String, git2::Error> {
     files.push((
         PINS_PATH.to_string(),
         crate::git::blob_id(super::pins::PINS_TSV.as_bytes())?,
+    ));
+    files.push((
+        RELEASES_PATH.to_string(),
+        crate::git::blob_id(super::runtime::RELEASES_TSV.as_bytes())?,
+    ));
+    files.push((
+        RUNTIME_PINS_PATH.to_string(),
+        crate::git::blob_id(super::runtime::RUNTIME_PINS_TSV.as_bytes())?,
     ));
     Ok(state_id(
         crate::VERSION,
@@ -202,9 +215,25 @@ impl History {
             .and_then(|b| self.blobs.get(b))
             .map(|b| super::pins::parse(&String::from_utf8_lossy(b)))
             .unwrap_or_default();
+        let text = |path: &str| {
+            snapshot
+                .files
+                .get(path)
+                .and_then(|b| self.blobs.get(b))
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+        };
+        let runtime = match (text(RELEASES_PATH), text(RUNTIME_PINS_PATH)) {
+            (Some(releases), Some(pins)) => Runtime::from_tables(&releases, &pins).ok(),
+            _ => None,
+        }
+        .unwrap_or(Runtime {
+            chora: None,
+            uv: String::new(),
+        });
         let release = Release {
             chora_version: snapshot.chora_version.clone(),
             pins,
+            runtime,
         };
         Ok((template, release))
     }
@@ -248,6 +277,7 @@ mod tests {
         );
         assert_eq!(release.chora_version, crate::VERSION);
         assert_eq!(release.pins, super::super::pins::all());
+        assert_eq!(release.runtime, Runtime::embedded());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod pins;
 pub mod prompt;
 pub mod render;
 pub mod resolve;
+pub mod runtime;
 pub mod schema;
 pub mod source;
 pub mod stdlib;

@@ -69,7 +69,13 @@ pub enum Asker<'a> {
 }
 
 /// Names of the built-in template values; no question may take one.
-pub const BUILTIN_NAMES: &[&str] = &["chora_version", "dest_name", "current_year"];
+pub const BUILTIN_NAMES: &[&str] = &[
+    "chora_version",
+    "chora_runtime",
+    "uv_version",
+    "dest_name",
+    "current_year",
+];
 
 /// Built-in template values that are not answers.
 pub fn builtins(facts: &Facts) -> Vec<(&'static str, Value)> {
@@ -78,9 +84,23 @@ pub fn builtins(facts: &Facts) -> Vec<(&'static str, Value)> {
             "chora_version",
             Value::from(facts.release.chora_version.as_str()),
         ),
+        ("chora_runtime", runtime_value(facts)),
+        ("uv_version", Value::from(facts.release.runtime.uv.as_str())),
         ("dest_name", Value::from(facts.dest_name.as_str())),
         ("current_year", Value::from(facts.current_year)),
     ]
+}
+
+/// `chora_runtime`: none when no chora-cli release is known, else `version` and
+/// `requirement` (`chora-cli==V --hash=sha256:…`, every wheel's hash).
+fn runtime_value(facts: &Facts) -> Value {
+    match &facts.release.runtime.chora {
+        None => Value::from(()),
+        Some(release) => Value::from(std::collections::BTreeMap::from([
+            ("version", Value::from(release.version.as_str())),
+            ("requirement", Value::from(release.requirement())),
+        ])),
+    }
 }
 
 /// The rendering context: built-ins plus `values`.

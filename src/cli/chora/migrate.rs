@@ -59,8 +59,10 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub force: bool,
     /// Publisher for tools without native Trusted Publishing (poetry, flit, hatch, setup.py).
-    #[arg(long, value_enum, default_value = "chora")]
-    pub publisher: Publisher,
+    /// Default: chora when this chora knows a published chora-cli release (its steps install
+    /// it by hash), else pypa.
+    #[arg(long, value_enum)]
+    pub publisher: Option<Publisher>,
     /// Do not write PYPI_SETUP.md and the migration guide.
     #[arg(long)]
     pub no_docs: bool,

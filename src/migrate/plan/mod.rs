@@ -35,7 +35,8 @@ use doc::Doc;
 /// How to migrate (from the command line).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanOptions {
-    /// Which publisher replaces the uploads of tools without Trusted Publishing.
+    /// Which publisher replaces the uploads of tools without Trusted Publishing (default:
+    /// [`publisher::default_publisher`], chora-publish only when a chora-cli release is known).
     pub publisher: Publisher,
     /// Rewrite jobs whose shape PyPI cannot accept anyway (`--force`); they stay listed in
     /// `FilePlan::refused`.
@@ -47,7 +48,7 @@ pub struct PlanOptions {
 impl Default for PlanOptions {
     fn default() -> Self {
         PlanOptions {
-            publisher: Publisher::Chora,
+            publisher: publisher::default_publisher(&crate::template::env::Release::default()),
             force: false,
             attestations: true,
         }

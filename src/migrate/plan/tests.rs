@@ -1597,15 +1597,34 @@ fn the_pypa_publisher_on_a_non_linux_runner_is_reported() {
             .count()
     };
     assert_eq!(linux(&plan), 1);
-    let (plan, _) = plan_with(&source, &[d], &PlanOptions::default());
+    let (plan, _) = plan_with(&source, &[d], &chora_options());
     assert_eq!(linux(&plan), 0);
+}
+
+/// `--publisher chora`.
+fn chora_options() -> PlanOptions {
+    PlanOptions {
+        publisher: Publisher::Chora,
+        ..PlanOptions::default()
+    }
+}
+
+#[test]
+fn the_default_publisher_is_pypa_until_a_chora_cli_release_is_known() {
+    // data/chora-releases.tsv lists none yet.
+    assert!(
+        crate::template::runtime::Runtime::embedded()
+            .chora
+            .is_none()
+    );
+    assert_eq!(PlanOptions::default().publisher, Publisher::Pypa);
 }
 
 #[test]
 fn wheels_in_several_directories_are_fine_for_chora_and_reported_for_the_pypa_action() {
     let source = MATURIN.replace("dist/*", "wheels-*/*");
     let d = detection("release", 1, Tool::Maturin, Index::Pypi, vec![]);
-    let (plan, asked) = plan_with(&source, std::slice::from_ref(&d), &PlanOptions::default());
+    let (plan, asked) = plan_with(&source, std::slice::from_ref(&d), &chora_options());
     assert_eq!(asked[0].dist_dir, "wheels-*/");
     assert!(
         !plan

@@ -63,12 +63,20 @@ pub(super) fn run(args: &MigrateArgs, out: &mut Output<'_>) -> Result<ExitStatus
     }
     let options = PlanOptions {
         publisher: match args.publisher {
-            Publisher::Chora => publisher::Publisher::Chora,
-            Publisher::Pypa => publisher::Publisher::Pypa,
+            Some(Publisher::Chora) => publisher::Publisher::Chora,
+            Some(Publisher::Pypa) => publisher::Publisher::Pypa,
+            None => PlanOptions::default().publisher,
         },
         force: args.force,
         attestations: true,
     };
+    // JSON reports stay one document; the text report says why the PyPA action was chosen.
+    if args.publisher.is_none()
+        && options.publisher == publisher::Publisher::Pypa
+        && args.format == super::Format::Text
+    {
+        out.warning(publisher::PYPA_BY_DEFAULT);
+    }
     let migration = pipeline::migrate(&args.dir, &options).map_err(|source| {
         Failure::from(MigrateError::Unreadable {
             path: args.dir.join(".github").display().to_string(),

@@ -1,7 +1,8 @@
 //! PEP 740 attestations, signed and verified natively: the in-toto statement and its DSSE
 //! signature, a Fulcio certificate for an ephemeral key, a Rekor v1 `dsse` entry, and the
 //! offline checks PyPI's verifier runs (chain, SCT, SET, inclusion proof, checkpoint, DSSE
-//! signature, subject, publisher identity). Formats: `../shared/reference/sigstore.md`.
+//! signature, subject, publisher identity). The behaviour is documented in
+//! docs/chora-publish.md ("Attestations (PEP 740)").
 //!
 //! - [`model`]: the Attestation object and its transparency-log entry (plain serde data).
 //! - [`statement`]: the exact statement bytes and the DSSE pre-authentication encoding.

@@ -47,3 +47,14 @@ impl From<SignError> for Failure {
         }
     }
 }
+
+/// A local input of the attestation commands (a trust root, an attestation) that cannot be
+/// read: a local I/O failure (exit 4) when the file exists, else an input error (exit 2).
+pub fn unreadable_input(what: &str, e: &crate::fs::ReadError) -> Failure {
+    let failure = Failure::usage(format!("{what}: {e}"));
+    if e.is_io() && !e.is_not_found() {
+        failure.with_status(ExitStatus::LocalIo)
+    } else {
+        failure
+    }
+}

@@ -94,14 +94,8 @@ pub(super) fn load_trust_file(
     Failure,
 > {
     let shown = crate::text::excerpt(&path.display().to_string(), 300);
-    let text = crate::fs::read_regular_text(path, 4 << 20, "a trust root").map_err(|e| {
-        let failure = Failure::usage(format!("{option} {shown}: {e}"));
-        if e.is_io() && !e.is_not_found() {
-            failure.with_status(crate::exit::ExitStatus::LocalIo)
-        } else {
-            failure
-        }
-    })?;
+    let text = crate::fs::read_regular_text(path, 4 << 20, "a trust root")
+        .map_err(|e| crate::exit::attest::unreadable_input(&format!("{option} {shown}"), &e))?;
     let bad = |reason: String| {
         Failure::usage(format!("{option} {shown}: {reason}")).with_hint(
             "name a Sigstore trusted_root.json (application/vnd.dev.sigstore.trustedroot+json) or a ClientTrustConfig",

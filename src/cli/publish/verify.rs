@@ -138,12 +138,7 @@ pub fn run_verify_attestation(
         .map_err(|e| Failure::local_io(format!("cannot read {}: {e}", args.dist.display())))?;
     let text = crate::fs::read_regular_text(&args.attestation, MAX_ATTESTATION, "an attestation")
         .map_err(|e| {
-        let failure = Failure::usage(format!("{}: {e}", args.attestation.display()));
-        if e.is_io() && !e.is_not_found() {
-            failure.with_status(ExitStatus::LocalIo)
-        } else {
-            failure
-        }
+        crate::exit::attest::unreadable_input(&args.attestation.display().to_string(), &e)
     })?;
     let attestation: Attestation = serde_json::from_str(&text).map_err(|e| {
         Failure::usage(format!(

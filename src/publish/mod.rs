@@ -15,6 +15,7 @@ pub mod exchange;
 pub mod explain;
 pub mod http;
 pub mod index;
+pub mod ledger;
 pub mod plan;
 pub mod report;
 pub mod retry;

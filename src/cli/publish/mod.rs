@@ -3,8 +3,12 @@
 //! errors to exit statuses and hints is [`crate::exit::publish`].
 
 mod attest;
+mod github_release;
+mod ledger;
 mod output;
 mod progress;
+mod receipt;
+mod smoke;
 mod verify;
 
 use std::path::PathBuf;
@@ -43,6 +47,21 @@ pub enum Command {
     /// Verify the provenance PyPI holds for every file of a release (Integrity API).
     #[command(after_help = verify::VERIFY_PROVENANCE_HELP)]
     VerifyProvenance(verify::VerifyProvenanceArgs),
+    /// Wait until the index lists a release, check its digests, install it fresh and import it.
+    #[command(after_help = smoke::SMOKE_HELP)]
+    Smoke(smoke::SmokeArgs),
+    /// Create or complete the GitHub release of a tag: draft, assets (checked), published last.
+    #[command(name = "github-release", after_help = github_release::GITHUB_RELEASE_HELP)]
+    GithubRelease(github_release::GithubReleaseArgs),
+    /// Check or show a hash-chained release ledger.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
+    /// Write the release plan a separate approver signs (no side effects).
+    Plan(receipt::PlanArgs),
+    /// Sign an approval receipt for a plan (Ed25519), bound to its run and operations.
+    Approve(receipt::ApproveArgs),
+    /// Make an Ed25519 key pair for approval receipts.
+    Keygen(receipt::KeygenArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
     #[command(after_help = super::completions::completions_help("chora-publish"))]
     Completions(super::completions::CompletionsArgs),
@@ -253,6 +272,10 @@ pub struct UploadArgs {
     /// Print each request's details (never secrets).
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    #[command(flatten)]
+    pub ledger: ledger::LedgerArgs,
+    #[command(flatten)]
+    pub receipt: receipt::ReceiptArgs,
 }
 
 /// Replace the panic message (which may quote a value: an environment variable, a token, a
@@ -288,6 +311,12 @@ pub fn dispatch(command: &Command) -> ExitStatus {
         Command::Sign(args) => attest::run_sign(args, &env, &out),
         Command::VerifyAttestation(args) => verify::run_verify_attestation(args, &out),
         Command::VerifyProvenance(args) => verify::run_verify_provenance(args, &env, &out),
+        Command::Smoke(args) => smoke::run(args, &env, &out),
+        Command::GithubRelease(args) => github_release::run(args, &env, &out),
+        Command::Ledger(command) => ledger::run(command, &out),
+        Command::Plan(args) => receipt::run_plan(args, &env, &out),
+        Command::Approve(args) => receipt::run_approve(args, &out),
+        Command::Keygen(args) => receipt::run_keygen(args, &out),
         Command::Completions(args) => super::completions::run_publish(args),
     };
     match result {
@@ -343,6 +372,25 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
     if let Some(path) = &args.report {
         crate::publish::report::check_destination(path)?;
     }
+    let mut ledger = args.ledger.open(env)?;
+    let files: Vec<crate::publish::ledger::FileDigest> = plan
+        .dists
+        .iter()
+        .map(|d| crate::publish::ledger::FileDigest {
+            name: plan::file_name(d).to_string(),
+            sha256: d.sha256.clone(),
+        })
+        .collect();
+    receipt::gate(
+        &args.receipt,
+        env,
+        ledger.as_mut(),
+        &receipt::Operation {
+            kind: "upload",
+            target: plan.url.as_str(),
+            files: &files,
+        },
+    )?;
     let http = Http::new(Timeouts::from_lookup(|k| env.get(k).map(str::to_string)))?;
     let policy = Policy::new(args.retries, retry_base(env)).with_budget(http.timeouts.total.value);
     // --attestations=always needs Trusted Publishing: refuse before any network call.

@@ -29,8 +29,20 @@ fn run(name: &str, args: &[&str]) -> (Option<i32>, String, String) {
 
 /// The subcommands `NAME --help` lists, without `help`: what users see and complete.
 fn listed_subcommands(name: &str) -> Vec<String> {
-    let (code, help, _) = run(name, &["--help"]);
-    assert_eq!(code, Some(0));
+    let commands = nested_subcommands(name, &[]);
+    assert!(
+        commands.len() >= 5,
+        "{name} --help lists its commands: {commands:?}"
+    );
+    commands
+}
+
+/// The subcommands `NAME PATH… --help` lists (none for a leaf command).
+fn nested_subcommands(name: &str, path: &[&str]) -> Vec<String> {
+    let mut args = path.to_vec();
+    args.push("--help");
+    let (code, help, _) = run(name, &args);
+    assert_eq!(code, Some(0), "{name} {path:?} --help");
     let commands: Vec<String> = help
         .lines()
         .skip_while(|l| *l != "Commands:")
@@ -42,10 +54,6 @@ fn listed_subcommands(name: &str) -> Vec<String> {
         .filter(|c| *c != "help")
         .map(String::from)
         .collect();
-    assert!(
-        commands.len() >= 5,
-        "{name} --help lists its commands:\n{help}"
-    );
     commands
 }
 
@@ -204,6 +212,11 @@ fn manpages_writes_one_page_per_command_of_both_binaries() {
         expected.insert(format!("{name}.1"));
         for command in listed_subcommands(name) {
             expected.insert(format!("{name}-{command}.1"));
+            // A command with subcommands of its own (`chora-publish ledger verify`): one page
+            // each.
+            for nested in nested_subcommands(name, &[command.as_str()]) {
+                expected.insert(format!("{name}-{command}-{nested}.1"));
+            }
         }
     }
     for page in [

@@ -563,7 +563,7 @@ fn dependabot_pin_bumps_are_not_drift_and_update_keeps_the_newest_pin() {
         .success()
         .stdout(predicate::str::contains("managed files are in sync"))
         .stdout(predicate::str::contains(format!(
-            "Pinned to newer action releases than this chora's template (Dependabot updates; not drift):\n  {RELEASE}"
+            "Pinned to newer releases than this chora's template (actions bumped by Dependabot, or a newer chora runtime; not drift):\n  {RELEASE}"
         )));
     let (report, release) = check_json(&f, 0, RELEASE);
     assert_eq!(report["in_sync"], true);
@@ -599,7 +599,7 @@ fn dependabot_pin_bumps_are_not_drift_and_update_keeps_the_newest_pin() {
         .arg("check")
         .assert()
         .success()
-        .stdout(predicate::str::contains("Pinned to newer action releases"));
+        .stdout(predicate::str::contains("Pinned to newer releases than"));
     f.commit("chora update");
 
     // The next chora release pins a newer checkout than Dependabot did: the update takes it

@@ -3,6 +3,7 @@
 
 pub mod attest;
 pub mod ledger;
+pub mod manpages;
 pub mod publish;
 
 use std::fmt;

@@ -145,7 +145,7 @@ fn print_pins_newer(out: &mut Output<'_>, files: &[&FileDrift]) {
     if files.is_empty() {
         return;
     }
-    out.line("\nPinned to newer action releases than this chora's template (Dependabot updates; not drift):");
+    out.line("\nPinned to newer releases than this chora's template (actions bumped by Dependabot, or a newer chora runtime; not drift):");
     for file in files {
         out.line(format!("  {}", file.path));
     }

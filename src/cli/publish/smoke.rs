@@ -293,7 +293,11 @@ fn describe(note: &Note<'_>) -> String {
         } => format!(
             "  install attempt {attempt} failed; retrying in {} ms:\n{}",
             next.as_millis(),
-            crate::text::excerpt(output, 2000)
+            output
+                .lines()
+                .map(|l| format!("    | {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
         ),
         Note::Installed { attempts, elapsed } => format!(
             "  installed in {} ms ({attempts} attempt(s))",

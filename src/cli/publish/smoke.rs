@@ -115,6 +115,22 @@ fn index_url(option: &str, text: &str) -> Result<reqwest::Url, Failure> {
     Ok(url)
 }
 
+/// The release's index and its dependencies' index: TestPyPI's dependencies come from PyPI.
+fn indexes(args: &SmokeArgs) -> Result<(reqwest::Url, reqwest::Url), Failure> {
+    let (option, text) = if args.testpypi {
+        ("--testpypi", TESTPYPI_SIMPLE)
+    } else {
+        ("--index-url", args.index_url.as_str())
+    };
+    let index = index_url(option, text)?;
+    let deps_index = match &args.deps_index_url {
+        Some(text) => index_url("--deps-index-url", text)?,
+        None if smoke::is_testpypi(&index) => index_url("--deps-index-url", PYPI_SIMPLE)?,
+        None => index.clone(),
+    };
+    Ok((index, deps_index))
+}
+
 /// The expected digests: --expect-digests, else the ledger's uploads. `None` (with a warning)
 /// only when no source was named and the default ledger has none.
 fn expected(
@@ -175,17 +191,7 @@ pub fn run(args: &SmokeArgs, env: &Env, out: &Output) -> Result<ExitStatus, Fail
             ),
         );
     }
-    let (option, text) = if args.testpypi {
-        ("--testpypi", TESTPYPI_SIMPLE)
-    } else {
-        ("--index-url", args.index_url.as_str())
-    };
-    let index = index_url(option, text)?;
-    let deps_index = match &args.deps_index_url {
-        Some(text) => index_url("--deps-index-url", text)?,
-        None if smoke::is_testpypi(&index) => index_url("--deps-index-url", PYPI_SIMPLE)?,
-        None => index.clone(),
-    };
+    let (index, deps_index) = indexes(args)?;
     let expected = expected(args, env, &release, &index, out)?;
     let installer = Installer::find(env.get("PATH"), args.python.as_deref())?;
     let mut ledger = args.ledger.open(env)?;
@@ -384,4 +390,71 @@ fn request_retries(outcome: Outcome, details: &serde_json::Map<String, Value>) -
         .and_then(Value::as_u64)
         .and_then(|n| u32::try_from(n.saturating_sub(1)).ok())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        smoke: SmokeArgs,
+    }
+
+    fn parse(args: &[&str]) -> SmokeArgs {
+        Cli::try_parse_from(std::iter::once("smoke").chain(args.iter().copied()))
+            .unwrap()
+            .smoke
+    }
+
+    fn urls(args: &[&str]) -> (String, String) {
+        let (a, b) = indexes(&parse(args)).unwrap();
+        (a.to_string(), b.to_string())
+    }
+
+    #[test]
+    fn testpypi_dependencies_come_from_pypi() {
+        let pypi = PYPI_SIMPLE.to_string();
+        let test = TESTPYPI_SIMPLE.to_string();
+        assert_eq!(urls(&["x==1"]), (pypi.clone(), pypi.clone()));
+        assert_eq!(urls(&["x==1", "--testpypi"]), (test.clone(), pypi.clone()));
+        assert_eq!(
+            urls(&["x==1", "--index-url", "https://test.pypi.org/simple"]),
+            (test.clone(), pypi.clone())
+        );
+        assert_eq!(
+            urls(&["x==1", "--index-url", "http://127.0.0.1:8/simple"]),
+            (
+                "http://127.0.0.1:8/simple/".to_string(),
+                "http://127.0.0.1:8/simple/".to_string()
+            )
+        );
+        assert_eq!(
+            urls(&[
+                "x==1",
+                "--testpypi",
+                "--deps-index-url",
+                "https://mirror.example/simple/"
+            ]),
+            (test, "https://mirror.example/simple/".to_string())
+        );
+        for bad in [
+            "http://example.org/simple/",
+            "https://user:pw@example.org/simple/",
+            "ftp://127.0.0.1/simple/",
+            "not a url",
+        ] {
+            assert!(
+                indexes(&parse(&["x==1", "--index-url", bad])).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(
+            Cli::try_parse_from(["smoke", "x==1", "--testpypi", "--index-url", "https://a/"])
+                .is_err()
+        );
+        assert_eq!(parse(&["x==1"]).timeout, Duration::from_secs(600));
+    }
 }

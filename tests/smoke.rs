@@ -444,13 +444,31 @@ fn the_ledger_gives_the_uploaded_digests_and_a_broken_one_is_refused() {
 fn pip_is_used_when_uv_is_not_on_path() {
     let index = Index::start();
     let scratch = tempfile::tempdir().unwrap();
-    let wheel = wheel_with("demo-pkg", "0.1.0", "VERSION = '0.1.0'\n", &[]);
+    // The import sees neither this job's credentials nor a shadowing PYTHONPATH.
+    let wheel = wheel_with(
+        "demo-pkg",
+        "0.1.0",
+        "import os\nassert 'CHORA_PUBLISH_TOKEN' not in os.environ\nassert 'GITHUB_TOKEN' not in os.environ\nassert 'PYPI_ID_TOKEN' not in os.environ\n",
+        &[],
+    );
     seed(&index, &wheel);
     let ledger_path = scratch.path().join("ledger.jsonl");
     ledger_with_upload(&ledger_path, &index.upload_url(), &wheel);
     let empty = scratch.path().join("empty-bin");
     std::fs::create_dir_all(&empty).unwrap();
+    let shadow = scratch.path().join("shadow");
+    std::fs::create_dir_all(shadow.join("demo_pkg")).unwrap();
+    std::fs::write(
+        shadow.join("demo_pkg/__init__.py"),
+        "raise SystemExit('shadowed')\n",
+    )
+    .unwrap();
     let out = smoke(scratch.path(), &empty)
+        .env("CHORA_PUBLISH_TOKEN", "pypi-AgEIcHlwaS5vcmcsecret")
+        .env("GITHUB_TOKEN", "ghs_secretsecretsecret")
+        .env("PYPI_ID_TOKEN", "eyJhbGciOi.eyJzdWIiOi.c2ln")
+        .env("PYTHONPATH", &shadow)
+        .env("PIP_EXTRA_INDEX_URL", "http://127.0.0.1:9/simple/")
         .args(["demo-pkg==0.1.0", "--index-url", &index.simple_url()])
         .arg("--ledger")
         .arg(&ledger_path)
@@ -458,6 +476,7 @@ fn pip_is_used_when_uv_is_not_on_path() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("secret"), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("(pip)"), "{stdout}");
     assert!(
@@ -527,6 +546,28 @@ fn dependencies_come_from_the_dependency_index_only() {
     assert!(deps_index.count(&format!("/packages/{}", real.filename)) >= 2);
     assert_eq!(deps_index.count("/simple/demo-extra-only/"), 0);
     assert_eq!(deps_index.count("/simple/demo-app/"), 0);
+}
+
+#[test]
+fn help_has_examples_and_exit_statuses() {
+    let out = assert_cmd::Command::cargo_bin("chora-publish")
+        .unwrap()
+        .env_clear()
+        .args(["smoke", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "Examples:",
+        "chora-publish smoke demo-pkg==0.1.0 --testpypi --expect-digests SHA256SUMS",
+        "Exit status: 0 listed, installed and imported; 1 the index serves a different file",
+        "--expect-digests <FILE>",
+        "--timeout <DURATION>",
+        "--ledger <FILE>",
+    ] {
+        assert!(help.contains(needle), "{needle}: {help}");
+    }
 }
 
 #[test]

@@ -155,7 +155,28 @@ fn pypiserver_html_index_installs_and_imports_with_uv() {
     let server = PypiServer::start();
     let scratch = tempfile::tempdir().unwrap();
     let wheel = wheel_with("demo-pkg", "0.1.0", "VERSION = '0.1.0'\n", &[]);
-    std::fs::write(server.packages_dir().join(&wheel.filename), &wheel.data).unwrap();
+    let dist_dir = scratch.path().join("dist");
+    std::fs::create_dir_all(&dist_dir).unwrap();
+    std::fs::write(dist_dir.join(&wheel.filename), &wheel.data).unwrap();
+    // Uploaded with chora-publish itself (a token: pypiserver's password).
+    let mut upload = assert_cmd::Command::cargo_bin("chora-publish").unwrap();
+    let uploaded = upload
+        .current_dir(scratch.path())
+        .env_clear()
+        .env("CHORA_PUBLISH_TOKEN", server.credentials().1)
+        .env("CHORA_PUBLISH_RETRY_BASE_MS", "10")
+        .args([
+            "upload",
+            "--auth",
+            "token",
+            "--repository-url",
+            &server.upload_url(),
+        ])
+        .arg(dist_dir.join(&wheel.filename))
+        .output()
+        .unwrap();
+    assert!(uploaded.status.success(), "{}", text(&uploaded));
+    assert_eq!(server.package_files(), [wheel.filename.clone()]);
     let sums = sha256sums(scratch.path(), &[&wheel]);
     let out = smoke(scratch.path(), &uv_only_path(scratch.path()))
         .args(["demo-pkg==0.1.0", "--index-url", &server.simple_url()])

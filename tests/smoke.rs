@@ -176,7 +176,10 @@ fn pypiserver_html_index_installs_and_imports_with_uv() {
         .output()
         .unwrap();
     assert!(uploaded.status.success(), "{}", text(&uploaded));
-    assert_eq!(server.package_files(), [wheel.filename.clone()]);
+    assert_eq!(
+        server.package_files(),
+        std::slice::from_ref(&wheel.filename)
+    );
     let sums = sha256sums(scratch.path(), &[&wheel]);
     let out = smoke(scratch.path(), &uv_only_path(scratch.path()))
         .args(["demo-pkg==0.1.0", "--index-url", &server.simple_url()])

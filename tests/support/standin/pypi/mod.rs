@@ -33,7 +33,9 @@
 //! - `GET /simple/`, `GET /simple/<project>/` (PEP 691 JSON or PEP 503 HTML with `#sha256=`,
 //!   api-version 1.3: a file with attestations has `provenance` / `data-provenance`),
 //!   `GET /pypi/<project>/json`, `GET /pypi/<project>/<version>/json`,
-//!   `GET /packages/<filename>`.
+//!   `GET /packages/<filename>`. The simple JSON lists `hashes.sha256` only, as warehouse
+//!   does. [`Index::list_after`] delays a file's listing on the simple page by N requests of
+//!   it (a CDN still serving the old page); [`Index::simple_requests`] counts them.
 //! - `GET /integrity/<project>/<version>/<filename>/provenance`: warehouse's Integrity API
 //!   (see [`integrity`]), serving the accepted attestations with their publisher; knobs
 //!   switch it off (403), drop a file's provenance or serve a different one.

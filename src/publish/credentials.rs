@@ -73,7 +73,6 @@ pub const VARIABLES: &[&str] = &[
     "GITHUB_STEP_SUMMARY",
     "GITHUB_TOKEN",
     "GITLAB_CI",
-    "PATH",
 ];
 
 /// Whether chora-publish reads the variable `name`.

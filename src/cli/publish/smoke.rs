@@ -193,7 +193,9 @@ pub fn run(args: &SmokeArgs, env: &Env, out: &Output) -> Result<ExitStatus, Fail
     }
     let (index, deps_index) = indexes(args)?;
     let expected = expected(args, env, &release, &index, out)?;
-    let installer = Installer::find(env.get("PATH"), args.python.as_deref())?;
+    // PATH is read here, not through `Env`: any bytes are a valid PATH.
+    let path = std::env::var_os("PATH");
+    let installer = Installer::find(path.as_deref(), args.python.as_deref())?;
     let mut ledger = args.ledger.open(env)?;
     let request = Request {
         release,

@@ -73,9 +73,9 @@ pub struct Installer {
 }
 
 /// The first executable `name` in the `PATH` value `path`.
-pub fn on_path(path: Option<&str>, name: &str) -> Option<PathBuf> {
+pub fn on_path(path: Option<&OsStr>, name: &str) -> Option<PathBuf> {
     let path = path?;
-    std::env::split_paths(OsStr::new(path))
+    std::env::split_paths(path)
         .filter(|dir| !dir.as_os_str().is_empty())
         .flat_map(|dir| {
             let plain = dir.join(name);
@@ -102,7 +102,7 @@ fn is_executable(path: &Path) -> bool {
 
 impl Installer {
     /// uv when it is on `path`, else pip with `python` (or `python3`/`python` on `path`).
-    pub fn find(path: Option<&str>, python: Option<&Path>) -> Result<Installer, SmokeError> {
+    pub fn find(path: Option<&OsStr>, python: Option<&Path>) -> Result<Installer, SmokeError> {
         if let Some(uv) = on_path(path, "uv") {
             return Ok(Installer {
                 kind: InstallerKind::Uv,
@@ -438,19 +438,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let uv = dir.path().join("uv");
         std::fs::write(&uv, "#!/bin/sh\n").unwrap();
-        let path = dir.path().to_string_lossy().into_owned();
+        let path = dir.path().as_os_str().to_owned();
+        let path = path.as_os_str();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            assert_eq!(on_path(Some(&path), "uv"), None, "not executable");
+            assert_eq!(on_path(Some(path), "uv"), None, "not executable");
             std::fs::set_permissions(&uv, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
-        assert_eq!(on_path(Some(&path), "uv"), Some(uv));
+        assert_eq!(on_path(Some(path), "uv"), Some(uv));
         assert_eq!(on_path(None, "uv"), None);
-        let i = Installer::find(Some(&path), None).unwrap();
+        let i = Installer::find(Some(path), None).unwrap();
         assert_eq!(i.kind, InstallerKind::Uv);
         let py = PathBuf::from("/usr/bin/python3");
-        let i = Installer::find(Some(""), Some(&py)).unwrap();
+        let i = Installer::find(Some(OsStr::new("")), Some(&py)).unwrap();
         assert_eq!((i.kind, i.program), (InstallerKind::Pip, py));
     }
 }

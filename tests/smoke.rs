@@ -288,6 +288,22 @@ fn a_listed_file_with_another_digest_fails_before_installing() {
     assert!(all.contains(&sha256_hex(&uploaded.data)), "{all}");
     assert_eq!(polls_seen(&index, "/simple/demo-pkg/"), 1);
     assert_eq!(index.count(&format!("/packages/{}", served.filename)), 0);
+    // The JSON report names the served file, unchecked.
+    let out = smoke(scratch.path(), &uv_only_path(scratch.path()))
+        .args(["demo-pkg==0.1.0", "--index-url", &index.simple_url()])
+        .arg("--expect-digests")
+        .arg(&sums)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = json_of(&out);
+    assert_eq!(report["result"], "digest-mismatch");
+    assert!(report["propagation_ms"].is_null());
+    let files = report["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["sha256"], sha256_hex(&served.data).as_str());
+    assert_eq!(files[0]["checked"], false);
 }
 
 #[test]

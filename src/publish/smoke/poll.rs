@@ -64,7 +64,8 @@ enum Seen {
         missing: Vec<String>,
         answer: String,
     },
-    Mismatched(Vec<Mismatch>),
+    /// A listed file has another digest: the mismatches, and every listed file.
+    Mismatched(Vec<Mismatch>, Vec<ServedFile>),
 }
 
 fn judge(request: &Request, answer: Answer) -> Seen {
@@ -112,7 +113,15 @@ fn judge(request: &Request, answer: Answer) -> Seen {
         })
         .collect();
     if !mismatches.is_empty() {
-        return Seen::Mismatched(mismatches);
+        let served = listed
+            .iter()
+            .map(|(name, sha256)| ServedFile {
+                name: name.clone(),
+                sha256: sha256.clone(),
+                checked: expected.files.get(name) == Some(sha256),
+            })
+            .collect();
+        return Seen::Mismatched(mismatches, served);
     }
     let missing: Vec<String> = expected
         .files
@@ -169,8 +178,9 @@ pub fn wait_visible(
                 });
                 return Ok(files);
             }
-            Seen::Mismatched(m) => {
+            Seen::Mismatched(m, served) => {
                 report.last_answer = Some("HTTP 200: a file with another digest".to_string());
+                report.files = served;
                 return Err(SmokeError::Mismatch(m));
             }
             Seen::Partial { missing, answer } => (missing, answer),

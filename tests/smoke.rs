@@ -665,3 +665,60 @@ fn bad_input_is_refused_before_any_request() {
     assert_eq!(cases.len(), 7);
     assert_eq!(index.server().total_requests(), 0);
 }
+
+#[test]
+fn a_missing_expected_file_keeps_polling_until_the_timeout() {
+    let index = Index::start();
+    let scratch = tempfile::tempdir().unwrap();
+    let wheel = wheel_with("demo-pkg", "0.1.0", "", &[]);
+    let sdist = dist::sdist("demo-pkg", "0.1.0");
+    seed(&index, &wheel);
+    let sums = sha256sums(scratch.path(), &[&wheel, &sdist]);
+    let out = smoke(scratch.path(), &uv_only_path(scratch.path()))
+        .args(["demo-pkg==0.1.0", "--index-url", &index.simple_url()])
+        .arg("--expect-digests")
+        .arg(&sums)
+        .args(["--timeout", "200ms", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let report = json_of(&out);
+    assert_eq!(report["result"], "not-visible");
+    let polls = report["polls"].as_u64().unwrap();
+    assert!(polls >= 2, "{report}");
+    assert_eq!(polls_seen(&index, "/simple/demo-pkg/") as u64, polls);
+    assert_eq!(
+        report["last_answer"],
+        "HTTP 200: 1 of 2 expected file(s) listed"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("still missing {}", sdist.filename)),
+        "{stderr}"
+    );
+    assert_eq!(index.count(&format!("/packages/{}", wheel.filename)), 0);
+}
+
+#[test]
+fn in_ci_the_default_ledger_is_written_and_unchecked_digests_are_warned_about() {
+    let index = Index::start();
+    let scratch = tempfile::tempdir().unwrap();
+    let wheel = wheel_with("demo-pkg", "0.1.0", "", &[]);
+    seed(&index, &wheel);
+    let out = smoke(scratch.path(), &uv_only_path(scratch.path()))
+        .env("CI", "true")
+        .args(["demo-pkg==0.1.0", "--index-url", &index.simple_url()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the listed digests are not compared with the uploaded files"),
+        "{stderr}"
+    );
+    let v = ledger::verify_file(&scratch.path().join(ledger::DEFAULT_FILE)).unwrap();
+    let outcomes: Vec<_> = v.entries.iter().map(|e| e.outcome).collect();
+    assert_eq!(outcomes, [Outcome::Started, Outcome::Succeeded]);
+    assert!(v.entries[0].files.is_empty(), "nothing was expected");
+    assert_eq!(v.entries[1].files[0].sha256, sha256_hex(&wheel.data));
+}

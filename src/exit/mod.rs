@@ -5,6 +5,7 @@ pub mod attest;
 pub mod ledger;
 pub mod manpages;
 pub mod publish;
+pub mod smoke;
 
 use std::fmt;
 

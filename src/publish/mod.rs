@@ -19,5 +19,6 @@ pub mod ledger;
 pub mod plan;
 pub mod report;
 pub mod retry;
+pub mod smoke;
 pub mod upload;
 pub mod vet;

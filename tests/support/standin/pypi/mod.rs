@@ -33,7 +33,9 @@
 //! - `GET /simple/`, `GET /simple/<project>/` (PEP 691 JSON or PEP 503 HTML with `#sha256=`,
 //!   api-version 1.3: a file with attestations has `provenance` / `data-provenance`),
 //!   `GET /pypi/<project>/json`, `GET /pypi/<project>/<version>/json`,
-//!   `GET /packages/<filename>`.
+//!   `GET /packages/<filename>`. The simple JSON lists `hashes.sha256` only, as warehouse
+//!   does. [`Index::list_after`] delays a file's listing on the simple page by N requests of
+//!   it (a CDN still serving the old page); [`Index::simple_requests`] counts them.
 //! - `GET /integrity/<project>/<version>/<filename>/provenance`: warehouse's Integrity API
 //!   (see [`integrity`]), serving the accepted attestations with their publisher; knobs
 //!   switch it off (403), drop a file's provenance or serve a different one.
@@ -384,6 +386,11 @@ struct State {
     integrity_enabled: bool,
     /// Integrity API overrides by filename.
     served_provenance: HashMap<String, ServedProvenance>,
+    /// Delayed visibility: a file left out of its project's simple page for this many
+    /// requests of that page.
+    listed_after: HashMap<String, usize>,
+    /// Requests of each project's simple page (`/simple/<project>/`, either format).
+    simple_requests: HashMap<String, usize>,
 }
 
 /// The PyPI stand-in. Drop stops it.
@@ -421,6 +428,8 @@ impl Index {
             attestation_checks: Vec::new(),
             integrity_enabled: true,
             served_provenance: HashMap::new(),
+            listed_after: HashMap::new(),
+            simple_requests: HashMap::new(),
         }));
         let handler_state = Arc::clone(&state);
         let server = Server::start(move |req| handle(&handler_state, req));
@@ -786,6 +795,28 @@ impl Index {
         lock(&self.state).served_provenance.remove(filename);
     }
 
+    /// Delayed visibility (a CDN still serving an old page): the project's simple page
+    /// (JSON and HTML) leaves `filename` out for its next `requests` requests, counted by the
+    /// stand-in, and lists it from the one after. The file stays downloadable.
+    pub fn list_after(&self, filename: &str, requests: usize) {
+        let mut st = lock(&self.state);
+        let project = st.files.get(filename).map(|f| f.project.clone());
+        let seen = project
+            .and_then(|p| st.simple_requests.get(&p).copied())
+            .unwrap_or(0);
+        st.listed_after
+            .insert(filename.to_string(), seen.saturating_add(requests));
+    }
+
+    /// Requests of `/simple/<project>/` so far (normalized project, either format).
+    pub fn simple_requests(&self, project: &str) -> usize {
+        lock(&self.state)
+            .simple_requests
+            .get(&normalize_name(project))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// Requests received for exactly this path (e.g. `/_/oidc/mint-token`, `/legacy/`).
     pub fn count(&self, path: &str) -> usize {
         self.server.count(path)
@@ -848,7 +879,9 @@ fn handle(state: &Mutex<State>, req: &Request) -> Response {
                     &format!("{}/simple/{}/", req.base_url(), normalize_name(name)),
                 );
             }
-            read::simple_project(&lock(state), req, name)
+            let mut st = lock(state);
+            *st.simple_requests.entry(name.to_string()).or_insert(0) += 1;
+            read::simple_project(&st, req, name)
         }
         ("GET", p) if p.starts_with("/pypi/") && p.ends_with("/json") => {
             let inner = p["/pypi/".len()..p.len() - "/json".len()].trim_end_matches('/');

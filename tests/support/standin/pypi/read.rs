@@ -62,12 +62,22 @@ fn project_files<'a>(st: &'a State, project: &str) -> Vec<&'a StoredFile> {
     st.files.values().filter(|f| f.project == project).collect()
 }
 
+/// The files the simple page lists now: delayed files only once the page has been requested
+/// more often than their `list_after` count ([`super::Index::list_after`]).
+fn listed_files<'a>(st: &'a State, project: &str) -> Vec<&'a StoredFile> {
+    let seen = st.simple_requests.get(project).copied().unwrap_or(0);
+    project_files(st, project)
+        .into_iter()
+        .filter(|f| st.listed_after.get(&f.filename).is_none_or(|n| seen > *n))
+        .collect()
+}
+
 pub(super) fn simple_project(st: &State, req: &Request, project: &str) -> Response {
     if !st.projects.contains(project) {
         return Response::text(404, "404 Not Found\n");
     }
     let base = req.base_url();
-    let files = project_files(st, project);
+    let files = listed_files(st, project);
     if wants_simple_json(req) {
         let mut versions: Vec<String> = files.iter().map(|f| f.version.clone()).collect();
         versions.sort_by_key(|v| version_key(v));
@@ -78,7 +88,8 @@ pub(super) fn simple_project(st: &State, req: &Request, project: &str) -> Respon
                 json!({
                     "filename": f.filename,
                     "url": format!("{base}/packages/{}", f.filename),
-                    "hashes": {"sha256": f.sha256, "blake2b_256": f.blake2_256},
+                    // warehouse lists sha256 only (pip refuses hash names hashlib lacks).
+                    "hashes": {"sha256": f.sha256},
                     "requires-python": if f.requires_python.is_empty() { Value::Null } else { json!(f.requires_python) },
                     "size": f.data.len(),
                     "upload-time": iso8601(f.upload_time),

@@ -142,10 +142,9 @@ fn every_input_reaches_the_script_through_env_and_no_run_expands_an_expression()
         assert!(script.contains(&var), "publish/action.sh never reads {var}");
     }
     // Every env value is one expression of an input or a step output, nothing composed.
-    let whole = regex_lite::Regex::new(
-        r"^\$\{\{ (inputs\.[a-z-]+|steps\.install\.outputs\.[a-z-]+) \}\}$",
-    )
-    .unwrap();
+    let whole =
+        regex_lite::Regex::new(r"^\$\{\{ (inputs\.[a-z-]+|steps\.install\.outputs\.[a-z-]+) \}\}$")
+            .unwrap();
     for (key, value) in &passed {
         assert!(whole.is_match(value), "{key}: {value}");
     }
@@ -163,7 +162,8 @@ fn every_uses_is_sha_pinned_and_setup_uv_installs_the_pinned_uv() {
             (f[0].to_string(), f[1].to_string(), f[2].to_string())
         })
         .collect();
-    let line = regex_lite::Regex::new(r"(?m)^\s*(?:- )?uses: (\S+)@([0-9a-f]{40}) # (v\S+)$").unwrap();
+    let line =
+        regex_lite::Regex::new(r"(?m)^\s*(?:- )?uses: (\S+)@([0-9a-f]{40}) # (v\S+)$").unwrap();
     let text = action_text();
     let pinned: Vec<(String, String, String)> = line
         .captures_iter(&text)
@@ -173,7 +173,11 @@ fn every_uses_is_sha_pinned_and_setup_uv_installs_the_pinned_uv() {
         .into_iter()
         .filter(|s| s.get("uses").is_some())
         .collect();
-    assert_eq!(pinned.len(), uses.len(), "every uses: line is `owner/repo@<sha> # vX`");
+    assert_eq!(
+        pinned.len(),
+        uses.len(),
+        "every uses: line is `owner/repo@<sha> # vX`"
+    );
     assert_eq!(uses.len(), 1, "setup-uv only");
     for pin in &pinned {
         assert!(pins.contains(pin), "{pin:?} is not in data/action-pins.tsv");
@@ -191,7 +195,10 @@ fn every_uses_is_sha_pinned_and_setup_uv_installs_the_pinned_uv() {
         .lines()
         .find_map(|l| l.strip_prefix("uv\t"))
         .expect("uv in data/runtime-pins.tsv");
-    assert_eq!(setup["with"]["version"], uv, "setup-uv's version: is not uv's pin");
+    assert_eq!(
+        setup["with"]["version"], uv,
+        "setup-uv's version: is not uv's pin"
+    );
     assert_eq!(setup["with"]["enable-cache"], Value::Bool(false));
     // The uv these tests run is that uv.
     let (ok, output) = run(tool_command("uv").arg("--version"));
@@ -449,7 +456,10 @@ fn the_action_installs_chora_cli_by_hash_and_chora_publish_runs() {
         ran.output
     );
     // The requirement uv was given: the release with its one wheel's hash.
-    let requirements = PathBuf::from(format!("{}.requirements.txt", publish.parent().unwrap().parent().unwrap().display()));
+    let requirements = PathBuf::from(format!(
+        "{}.requirements.txt",
+        publish.parent().unwrap().parent().unwrap().display()
+    ));
     assert_eq!(
         std::fs::read_to_string(requirements).unwrap(),
         format!("chora-cli=={version} --hash=sha256:{sha}\n")
@@ -461,8 +471,9 @@ fn the_action_installs_chora_cli_by_hash_and_chora_publish_runs() {
     // The upload step ran after the install and refused the missing dist/ with the next step.
     assert!(!ran.ok);
     assert!(
-        ran.output
-            .contains("packages-dir 'dist' is not a folder (build the distributions into it first)"),
+        ran.output.contains(
+            "packages-dir 'dist' is not a folder (build the distributions into it first)"
+        ),
         "{}",
         ran.output
     );
@@ -497,7 +508,13 @@ fn a_version_the_releases_file_does_not_list_is_refused() {
          0.3.0\tchora_cli-0.3.0-py3-none-any.whl\t{sha}\n"
     ));
     // No index at all: the refusal comes before any download.
-    let ran = rig.run_action(&[("version", "0.2.1"), ("runtime-index-url", "http://127.0.0.1:9/")], "Linux");
+    let ran = rig.run_action(
+        &[
+            ("version", "0.2.1"),
+            ("runtime-index-url", "http://127.0.0.1:9/"),
+        ],
+        "Linux",
+    );
     assert!(!ran.ok);
     assert!(
         ran.output.contains(
@@ -514,7 +531,9 @@ fn a_version_the_releases_file_does_not_list_is_refused() {
     assert!(ok, "{text}");
     assert_eq!(
         text,
-        format!("version=0.2.0\nrequirement=chora-cli==0.2.0 --hash=sha256:{sha} --hash=sha256:{sha}\n")
+        format!(
+            "version=0.2.0\nrequirement=chora-cli==0.2.0 --hash=sha256:{sha} --hash=sha256:{sha}\n"
+        )
     );
 }
 
@@ -533,10 +552,17 @@ fn an_empty_releases_file_is_refused_with_the_reason() {
             "{}",
             ran.output
         );
-        assert!(ran.output.contains("pypa/gh-action-pypi-publish"), "{}", ran.output);
+        assert!(
+            ran.output.contains("pypa/gh-action-pypi-publish"),
+            "{}",
+            ran.output
+        );
         assert!(ran.step_outputs["install"].is_empty());
     }
-    if ours.lines().all(|l| l.starts_with('#') || l.trim().is_empty()) {
+    if ours
+        .lines()
+        .all(|l| l.starts_with('#') || l.trim().is_empty())
+    {
         let rig = Rig::new(&ours);
         assert!(!rig.select("").0);
     }
@@ -546,17 +572,41 @@ fn an_empty_releases_file_is_refused_with_the_reason() {
 fn a_malformed_releases_line_is_refused_with_its_line_number() {
     let sha = "a".repeat(64);
     for (line, says) in [
-        (format!("0.2.0\tchora_cli-0.2.0-py3-none-any.whl"), "expected 3 tab-separated columns"),
-        (format!("0.2.0\tchora_cli-0.2.0-py3-none-any.whl\t{sha}\textra"), "expected 3 tab-separated columns"),
-        (format!("v0.2\tchora_cli-0.2.0-py3-none-any.whl\t{sha}"), "is not a normalised PEP 440 version"),
-        (format!("0.2.0\tother-0.2.0-py3-none-any.whl\t{sha}"), "is not a chora-cli wheel file name"),
-        (format!("0.2.0\tchora_cli-0.2.0-py3-none-any.whl\t{}", sha.to_uppercase()), "lowercase hex"),
-        (format!("0.2.0\tchora_cli-0.2.0-py3-none-any.whl;rm\t{sha}"), "is not a chora-cli wheel file name"),
+        (
+            format!("0.2.0\tchora_cli-0.2.0-py3-none-any.whl"),
+            "expected 3 tab-separated columns",
+        ),
+        (
+            format!("0.2.0\tchora_cli-0.2.0-py3-none-any.whl\t{sha}\textra"),
+            "expected 3 tab-separated columns",
+        ),
+        (
+            format!("v0.2\tchora_cli-0.2.0-py3-none-any.whl\t{sha}"),
+            "is not a normalised PEP 440 version",
+        ),
+        (
+            format!("0.2.0\tother-0.2.0-py3-none-any.whl\t{sha}"),
+            "is not a chora-cli wheel file name",
+        ),
+        (
+            format!(
+                "0.2.0\tchora_cli-0.2.0-py3-none-any.whl\t{}",
+                sha.to_uppercase()
+            ),
+            "lowercase hex",
+        ),
+        (
+            format!("0.2.0\tchora_cli-0.2.0-py3-none-any.whl;rm\t{sha}"),
+            "is not a chora-cli wheel file name",
+        ),
     ] {
         let rig = Rig::new(&format!("{HEADER}\n{line}\n"));
         let (ok, text) = rig.select("");
         assert!(!ok, "{line}");
-        assert!(text.contains("data/chora-releases.tsv, line 3: "), "{line}: {text}");
+        assert!(
+            text.contains("data/chora-releases.tsv, line 3: "),
+            "{line}: {text}"
+        );
         assert!(text.contains(says), "{line}: {text}");
     }
 }
@@ -571,7 +621,8 @@ fn a_runner_without_a_wheel_of_the_release_is_refused() {
     let ran = rig.run_action(&[("runtime-index-url", "http://127.0.0.1:9/")], "Windows");
     assert!(!ran.ok);
     assert!(
-        ran.output.contains("chora-cli 0.2.0 has no wheel for this runner (Windows "),
+        ran.output
+            .contains("chora-cli 0.2.0 has no wheel for this runner (Windows "),
         "{}",
         ran.output
     );

@@ -573,7 +573,7 @@ fn a_malformed_releases_line_is_refused_with_its_line_number() {
     let sha = "a".repeat(64);
     for (line, says) in [
         (
-            format!("0.2.0\tchora_cli-0.2.0-py3-none-any.whl"),
+            "0.2.0\tchora_cli-0.2.0-py3-none-any.whl".to_string(),
             "expected 3 tab-separated columns",
         ),
         (

@@ -256,15 +256,20 @@ impl Rig {
     /// --norc -eo pipefail`), with nothing of this process's environment but the PATH (the
     /// pinned uv first, as setup-uv leaves it) and uv's own folders kept in the rig.
     fn shell(&self, script: &str, runner_os: &str) -> Command {
+        let arch = match std::env::consts::ARCH {
+            "aarch64" => "ARM64",
+            _ => "X64",
+        };
+        self.shell_on(script, runner_os, arch)
+    }
+
+    /// [`Rig::shell`] on a runner of another architecture (`RUNNER_ARCH`).
+    fn shell_on(&self, script: &str, runner_os: &str, arch: &str) -> Command {
         let tools_bin = tool("uv").parent().unwrap().to_path_buf();
         let path = std::env::join_paths(std::iter::once(tools_bin).chain(std::env::split_paths(
             &std::env::var_os("PATH").unwrap_or_default(),
         )))
         .unwrap();
-        let arch = match std::env::consts::ARCH {
-            "aarch64" => "ARM64",
-            _ => "X64",
-        };
         let home = self.dir.path().join("home");
         let mut cmd = Command::new("bash");
         cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
@@ -290,6 +295,16 @@ impl Rig {
     /// Run the action's steps in order, as the runner does, with `given` inputs (the others
     /// take their defaults), stopping at the first step that fails.
     fn run_action(&self, given: &[(&str, &str)], runner_os: &str) -> Ran {
+        self.run_action_with(given, runner_os, &[])
+    }
+
+    /// [`Rig::run_action`] with more variables in the job's environment (`job_env`).
+    fn run_action_with(
+        &self,
+        given: &[(&str, &str)],
+        runner_os: &str,
+        job_env: &[(String, String)],
+    ) -> Ran {
         let doc: Value = yaml_serde::from_str(
             &std::fs::read_to_string(self.dir.path().join("action/publish/action.yml")).unwrap(),
         )
@@ -332,7 +347,8 @@ impl Rig {
             let gh_output = self.dir.path().join(format!("github_output_{n}"));
             std::fs::write(&gh_output, "").unwrap();
             let mut cmd = self.shell(script, runner_os);
-            cmd.env("GITHUB_OUTPUT", &gh_output);
+            cmd.envs(job_env.iter().map(|(k, v)| (k, v)))
+                .env("GITHUB_OUTPUT", &gh_output);
             if let Some(env) = step["env"].as_object() {
                 for (key, value) in env {
                     cmd.env(key, expand(value.as_str().unwrap(), &step_outputs));
@@ -629,6 +645,60 @@ fn a_runner_without_a_wheel_of_the_release_is_refused() {
     assert_eq!(std::fs::read_dir(rig.runner_temp()).unwrap().count(), 0);
 }
 
+#[test]
+fn each_runner_takes_only_a_wheel_it_can_install() {
+    let sha = "d".repeat(64);
+    let linux_x86 = "manylinux_2_17_x86_64.manylinux2014_x86_64";
+    let cases: [(&str, &str, &[&str], bool); 14] = [
+        ("Linux", "X64", &[linux_x86], true),
+        ("Linux", "X64", &["musllinux_1_2_x86_64"], true),
+        ("Linux", "X64", &["manylinux_2_17_aarch64"], false),
+        (
+            "Linux",
+            "ARM64",
+            &["musllinux_1_2_aarch64", linux_x86],
+            true,
+        ),
+        ("Linux", "ARM64", &[linux_x86, "macosx_11_0_arm64"], false),
+        ("macOS", "ARM64", &["macosx_11_0_arm64"], true),
+        ("macOS", "ARM64", &["macosx_10_12_x86_64"], false),
+        ("macOS", "X64", &["macosx_10_12_x86_64"], true),
+        ("macOS", "X64", &["macosx_10_12_universal2"], true),
+        ("Windows", "X64", &["win_amd64"], true),
+        ("Windows", "X64", &["win32", linux_x86], false),
+        ("Windows", "ARM64", &["win_amd64"], false),
+        ("Windows", "ARM64", &["any"], true),
+        // A runner this script does not know: uv decides.
+        ("FreeBSD", "X64", &["win_amd64"], true),
+    ];
+    let mut checked = 0;
+    for (os, arch, platforms, fits) in cases {
+        let text: String = platforms
+            .iter()
+            .map(|p| format!("0.2.0\tchora_cli-0.2.0-py3-none-{p}.whl\t{sha}\n"))
+            .collect();
+        let rig = Rig::new(&text);
+        let mut cmd = rig.shell_on("bash \"$GITHUB_ACTION_PATH/action.sh\" install", os, arch);
+        cmd.env("GITHUB_OUTPUT", rig.dir.path().join("out"))
+            // uv offline: a run that gets past the check fails at the download, at once.
+            .env("INPUT_RUNTIME_INDEX_URL", "http://127.0.0.1:9/simple/")
+            .env("UV_OFFLINE", "1");
+        let (ok, output) = run(&mut cmd);
+        assert!(!ok, "{os} {arch}: {output}");
+        let refused = output.contains(&format!(
+            "chora-cli 0.2.0 has no wheel for this runner ({os} {arch})"
+        ));
+        assert_eq!(refused, !fits, "{os} {arch} {platforms:?}: {output}");
+        assert_eq!(
+            output.contains("Installing chora-cli 0.2.0 by hash"),
+            fits,
+            "{output}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 14);
+}
+
 /// The versions the ordering test of src/template/runtime.rs lists, in PEP 440 order (but its
 /// epoch, which no wheel file name can carry).
 const ORDERED: [&str; 12] = [
@@ -853,4 +923,70 @@ fn inputs_become_chora_publish_flags_and_the_password_stays_off_the_command_line
         assert!(output.contains(says), "{inputs:?}: {output}");
         assert_eq!(calls, "", "{inputs:?}");
     }
+}
+
+#[test]
+fn the_whole_action_uploads_with_trusted_publishing() {
+    use standin::oidc::GithubOidc;
+    use standin::pypi::Index;
+    let (wheel, _) = chora_wheel();
+    let runtime = index_with_wheel(&std::fs::read(wheel).unwrap());
+    let oidc = GithubOidc::start();
+    let index = Index::for_github(&oidc);
+    let rig = Rig::new(&releases_line());
+    let dists = write_dists(&rig.work().join("dist"));
+    let runtime_url = runtime.simple_url();
+    let upload = index.upload_url();
+    // The job: GitHub Actions with `id-token: write` (the OIDC stand-in's variables), and an
+    // API token in its environment the action must not use.
+    let mut job = oidc.env_vars();
+    job.push(("CHORA_PUBLISH_TOKEN".into(), "pypi-not-this-one".into()));
+    let ran = rig.run_action_with(
+        &[
+            ("runtime-index-url", &runtime_url),
+            ("repository-url", &upload),
+        ],
+        "Linux",
+        &job,
+    );
+    assert!(ran.ok, "{}", ran.output);
+    assert!(
+        ran.output.contains("2 uploaded, 0 skipped, 0 failed"),
+        "{}",
+        ran.output
+    );
+    let accepted: Vec<String> = index
+        .uploads()
+        .iter()
+        .filter(|u| u.accepted())
+        .map(|u| u.field("filename").unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(accepted.len(), dists.len(), "{accepted:?}");
+    // One token minted for the batch, and burned after it; none of it printed.
+    let minted = index.minted_tokens();
+    assert_eq!(minted.len(), 1);
+    assert_eq!(index.burned_tokens(), vec![minted[0].token.clone()]);
+    // (`::add-mask::` lines exist to hide it in the log.)
+    let unmasked: String = ran
+        .output
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect();
+    assert!(!unmasked.contains(&minted[0].token), "{}", ran.output);
+    assert!(!ran.output.contains("pypi-not-this-one"));
+    // attestations: true is `auto`: this index is neither PyPI nor TestPyPI, so none, and why.
+    assert!(
+        ran.output.to_lowercase().contains("attestation"),
+        "{}",
+        ran.output
+    );
+    // The ledger: chora-publish's default in CI, in the working directory, and it verifies.
+    let ledger = rig.work().join("chora-ledger.jsonl");
+    assert!(ledger.is_file(), "{}", ran.output);
+    let (ok, output) = run(Command::new(&ran.outputs["chora-publish"])
+        .arg("ledger")
+        .arg("verify")
+        .arg(&ledger)
+        .env_clear());
+    assert!(ok, "{output}");
 }

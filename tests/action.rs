@@ -991,3 +991,89 @@ fn the_whole_action_uploads_with_trusted_publishing() {
         .env_clear());
     assert!(ok, "{output}");
 }
+
+/// Writes an executable shell script.
+fn script_file(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn on_windows_the_binary_is_taken_from_scripts_and_temp_paths_go_through_cygpath() {
+    // Windows' layout, simulated: a uv that makes `Scripts/chora-publish.exe` (a recording
+    // stand-in) the way uv does on Windows, and Git Bash's cygpath. What runs for real is the
+    // action's own logic: the paths, the `.exe`, the outputs, the upload call.
+    let sha = "e".repeat(64);
+    let rig = Rig::new(&format!(
+        "0.2.0\tchora_cli-0.2.0-py3-none-win_amd64.whl\t{sha}\n\
+         0.2.0\tchora_cli-0.2.0-py3-none-manylinux_2_17_x86_64.whl\t{sha}\n"
+    ));
+    let fake = rig.dir.path().join("windows-bin");
+    std::fs::create_dir_all(&fake).unwrap();
+    let log = rig.dir.path().join("calls");
+    script_file(
+        &fake.join("uv"),
+        &format!(
+            "#!/bin/sh\nlog='{log}'\necho \"uv $*\" >> \"$log\"\n\
+             if [ \"$1\" = venv ]; then for a; do d=$a; done; mkdir -p \"$d/Scripts\"; exit 0; fi\n\
+             while [ $# -gt 0 ]; do if [ \"$1\" = --python ]; then d=$2; fi; shift; done\n\
+             printf '#!/bin/sh\\necho \"chora-publish.exe $*\" >> \"%s\"\\n' \"$log\" > \"$d/Scripts/chora-publish.exe\"\n\
+             chmod +x \"$d/Scripts/chora-publish.exe\"\n",
+            log = log.display()
+        ),
+    );
+    script_file(
+        &fake.join("cygpath"),
+        &format!(
+            "#!/bin/sh\necho \"cygpath $*\" >> '{}'\nprintf '%s\\n' \"$2\"\n",
+            log.display()
+        ),
+    );
+    let path = std::env::join_paths(
+        std::iter::once(fake.clone())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    std::fs::create_dir_all(rig.work().join("dist")).unwrap();
+    let ran = rig.run_action_with(
+        &[],
+        "Windows",
+        &[("PATH".into(), path.to_string_lossy().into_owned())],
+    );
+    assert!(ran.ok, "{}", ran.output);
+    let publish = &ran.outputs["chora-publish"];
+    let venv = publish
+        .strip_suffix("/Scripts/chora-publish.exe")
+        .unwrap_or_else(|| panic!("{publish}"));
+    assert!(Path::new(venv).starts_with(rig.runner_temp()), "{publish}");
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = calls.lines().collect();
+    let temp = rig.runner_temp().display().to_string();
+    assert_eq!(lines.len(), 5, "{calls}");
+    assert_eq!(lines[0], format!("cygpath -m {temp}"));
+    assert_eq!(
+        lines[1],
+        format!("uv venv --no-config --no-project --quiet {venv}")
+    );
+    assert_eq!(
+        lines[2],
+        format!(
+            "uv pip install --no-config --python {venv} --default-index https://pypi.org/simple/ \
+             --require-hashes --no-deps --only-binary :all: -r {venv}.requirements.txt"
+        )
+    );
+    assert_eq!(lines[3], "chora-publish.exe --version");
+    assert_eq!(
+        lines[4],
+        "chora-publish.exe upload --repository-url https://upload.pypi.org/legacy/ --auth oidc \
+         --attestations=auto --attestations-dir attestations dist"
+    );
+    assert_eq!(
+        std::fs::read_to_string(format!("{venv}.requirements.txt")).unwrap(),
+        format!("chora-cli==0.2.0 --hash=sha256:{sha} --hash=sha256:{sha}\n")
+    );
+}

@@ -26,9 +26,14 @@ releases_file="$here/../data/chora-releases.tsv"
 releases_name="data/chora-releases.tsv"
 
 die() {
-  # A GitHub error annotation, then the plain message for logs read elsewhere.
-  printf '::error title=chora-publish action::%s\n' "$1"
-  printf 'chora-publish action: error: %s\n' "$1" >&2
+  # A GitHub error annotation, then the plain message for logs read elsewhere. The message may
+  # quote an input or a line of the releases file: escaped as workflow commands want (%25, %0D,
+  # %0A), so no line of it can be read as a command of its own.
+  local message="${1//%/%25}"
+  message="${message//$'\r'/%0D}"
+  message="${message//$'\n'/%0A}"
+  printf '::error title=chora-publish action::%s\n' "${message}"
+  printf 'chora-publish action: error: %s\n' "${message}" >&2
   exit "${2:-2}"
 }
 

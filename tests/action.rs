@@ -542,6 +542,21 @@ fn a_version_the_releases_file_does_not_list_is_refused() {
     assert!(!ran.output.contains("Installing"), "{}", ran.output);
     assert_eq!(std::fs::read_dir(rig.runner_temp()).unwrap().count(), 0);
 
+    // An input quoted in the error cannot start a workflow command line of its own.
+    let ran = rig.run_action(&[("version", "9\n::warning::injected 100%")], "Linux");
+    assert!(!ran.ok);
+    assert!(
+        ran.output
+            .contains("chora-cli 9%0A::warning::injected 100%25 is not in data/chora-releases.tsv"),
+        "{}",
+        ran.output
+    );
+    assert!(
+        !ran.output.lines().any(|l| l.starts_with("::warning")),
+        "{}",
+        ran.output
+    );
+
     // A listed version is taken, with the hashes of its wheels only.
     let (ok, text) = rig.select("0.2.0");
     assert!(ok, "{text}");

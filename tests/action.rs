@@ -505,7 +505,12 @@ fn a_swapped_wheel_is_refused() {
     let server = index_with_wheel(&bytes);
     let rig = Rig::new(&releases_line());
     let index = server.simple_url();
-    let ran = rig.run_action(&[("runtime-index-url", &index)], "Linux");
+    // A job asking uv to skip hash checks does not weaken the install (--require-hashes wins).
+    let ran = rig.run_action_with(
+        &[("runtime-index-url", &index)],
+        "Linux",
+        &[("UV_NO_VERIFY_HASHES".into(), "1".into())],
+    );
     assert!(!ran.ok, "installed a swapped wheel: {}", ran.output);
     let lower = ran.output.to_lowercase();
     assert!(lower.contains("hash mismatch"), "{}", ran.output);

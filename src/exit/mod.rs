@@ -4,6 +4,7 @@
 pub mod attest;
 pub mod ledger;
 pub mod publish;
+pub mod receipt;
 
 use std::fmt;
 

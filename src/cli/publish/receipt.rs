@@ -11,9 +11,7 @@ use crate::exit::{ExitStatus, Failure};
 use crate::publish::credentials::Env;
 use crate::publish::ledger::{self, FileDigest, Ledger};
 use crate::publish::plan::{PYPI_UPLOAD_URL, TESTPYPI_UPLOAD_URL};
-use crate::publish::receipt::{
-    self, GateRequest, Issue, PlanRequest, Receipt, ReleasePlan, keys,
-};
+use crate::publish::receipt::{self, GateRequest, Issue, PlanRequest, Receipt, ReleasePlan, keys};
 
 use super::output::Output;
 
@@ -97,6 +95,7 @@ most 24h). Read the plan first: the receipt allows exactly its files and targets
 Examples:
   chora-publish approve plan.json --key approver.key --ttl 1h --out receipt.json
   chora-publish approve plan.json --key approver.key --ttl 30m --advisory
+  chora-publish approve plan.json --key approver.key --ttl 1h --operations upload
 
 Exit status: 0 signed; 2 not a plan, a bad key or --ttl, a key readable by others; 4 a file cannot
 be read or written.";
@@ -120,7 +119,12 @@ pub struct PlanArgs {
     /// Distributions (files, folders or `dir/*` patterns); default `dist/*`.
     pub dists: Vec<String>,
     /// The operations to approve, comma-separated: upload, github-release.
-    #[arg(long, value_name = "KINDS", value_delimiter = ',', default_value = "upload")]
+    #[arg(
+        long,
+        value_name = "KINDS",
+        value_delimiter = ',',
+        default_value = "upload"
+    )]
     pub operations: Vec<String>,
     /// Upload endpoint of the index (the `upload` target).
     #[arg(long, value_name = "URL", default_value = PYPI_UPLOAD_URL, conflicts_with = "testpypi")]
@@ -161,6 +165,9 @@ pub struct ApproveArgs {
     /// For review only: the gate refuses advisory receipts.
     #[arg(long)]
     pub advisory: bool,
+    /// Allow only these of the plan's operations (comma-separated); default all of them.
+    #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+    pub operations: Option<Vec<String>>,
     /// Where the receipt is written.
     #[arg(long, value_name = "FILE", default_value = "receipt.json")]
     pub out: PathBuf,
@@ -193,10 +200,7 @@ pub fn run_plan(args: &PlanArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
         dists: &args.dists,
         operations: &args.operations,
         upload_url,
-        github: args
-            .github_repository
-            .as_deref()
-            .zip(args.tag.as_deref()),
+        github: args.github_repository.as_deref().zip(args.tag.as_deref()),
         run: ledger::run_id(env, args.run_id.as_deref()),
         now: crate::publish::exchange::now_unix(),
     })?;
@@ -250,6 +254,7 @@ pub fn run_approve(args: &ApproveArgs, out: &Output) -> Result<ExitStatus, Failu
         key: &key,
         ttl_secs,
         advisory: args.advisory,
+        operations: args.operations.as_deref(),
         now: crate::publish::exchange::now_unix(),
     })?;
     receipt::write_replacing(&args.out, &receipt.to_bytes())?;
@@ -284,7 +289,16 @@ pub fn run_approve(args: &ApproveArgs, out: &Output) -> Result<ExitStatus, Failu
                 receipt.key_id
             ));
             out.line("It allows, once each:");
-            print_operations(&plan, out);
+            for op in plan
+                .operations
+                .iter()
+                .filter(|o| receipt.operations.contains(&o.kind))
+            {
+                out.line(&format!("  {} -> {}", op.kind, op.target));
+                for f in &op.files {
+                    out.line(&format!("      {}  sha256 {}", f.name, f.sha256));
+                }
+            }
         }
     }
     Ok(ExitStatus::Success)

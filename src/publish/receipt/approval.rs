@@ -52,6 +52,8 @@ pub struct Issue<'a> {
     /// Seconds from `now` until it expires.
     pub ttl_secs: i64,
     pub advisory: bool,
+    /// The kinds allowed: some of the plan's; `None` for all of them.
+    pub operations: Option<&'a [String]>,
     /// Unix seconds: the issue time.
     pub now: i64,
 }
@@ -64,23 +66,51 @@ impl Receipt {
             what: "the plan".to_string(),
             reason: "not UTF-8".to_string(),
         })?;
+        let operations = match req.operations {
+            None => plan.kinds(),
+            Some(kinds) => {
+                let mut chosen: Vec<String> = Vec::new();
+                for kind in kinds {
+                    if plan.operation(kind).is_none() {
+                        return Err(ReceiptError::PlanRequest(format!(
+                            "--operations {kind}: the plan has no such operation (it has {})",
+                            plan.kinds().join(", ")
+                        )));
+                    }
+                    if !chosen.contains(kind) {
+                        chosen.push(kind.clone());
+                    }
+                }
+                if chosen.is_empty() {
+                    return Err(ReceiptError::PlanRequest(
+                        "--operations names no operation".to_string(),
+                    ));
+                }
+                chosen
+            }
+        };
         let mut receipt = Receipt {
             schema: SCHEMA.to_string(),
             receipt_id: crate::text::hex(&random::<16>()?),
             run_id: plan.run_id.clone(),
             plan_sha256: sha256_hex(req.plan),
             plan: text.to_string(),
-            operations: plan.kinds(),
+            operations,
             issued_at: crate::time::format_rfc3339(req.now),
             expires_at: crate::time::format_rfc3339(req.now.saturating_add(req.ttl_secs)),
             advisory: req.advisory,
             key_id: super::keys::key_id(&req.key.verifying_key()),
             signature: String::new(),
         };
-        let signed = signed_bytes(&receipt.unsigned_value());
-        receipt.signature =
-            base64::engine::general_purpose::STANDARD.encode(req.key.sign(&signed).to_bytes());
+        receipt.sign(req.key);
         Ok(receipt)
+    }
+
+    /// (Re)sign this receipt with `key` as it stands (`key_id` included, not updated).
+    pub fn sign(&mut self, key: &SigningKey) {
+        let signed = signed_bytes(&self.unsigned_value());
+        self.signature =
+            base64::engine::general_purpose::STANDARD.encode(key.sign(&signed).to_bytes());
     }
 
     /// This receipt as JSON without `signature`.
@@ -214,7 +244,16 @@ mod tests {
         assert_eq!(parse_ttl("1h30m").unwrap(), 5400);
         assert_eq!(parse_ttl("90s").unwrap(), 90);
         assert_eq!(parse_ttl("24h").unwrap(), 86400);
-        for bad in ["", "0s", "1", "h", "25h", "1d", "-1h", "99999999999999999999h"] {
+        for bad in [
+            "",
+            "0s",
+            "1",
+            "h",
+            "25h",
+            "1d",
+            "-1h",
+            "99999999999999999999h",
+        ] {
             assert!(parse_ttl(bad).is_err(), "{bad}");
         }
     }

@@ -77,7 +77,12 @@ pub fn consumptions(entries: &[Entry]) -> Vec<Consumption> {
         .iter()
         .filter(|e| e.operation == LEDGER_OPERATION && e.outcome == Outcome::Succeeded)
         .filter_map(|e| {
-            let text = |k: &str| e.details.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            let text = |k: &str| {
+                e.details
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
             Some(Consumption {
                 receipt_id: text("receipt_id")?,
                 kind: text("consumed_for")?,
@@ -148,8 +153,12 @@ pub fn check(bytes: &[u8], key: &VerifyingKey, ctx: &Context<'_>) -> Result<Acce
     check_plan(&receipt, ctx).map_err(|reason| no(Check::PlanDigest, reason))?;
     // (5), (6)
     let time = |name: &str, text: &str| {
-        crate::attest::trust_root::rfc3339(text)
-            .ok_or_else(|| no(Check::Input, format!("{name} {text:?} is not an RFC 3339 time")))
+        crate::attest::trust_root::rfc3339(text).ok_or_else(|| {
+            no(
+                Check::Input,
+                format!("{name} {text:?} is not an RFC 3339 time"),
+            )
+        })
     };
     let issued = time("issued_at", &receipt.issued_at)?;
     let expires = time("expires_at", &receipt.expires_at)?;

@@ -29,7 +29,10 @@ pub struct GateRequest<'a> {
 
 /// Check the receipt for `req`, recording the outcome in `ledger` (a receipt needs one: without
 /// it a consumed receipt could be replayed unnoticed). `Ok` once its consumption is on disk.
-pub fn enforce(req: &GateRequest<'_>, ledger: Option<&mut Ledger>) -> Result<Accepted, ReceiptError> {
+pub fn enforce(
+    req: &GateRequest<'_>,
+    ledger: Option<&mut Ledger>,
+) -> Result<Accepted, ReceiptError> {
     let Some(ledger) = ledger else {
         return Err(ReceiptError::NoLedger);
     };
@@ -46,11 +49,11 @@ pub fn enforce(req: &GateRequest<'_>, ledger: Option<&mut Ledger>) -> Result<Acc
                 "plan_sha256".into(),
                 Value::String(accepted.receipt.plan_sha256.clone()),
             );
-            details.insert("key_id".into(), Value::String(accepted.receipt.key_id.clone()));
-            (
-                record(req, Outcome::Succeeded, None, details),
-                Ok(accepted),
-            )
+            details.insert(
+                "key_id".into(),
+                Value::String(accepted.receipt.key_id.clone()),
+            );
+            (record(req, Outcome::Succeeded, None, details), Ok(accepted))
         }
         Err(e) => {
             let (check, id) = match &e {
@@ -94,12 +97,13 @@ fn record(
 
 fn evaluate(req: &GateRequest<'_>, ledger: &Ledger) -> Result<Accepted, ReceiptError> {
     let key = super::keys::read_verifying_key(req.key)?;
-    let bytes = crate::fs::read_regular(req.receipt, READ_LIMIT, "a receipt").map_err(|source| {
-        ReceiptError::Read {
-            what: "receipt",
-            source,
-        }
-    })?;
+    let bytes =
+        crate::fs::read_regular(req.receipt, READ_LIMIT, "a receipt").map_err(|source| {
+            ReceiptError::Read {
+                what: "receipt",
+                source,
+            }
+        })?;
     // A broken ledger is never trusted (it could hide a consumption).
     let entries = match ledger::verify_file(ledger.path()) {
         Ok(v) => v.entries,

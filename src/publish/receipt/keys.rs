@@ -64,9 +64,13 @@ pub fn write_pair(dir: &Path, name: &str, key: &SigningKey) -> Result<KeyFiles, 
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let secret_pem = key
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|e| bad(&private_key, &e))?;
+    // PKCS#8 v1 (RFC 8410 without the optional public key), which OpenSSL 3.0 reads too.
+    let secret_pem = ed25519_dalek::pkcs8::KeypairBytes {
+        secret_key: key.to_bytes(),
+        public_key: None,
+    }
+    .to_pkcs8_pem(LineEnding::LF)
+    .map_err(|e| bad(&private_key, &e))?;
     let verifying = key.verifying_key();
     let public_pem = verifying
         .to_public_key_pem(LineEnding::LF)

@@ -64,9 +64,7 @@ pub enum ReceiptError {
     Ttl { text: String, reason: String },
     #[error("the operating system gave no random bytes: {0}")]
     Random(String),
-    #[error(
-        "--receipt needs a ledger: without one a consumed receipt could be replayed unnoticed"
-    )]
+    #[error("--receipt needs a ledger: without one a consumed receipt could be replayed unnoticed")]
     NoLedger,
     #[error(transparent)]
     Refused(#[from] Refusal),

@@ -88,8 +88,7 @@ impl ReleasePlan {
                 ("upload", _) => crate::publish::plan::check_url(req.upload_url)?.to_string(),
                 ("github-release", Some((repository, tag))) => {
                     check_repository(repository)?;
-                    if tag.is_empty() || tag.chars().any(|c| c.is_whitespace() || c.is_control())
-                    {
+                    if tag.is_empty() || tag.chars().any(|c| c.is_whitespace() || c.is_control()) {
                         return Err(ReceiptError::PlanRequest(format!(
                             "--tag {tag:?} is not a tag name"
                         )));
@@ -155,12 +154,19 @@ impl ReleasePlan {
             if !KINDS.contains(&op.kind.as_str()) {
                 return Err(bad(format!("unknown operation kind {:?}", op.kind)));
             }
-            if plan.operations.iter().skip(i + 1).any(|o| o.kind == op.kind) {
+            if plan
+                .operations
+                .iter()
+                .skip(i + 1)
+                .any(|o| o.kind == op.kind)
+            {
                 return Err(bad(format!("operation {} listed twice", op.kind)));
             }
             for f in &op.files {
                 let hex = f.sha256.len() == 64
-                    && f.sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+                    && f.sha256
+                        .bytes()
+                        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
                 if !hex {
                     return Err(bad(format!("{}: sha256 is not 64 hex digits", f.name)));
                 }

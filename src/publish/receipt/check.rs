@@ -266,3 +266,113 @@ fn check_plan(receipt: &Receipt, ctx: &Context<'_>) -> Result<(), String> {
         Err(problems.join("; "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publish::receipt::approval::{Issue, Receipt};
+    use crate::publish::receipt::plan::{PlannedOperation, ReleasePlan, SCHEMA};
+
+    const T0: i64 = 1_780_000_000;
+
+    fn files() -> Vec<FileDigest> {
+        vec![FileDigest {
+            name: "demo_pkg-1.0-py3-none-any.whl".to_string(),
+            sha256: "ab".repeat(32),
+        }]
+    }
+
+    fn plan_bytes() -> Vec<u8> {
+        ReleasePlan {
+            schema: SCHEMA.to_string(),
+            run_id: RunId::local(),
+            created_at: crate::time::format_rfc3339(T0),
+            operations: vec![PlannedOperation {
+                kind: "upload".to_string(),
+                target: "https://upload.pypi.org/legacy/".to_string(),
+                files: files(),
+            }],
+        }
+        .to_bytes()
+    }
+
+    fn at(key: &ed25519_dalek::SigningKey, now: i64, ttl_secs: i64) -> Vec<u8> {
+        Receipt::issue(&Issue {
+            plan: &plan_bytes(),
+            key,
+            ttl_secs,
+            advisory: false,
+            operations: None,
+            now,
+        })
+        .unwrap()
+        .to_bytes()
+    }
+
+    fn run(bytes: &[u8], key: &ed25519_dalek::SigningKey, now: i64) -> Result<(), Check> {
+        let run = RunId::local();
+        let files = files();
+        check(
+            bytes,
+            &key.verifying_key(),
+            &Context {
+                run: &run,
+                kind: "upload",
+                target: "https://upload.pypi.org/legacy/",
+                files: &files,
+                now,
+                consumed: &[],
+            },
+        )
+        .map(|_| ())
+        .map_err(|r| r.check)
+    }
+
+    #[test]
+    fn time_boundaries() {
+        let key = crate::publish::receipt::keys::generate().unwrap();
+        let r = at(&key, T0, 3600);
+        assert_eq!(run(&r, &key, T0), Ok(()));
+        assert_eq!(run(&r, &key, T0 + 3599), Ok(()));
+        assert_eq!(run(&r, &key, T0 + 3600), Err(Check::Expired));
+        // Issued up to 60 s ahead of this clock: accepted; 61 s: refused.
+        assert_eq!(run(&r, &key, T0 - CLOCK_SKEW_SECS), Ok(()));
+        assert_eq!(
+            run(&r, &key, T0 - CLOCK_SKEW_SECS - 1),
+            Err(Check::IssuedAt)
+        );
+        let long = at(&key, T0, 2 * MAX_AGE_SECS);
+        assert_eq!(run(&long, &key, T0 + MAX_AGE_SECS - 1), Ok(()));
+        assert_eq!(run(&long, &key, T0 + MAX_AGE_SECS), Err(Check::IssuedAt));
+    }
+
+    #[test]
+    fn nothing_of_a_badly_signed_receipt_is_read() {
+        let key = crate::publish::receipt::keys::generate().unwrap();
+        let other = crate::publish::receipt::keys::generate().unwrap();
+        let r = at(&key, T0, 3600);
+        assert_eq!(run(&r, &other, T0), Err(Check::Signature));
+        let mut v: serde_json::Value = serde_json::from_slice(&r).unwrap();
+        v["extra"] = serde_json::Value::from(1);
+        assert_eq!(
+            run(&serde_json::to_vec(&v).unwrap(), &key, T0),
+            Err(Check::Signature),
+            "an added member is not signed"
+        );
+        assert_eq!(run(b"[]", &key, T0), Err(Check::Input));
+        let refusal = check(
+            &r,
+            &other.verifying_key(),
+            &Context {
+                run: &RunId::local(),
+                kind: "upload",
+                target: "",
+                files: &[],
+                now: T0,
+                consumed: &[],
+            },
+        )
+        .unwrap_err();
+        assert_eq!(refusal.receipt_id, None, "an unverified id is not reported");
+    }
+}

@@ -895,3 +895,48 @@ fn receipts_are_optional() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(rig.index.uploads().len(), 1);
 }
+
+#[test]
+fn a_ledger_broken_after_it_was_opened_is_neither_trusted_nor_appended_to() {
+    let rig = Rig::new();
+    rig.plan("run-1", &[]);
+    rig.approve(&[]);
+    let first = rig.upload("run-1", "receipt.json", PUB);
+    assert_eq!(first.code, 0, "{}", first.all());
+    let path = rig.path("ledger.jsonl");
+    let mut ledger = Ledger::open(
+        &path,
+        RunId {
+            id: "run-1".into(),
+            attempt: None,
+        },
+    )
+    .unwrap();
+    // The consumption hidden after the ledger was opened (and verified).
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replace(
+        "\"consumed_for\":\"upload\"",
+        "\"consumed_for\":\"nothing\"",
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&path, &edited).unwrap();
+    let wheel = standin::dist::wheel("demo-pkg", "0.1.0");
+    let files = vec![FileDigest {
+        name: wheel.filename.clone(),
+        sha256: hex_sha256(&wheel.data),
+    }];
+    let url = rig.index.upload_url();
+    let result = receipt::enforce(
+        &GateRequest {
+            receipt: &rig.path("receipt.json"),
+            key: &rig.path(PUB),
+            kind: "upload",
+            target: &url,
+            files: &files,
+            now: now(),
+        },
+        Some(&mut ledger),
+    );
+    assert!(matches!(result, Err(ReceiptError::Ledger(_))), "{result:?}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), edited);
+}

@@ -18,7 +18,9 @@ use super::output::Output;
 /// `--receipt` and `--receipt-key` of the commands a receipt can gate.
 #[derive(Debug, Clone, Args)]
 pub struct ReceiptArgs {
-    /// Refuse to act unless this approval receipt (from `chora-publish approve`) allows it.
+    /// Refuse to act (exit 2, nothing sent) unless this approval receipt (from
+    /// `chora-publish approve`) allows it: this run, operation, target and files, once. Needs a
+    /// ledger (--ledger, or the CI default) to record its use.
     #[arg(long, value_name = "FILE", requires = "receipt_key")]
     pub receipt: Option<PathBuf>,
     /// The approver's public key (from `chora-publish keygen`) the receipt must be signed by.
@@ -145,6 +147,7 @@ pub struct PlanArgs {
     /// Where the plan is written.
     #[arg(long, value_name = "FILE", default_value = "plan.json")]
     pub out: PathBuf,
+    /// What is printed: a summary in words, or one JSON object.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }
@@ -171,6 +174,7 @@ pub struct ApproveArgs {
     /// Where the receipt is written.
     #[arg(long, value_name = "FILE", default_value = "receipt.json")]
     pub out: PathBuf,
+    /// What is printed: a summary in words, or one JSON object.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }
@@ -185,6 +189,7 @@ pub struct KeygenArgs {
     /// The files' name: NAME.key and NAME.pub.
     #[arg(long, default_value = "approver")]
     pub name: String,
+    /// What is printed: a summary in words, or one JSON object.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
 }

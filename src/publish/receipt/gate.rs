@@ -37,6 +37,10 @@ pub fn enforce(
         return Err(ReceiptError::NoLedger);
     };
     let outcome = evaluate(req, ledger);
+    // A ledger that cannot be read back or does not verify is not appended to.
+    if let Err(e @ ReceiptError::Ledger(_)) = outcome {
+        return Err(e);
+    }
     let (record, result) = match outcome {
         Ok(accepted) => {
             let mut details = Map::new();

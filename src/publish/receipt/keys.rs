@@ -65,12 +65,13 @@ pub fn write_pair(dir: &Path, name: &str, key: &SigningKey) -> Result<KeyFiles, 
         reason: e.to_string(),
     };
     // PKCS#8 v1 (RFC 8410 without the optional public key), which OpenSSL 3.0 reads too.
-    let secret_pem = ed25519_dalek::pkcs8::KeypairBytes {
+    let mut pair = ed25519_dalek::pkcs8::KeypairBytes {
         secret_key: key.to_bytes(),
         public_key: None,
-    }
-    .to_pkcs8_pem(LineEnding::LF)
-    .map_err(|e| bad(&private_key, &e))?;
+    };
+    let secret_pem = pair.to_pkcs8_pem(LineEnding::LF);
+    zeroize::Zeroize::zeroize(&mut pair.secret_key);
+    let secret_pem = secret_pem.map_err(|e| bad(&private_key, &e))?;
     let verifying = key.verifying_key();
     let public_pem = verifying
         .to_public_key_pem(LineEnding::LF)

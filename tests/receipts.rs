@@ -221,6 +221,12 @@ fn an_approved_receipt_uploads_once_and_is_recorded_as_consumed_first() {
     let id = rig.receipt_id(&receipt);
     let run = rig.upload("run-1", &receipt, PUB);
     assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains(&format!("Receipt {id} accepted for upload (run run-1")),
+        "{}",
+        run.all()
+    );
     let uploads = rig.index.uploads();
     assert_eq!(uploads.len(), 1);
     assert_eq!(

@@ -48,11 +48,10 @@ pub fn gate(
     ledger: Option<&mut Ledger>,
     operation: &Operation<'_>,
 ) -> Result<(), Failure> {
-    let _ = env;
     let (Some(receipt), Some(key)) = (&args.receipt, &args.receipt_key) else {
         return Ok(());
     };
-    receipt::enforce(
+    let accepted = receipt::enforce(
         &GateRequest {
             receipt,
             key,
@@ -63,8 +62,16 @@ pub fn gate(
         },
         ledger,
     )
-    .map(|_| ())
-    .map_err(Failure::from)
+    .map_err(Failure::from)?;
+    Output::new(env).line(&format!(
+        "Receipt {} accepted for {} (run {}, key id {}, expires {}); its use is in the ledger.",
+        accepted.receipt.receipt_id,
+        operation.kind,
+        accepted.receipt.run_id,
+        accepted.receipt.key_id,
+        accepted.receipt.expires_at
+    ));
+    Ok(())
 }
 
 /// `--format` of plan, approve and keygen (what is printed; the files are JSON either way).

@@ -6,6 +6,7 @@ pub mod ledger;
 pub mod manpages;
 pub mod publish;
 pub mod smoke;
+pub mod receipt;
 
 use std::fmt;
 

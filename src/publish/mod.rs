@@ -17,6 +17,7 @@ pub mod http;
 pub mod index;
 pub mod ledger;
 pub mod plan;
+pub mod receipt;
 pub mod report;
 pub mod retry;
 pub mod smoke;

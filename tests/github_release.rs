@@ -608,9 +608,7 @@ fn missing_token_permission_and_repository_are_explained() {
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(run.stderr.contains("Bad credentials"), "{}", run.stderr);
     assert!(!run.all().contains("ghs_wrongwrongwrongwrong"));
-    for r in [&gh_token] {
-        assert!(!r.all().contains(TOKEN));
-    }
+    assert!(!gh_token.all().contains(TOKEN));
     let ledger = std::fs::read_to_string(p.ledger()).unwrap();
     assert!(!ledger.contains(TOKEN) && !ledger.contains("ghs_wrong"));
 }

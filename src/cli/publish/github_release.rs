@@ -137,10 +137,10 @@ pub fn run(args: &GithubReleaseArgs, env: &Env, out: &Output) -> Result<ExitStat
     if token.is_none() && !args.dry_run {
         return Err(GithubError::NoToken.into());
     }
-    let mut ledger = match args.ledger.open(env)? {
-        Some(l) => Some(l.with_secrets(token.iter().map(|t| t.expose().to_string()))),
-        None => None,
-    };
+    let mut ledger = args
+        .ledger
+        .open(env)?
+        .map(|l| l.with_secrets(token.iter().map(|t| t.expose().to_string())));
     if let Some(t) = &token
         && env.in_github_actions()
     {

@@ -524,7 +524,7 @@ fn route_api(st: &mut State, req: &Request, authed: bool) -> Response {
         ("GET", ["releases"]) => {
             let mut visible: Vec<&StoredRelease> =
                 st.releases.iter().filter(|r| push || !r.draft).collect();
-            visible.sort_by(|a, b| b.id.cmp(&a.id));
+            visible.sort_by_key(|r| std::cmp::Reverse(r.id));
             let per_page = req
                 .query_param("per_page")
                 .and_then(|v| v.parse::<usize>().ok())

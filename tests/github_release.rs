@@ -77,12 +77,11 @@ fn release(p: &Project, gh: &Github, env: &[(&str, &str)], args: &[&str]) -> Run
             cmd.env(k, v);
         }
     }
-    cmd.arg("github-release")
-        .arg("--api-url")
-        .arg(gh.api_url())
-        .arg("--ledger")
-        .arg(p.ledger())
-        .args(args);
+    cmd.arg("github-release");
+    if !args.contains(&"--api-url") {
+        cmd.arg("--api-url").arg(gh.api_url());
+    }
+    cmd.arg("--ledger").arg(p.ledger()).args(args);
     let out = cmd.output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -642,4 +641,41 @@ fn an_immutable_published_release_refuses_new_assets_and_says_what_to_do() {
         .find(|r| r.tag_name == "v1.0.1")
         .unwrap();
     assert!(r.immutable && r.assets.len() == 2);
+}
+
+#[test]
+fn the_token_goes_only_to_the_api_the_uploads_url_or_https() {
+    let gh = Github::start("octo", "demo");
+    let p = Project::new();
+    // The API under another name: the release's http upload_url (127.0.0.1) is another host.
+    let mut cmd_args = vec!["--tag", "v1.0.0", "--assets", "dist/*"];
+    let api = gh.api.localhost_url();
+    cmd_args.extend(["--api-url", api.as_str()]);
+    let run = release(&p, &gh, &[], &cmd_args);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stderr.contains("the token is not sent there"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(gh.uploads.total_requests(), 0);
+    assert!(gh.releases()[0].draft);
+
+    // --uploads-url names the uploads host instead; in GitHub Actions the token is masked.
+    let uploads = gh.uploads.localhost_url();
+    cmd_args.extend(["--uploads-url", uploads.as_str()]);
+    let run = release(&p, &gh, &[("GITHUB_ACTIONS", "true")], &cmd_args);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let sent = gh.uploads.requests();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(
+        sent.iter()
+            .filter(|r| r
+                .header("host")
+                .is_some_and(|h| h.starts_with("localhost:")))
+            .count(),
+        2
+    );
+    let masks: Vec<&str> = run.stdout.lines().filter(|l| l.contains(TOKEN)).collect();
+    assert_eq!(masks, [format!("::add-mask::{TOKEN}")]);
 }

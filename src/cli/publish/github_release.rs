@@ -10,7 +10,7 @@ use crate::exit::{ExitStatus, Failure};
 use crate::publish::credentials::{Env, Secret};
 use crate::publish::events::{Event, Observer as _};
 use crate::publish::github::client::{Client, Config};
-use crate::publish::github::limits::{Clock, MAX_RATE_WAIT_SECS};
+use crate::publish::github::limits::{Clock, MAX_RATE_WAIT_SECS, Reason, Wait};
 use crate::publish::github::{
     self, AssetAction, AssetDone, Done, GithubError, Notes, Plan, Repository, Request, Step,
     Stopped, notes,
@@ -45,7 +45,7 @@ else 60 s doubling; at most 15 minutes of waiting in all, then exit 3 naming the
 
 Examples:
   chora-publish github-release --tag v1.2.3 --assets 'dist/*'
-  chora-publish github-release --tag v1.2.3 --notes-from CHANGELOG.md --assets 'dist/*' 'dist/*.sigstore.json'
+  chora-publish github-release --tag v1.2.3 --notes-from CHANGELOG.md --assets 'dist/*' sbom.json
   chora-publish github-release --tag v1.0.0rc1 --dry-run --format json
   GITHUB_TOKEN=... chora-publish github-release --repository octo/demo --tag v1.2.3
 
@@ -162,7 +162,8 @@ pub fn run(args: &GithubReleaseArgs, env: &Env, out: &Output) -> Result<ExitStat
             attempts: args.retries,
             backoff: super::retry_base(env),
         },
-    )?;
+    )?
+    .on_wait(|w| out.line(&describe_wait(w)));
     let json = args.format == Format::Json;
     let target = req.target();
     let files: Vec<FileDigest> = req
@@ -289,7 +290,9 @@ pub fn run(args: &GithubReleaseArgs, env: &Env, out: &Output) -> Result<ExitStat
             }
             out.github_error("GitHub release failed", &failure_text);
             let mut failure = Failure::from(error);
-            if let Some(id) = release_id {
+            if let Some(id) = release_id
+                && failure.status == ExitStatus::Service
+            {
                 failure.message.push_str(&format!(
                     " (release {id} is left as it is; re-running completes it)"
                 ));
@@ -356,6 +359,23 @@ fn record_failure(
         .map_err(Failure::from)?;
     }
     Ok(())
+}
+
+/// A wait, before it begins.
+fn describe_wait(w: &Wait) -> String {
+    let status = w.status.map(|s| format!(" ({s})")).unwrap_or_default();
+    match w.reason {
+        Reason::Backoff => format!("{} failed{status}; retrying in {} s", w.request, w.seconds),
+        reason => format!(
+            "rate limited: {} answered{status}; waiting {} s ({}{})",
+            w.request,
+            w.seconds,
+            reason.describe(),
+            w.reset
+                .map(|r| format!(" at {}", crate::time::format_rfc3339(r)))
+                .unwrap_or_default()
+        ),
+    }
 }
 
 /// A progress line.

@@ -109,6 +109,7 @@ pub struct Client<'h> {
     attempts: u32,
     backoff: Duration,
     waits: Mutex<Vec<Wait>>,
+    observer: Option<Box<dyn Fn(&Wait) + Send + Sync + 'h>>,
 }
 
 /// A URL option that must be http(s) without credentials.
@@ -197,7 +198,14 @@ impl<'h> Client<'h> {
             attempts: config.attempts.max(1),
             backoff: config.backoff,
             waits: Mutex::new(Vec::new()),
+            observer: None,
         })
+    }
+
+    /// Be told of every wait before it begins (to show why the command is quiet).
+    pub fn on_wait(mut self, observer: impl Fn(&Wait) + Send + Sync + 'h) -> Self {
+        self.observer = Some(Box::new(observer));
+        self
     }
 
     /// Whether a token is set (drafts are listed only with one).
@@ -211,6 +219,9 @@ impl<'h> Client<'h> {
     }
 
     fn record(&self, wait: Wait) {
+        if let Some(observer) = &self.observer {
+            observer(&wait);
+        }
         if let Ok(mut w) = self.waits.lock() {
             w.push(wait);
         }

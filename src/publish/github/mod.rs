@@ -74,8 +74,9 @@ pub enum GithubError {
         attempts: u32,
     },
     #[error(
-        "{what}: rate limited ({status}{}) after waiting {waited} s; the next wait ({needed} s{}) would pass the {} s bound on waiting",
+        "{what}: rate limited ({status}{}){}; the next wait ({needed} s{}) would pass the {} s bound on waiting",
         if message.is_empty() { String::new() } else { format!(" {message:?}") },
+        if *waited > 0 { format!(" after waiting {waited} s") } else { String::new() },
         reset.map(|r| format!(", until the reset at {}", crate::time::format_rfc3339(r))).unwrap_or_default(),
         limits::MAX_RATE_WAIT_SECS
     )]

@@ -109,8 +109,11 @@ pub struct Client<'h> {
     attempts: u32,
     backoff: Duration,
     waits: Mutex<Vec<Wait>>,
-    observer: Option<Box<dyn Fn(&Wait) + Send + Sync + 'h>>,
+    observer: Option<WaitObserver<'h>>,
 }
+
+/// Told of each wait before it begins.
+type WaitObserver<'h> = Box<dyn Fn(&Wait) + Send + Sync + 'h>;
 
 /// A URL option that must be http(s) without credentials.
 fn parse_base(text: &str, option: &'static str) -> Result<Url, GithubError> {

@@ -482,6 +482,9 @@ fn a_same_name_asset_with_another_digest_is_refused_unless_replacing() {
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(run.stderr.contains("--replace-assets"), "{}", run.stderr);
     assert!(writes(&gh.log()).is_empty(), "nothing changed");
+    let entries = ledger_entries(&p);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["outcome"], "rejected");
     let run = release(
         &p,
         &gh,
@@ -538,13 +541,23 @@ fn notes_come_from_the_changelog_section_of_the_tag() {
 fn a_release_candidate_tag_is_a_prerelease() {
     let gh = Github::start("octo", "demo");
     let p = Project::new();
+    gh.rate_limit(RateFault::RetryAfter {
+        status: 429,
+        secs: 1,
+    });
     let run = release(&p, &gh, &[], &["--tag", "v1.0.0rc1", "--format", "json"]);
+    assert!(
+        run.stderr.contains("waiting 1 s (retry-after)"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.code, 0, "{}", run.all());
     let r = &gh.releases()[0];
     assert!(r.prerelease && !r.draft);
     let doc: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
     assert_eq!(doc["prerelease"], true);
     assert_eq!(doc["release_id"], r.id);
+    assert_eq!(doc["waits"].as_array().unwrap().len(), 1);
     let final_tag = release(&p, &gh, &[], &["--tag", "v1.0.0"]);
     assert_eq!(final_tag.code, 0, "{}", final_tag.all());
     assert!(!gh.releases()[1].prerelease);

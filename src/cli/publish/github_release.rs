@@ -147,6 +147,7 @@ pub fn run(args: &GithubReleaseArgs, env: &Env, out: &Output) -> Result<ExitStat
         // GitHub Actions hides the token in every later log line.
         out.event(Event::Mask(t));
     }
+    let json = args.format == Format::Json;
     let http = Http::new(Timeouts::from_lookup(|k| env.get(k).map(str::to_string)))?;
     let client = Client::new(
         &http,
@@ -163,8 +164,14 @@ pub fn run(args: &GithubReleaseArgs, env: &Env, out: &Output) -> Result<ExitStat
             backoff: super::retry_base(env),
         },
     )?
-    .on_wait(|w| out.line(&describe_wait(w)));
-    let json = args.format == Format::Json;
+    .on_wait(move |w| {
+        // stdout holds only the JSON document with --format json.
+        if json {
+            out.error_line(&describe_wait(w));
+        } else {
+            out.line(&describe_wait(w));
+        }
+    });
     let target = req.target();
     let files: Vec<FileDigest> = req
         .assets
@@ -204,7 +211,24 @@ pub fn run(args: &GithubReleaseArgs, env: &Env, out: &Output) -> Result<ExitStat
         );
     }
     // 2. Plan (pure).
-    let plan = github::plan(&req, found.as_ref())?;
+    let plan = match github::plan(&req, found.as_ref()) {
+        Ok(p) => p,
+        Err(e) => {
+            // Refused before anything was sent: a conflicting asset.
+            if let Some(l) = ledger.as_mut() {
+                l.append(Record {
+                    operation: "github-release".into(),
+                    outcome: Outcome::Rejected,
+                    target: Some(target.clone()),
+                    files: files.clone(),
+                    message: Some(e.to_string()),
+                    ..Record::default()
+                })
+                .map_err(Failure::from)?;
+            }
+            return Err(e.into());
+        }
+    };
     if args.dry_run {
         print_plan(&req, &plan, json, out);
         return Ok(ExitStatus::Success);

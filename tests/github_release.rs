@@ -78,7 +78,7 @@ fn release(p: &Project, gh: &Github, env: &[(&str, &str)], args: &[&str]) -> Run
         }
     }
     cmd.arg("github-release");
-    if !args.contains(&"--api-url") {
+    if !args.contains(&"--api-url") && !env.iter().any(|(k, _)| *k == "GITHUB_API_URL") {
         cmd.arg("--api-url").arg(gh.api_url());
     }
     cmd.arg("--ledger").arg(p.ledger()).args(args);
@@ -507,14 +507,23 @@ fn notes_come_from_the_changelog_section_of_the_tag() {
         "# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2026-12-01\n\n### Added\n\n- GitHub releases\n\n## [0.9.0] - 2026-11-01\n\n- older\n\n[1.0.0]: https://github.com/octo/demo/compare/v0.9.0...v1.0.0\n",
     )
     .unwrap();
+    let api = gh.api_url();
     let run = release(
         &p,
         &gh,
-        &[],
-        &["--tag", "v1.0.0", "--notes-from", "CHANGELOG.md"],
+        &[("GITHUB_API_URL", api.as_str())],
+        &[
+            "--tag",
+            "v1.0.0",
+            "--notes-from",
+            "CHANGELOG.md",
+            "--title",
+            "Demo 1.0",
+        ],
     );
     assert_eq!(run.code, 0, "{}", run.all());
     let r = &gh.releases()[0];
+    assert_eq!(r.name, "Demo 1.0");
     assert_eq!(r.body, "### Added\n\n- GitHub releases");
     assert!(!r.generated_notes);
 

@@ -717,3 +717,96 @@ fn file_stream(
         },
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publish::http::Timeouts;
+
+    fn config(api: &str, uploads: Option<&str>) -> Config {
+        Config {
+            api_url: api.to_string(),
+            uploads_url: uploads.map(str::to_string),
+            token: Some(Secret::new("ghs_x")),
+            clock: Clock::default(),
+            attempts: 1,
+            backoff: Duration::from_millis(1),
+        }
+    }
+
+    #[test]
+    fn the_token_goes_to_the_api_the_uploads_override_or_https_only() {
+        let http = Http::new(Timeouts::default()).unwrap();
+        let c = Client::new(
+            &http,
+            config("http://127.0.0.1:8000", Some("http://10.0.0.9:9000")),
+        )
+        .unwrap();
+        let ok = [
+            "http://127.0.0.1:8000/repos/o/r",
+            "http://127.0.0.1:9999/upload",
+            "http://10.0.0.9:9000/repos/o/r/releases/1/assets",
+            "https://uploads.github.com/repos/o/r/releases/1/assets",
+        ];
+        let not = ["http://evil.example/x", "http://10.0.0.9:9001/x"];
+        let allowed = |u: &str| c.may_send_token(&Url::parse(u).unwrap());
+        assert_eq!(ok.iter().filter(|u| allowed(u)).count(), ok.len());
+        assert_eq!(not.iter().filter(|u| allowed(u)).count(), 0);
+        assert!(Client::new(&http, config("https://user:pw@api.github.com", None)).is_err());
+        assert!(Client::new(&http, config("ftp://api.github.com", None)).is_err());
+    }
+
+    #[test]
+    fn upload_urls_drop_the_template_or_use_the_override() {
+        let http = Http::new(Timeouts::default()).unwrap();
+        let repo = super::super::Repository::parse("o/r").unwrap();
+        let release = Release {
+            id: 9,
+            tag_name: "v1".into(),
+            name: None,
+            draft: true,
+            prerelease: false,
+            immutable: None,
+            html_url: String::new(),
+            upload_url: "https://uploads.github.com/repos/o/r/releases/9/assets{?name,label}"
+                .into(),
+            assets: vec![],
+        };
+        let c = Client::new(&http, config("https://api.github.com", None)).unwrap();
+        assert_eq!(
+            c.upload_base(&repo, &release).unwrap().as_str(),
+            "https://uploads.github.com/repos/o/r/releases/9/assets"
+        );
+        let c = Client::new(
+            &http,
+            config(
+                "https://ghe.example/api/v3",
+                Some("https://ghe.example/api/uploads"),
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            c.upload_base(&repo, &release).unwrap().as_str(),
+            "https://ghe.example/api/uploads/repos/o/r/releases/9/assets"
+        );
+        assert_eq!(
+            c.repo_url(&repo, &["releases", "tags", "v1/x"])
+                .unwrap()
+                .as_str(),
+            "https://ghe.example/api/v3/repos/o/r/releases/tags/v1%2Fx"
+        );
+    }
+
+    #[test]
+    fn server_messages_name_the_errors_and_hide_tokens() {
+        let body = br#"{"message":"Validation Failed","errors":[{"resource":"ReleaseAsset","code":"already_exists","field":"name"}]}"#;
+        assert_eq!(
+            server_message(body),
+            "Validation Failed (ReleaseAsset name already_exists)"
+        );
+        assert_eq!(
+            server_message(b"leaked ghp_abcdefghijklmnop here"),
+            "leaked *** here"
+        );
+    }
+}

@@ -698,6 +698,11 @@ fn the_token_goes_only_to_the_api_the_uploads_url_or_https() {
             .count(),
         2
     );
+    assert!(
+        run.stdout.contains("starts no `on: release` workflow runs"),
+        "{}",
+        run.stdout
+    );
     let masks: Vec<&str> = run.stdout.lines().filter(|l| l.contains(TOKEN)).collect();
     assert_eq!(masks, [format!("::add-mask::{TOKEN}")]);
 }

@@ -43,7 +43,7 @@ impl From<GithubError> for Failure {
                 "the token may not write releases. With GITHUB_TOKEN the job needs `permissions: contents: write`; a fine-grained token needs \"Contents: read and write\". A release on a commit that changes .github/workflows/ also needs workflow write, which GITHUB_TOKEN cannot have",
             ),
             GithubError::NotFound { .. } => usage(
-                "check the repository name (--repository OWNER/REPO), and that the token can see it: GITHUB_TOKEN only reaches its own repository; a fine-grained token must include the repository",
+                "check the repository name (--repository OWNER/REPO), and that the token can see it: GITHUB_TOKEN only reaches its own repository; a fine-grained token must include the repository. Creating a release on a commit that changes .github/workflows/ needs workflow write, which GITHUB_TOKEN cannot have: GitHub answers 404 or 403",
             ),
             GithubError::Immutable { .. } => usage(
                 "the repository has immutable releases and this release is published: its assets can no longer be added or changed, and its tag cannot be reused. Release a new version (a new tag); chora publishes only after every asset is in, so re-running on a draft works",

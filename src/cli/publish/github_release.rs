@@ -104,6 +104,11 @@ fn token(env: &Env) -> Option<Secret> {
         .map(|t| Secret::new(t.trim()))
 }
 
+/// Whether the token is a GitHub App installation token (`ghs_…`, as GITHUB_TOKEN is).
+fn installation_token(env: &Env) -> bool {
+    token(env).is_some_and(|t| t.expose().starts_with("ghs_"))
+}
+
 /// The request from the arguments (no network).
 fn request(args: &GithubReleaseArgs, env: &Env) -> Result<Request, GithubError> {
     github::check_tag(&args.tag)?;
@@ -289,6 +294,11 @@ pub fn run(args: &GithubReleaseArgs, env: &Env, out: &Output) -> Result<ExitStat
                 .map_err(Failure::from)?;
             }
             print_done(&req, &done, json, out);
+            if !json && env.in_github_actions() && installation_token(env) {
+                out.line(
+                    "note: a release made with GITHUB_TOKEN starts no `on: release` workflow runs (GitHub's rule for its own token); use workflow_dispatch, or a GitHub App token, for follow-up jobs",
+                );
+            }
             Ok(ExitStatus::Success)
         }
         Err(stopped) => {

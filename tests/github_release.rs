@@ -286,6 +286,33 @@ fn an_existing_draft_is_found_through_the_paged_list_and_completed() {
         gh.add_release(tag, false, &[]);
     }
     gh.set_page_size(2);
+    // A dry run shows the plan as data and changes nothing.
+    let dry = release(
+        &p,
+        &gh,
+        &[],
+        &[
+            "--tag",
+            "v1.0.0",
+            "--assets",
+            "dist/*",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(dry.code, 0, "{}", dry.all());
+    let plan: serde_json::Value = serde_json::from_str(dry.stdout.trim()).unwrap();
+    assert_eq!(plan["release"]["id"], draft);
+    assert_eq!(plan["release"]["draft"], true);
+    let actions: Vec<&str> = plan["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["keep", "upload"]);
+    assert!(writes(&gh.log()).is_empty());
     let run = release(&p, &gh, &[], &assets_args());
     assert_eq!(run.code, 0, "{}", run.all());
     let log = gh.log();
@@ -302,7 +329,11 @@ fn an_existing_draft_is_found_through_the_paged_list_and_completed() {
         .filter(|l| l.path == "/repos/octo/demo/releases" && l.method == "GET")
         .map(|l| l.query.as_str())
         .collect();
-    assert_eq!(pages.len(), 3, "{pages:?}");
+    assert_eq!(
+        pages.len(),
+        6,
+        "three pages, by the dry run and the run: {pages:?}"
+    );
     assert!(pages[2].contains("page=3"), "{pages:?}");
     assert_eq!(
         writes(&log),

@@ -13,6 +13,7 @@ pub mod dist;
 pub mod events;
 pub mod exchange;
 pub mod explain;
+pub mod github;
 pub mod http;
 pub mod index;
 pub mod ledger;

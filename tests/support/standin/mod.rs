@@ -25,6 +25,7 @@
 
 pub mod client;
 pub mod dist;
+pub mod github;
 pub mod http;
 pub mod jwt;
 pub mod oidc;

@@ -22,7 +22,7 @@ impl From<LedgerError> for Failure {
 
 /// A batch stopped because its ledger could not be written: exit 4, and the hint says which
 /// files were done, and which were sent without their outcome recorded.
-pub fn batch_stopped(stop: crate::publish::ledger::journal::Stop, operation: &str) -> Failure {
+pub fn batch_stopped(stop: &crate::publish::ledger::journal::Stop, operation: &str) -> Failure {
     let list = |names: &[String]| {
         if names.is_empty() {
             "none".to_string()

@@ -219,7 +219,7 @@ struct SignBatch<'a, 'l> {
 /// A signing batch's result, or the ledger's failure first (exit 4, which files were done).
 fn finish_journal<T>(journal: Journal<'_>, result: Result<T, Failure>) -> Result<T, Failure> {
     match journal.finish() {
-        Err(stop) => Err(crate::exit::ledger::batch_stopped(stop, "signing")),
+        Err(stop) => Err(crate::exit::ledger::batch_stopped(&stop, "signing")),
         Ok(()) => result,
     }
 }

@@ -601,7 +601,7 @@ fn upload_with(
         .map(|f| format!("{}: {}", f.file, f.outcome.message))
         .collect();
     if let Some(stop) = stopped {
-        let failure = crate::exit::ledger::batch_stopped(stop, "upload");
+        let failure = crate::exit::ledger::batch_stopped(&stop, "upload");
         out.github_error("Ledger write failed", &failure.to_string());
         return Err(failure);
     }

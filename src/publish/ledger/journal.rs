@@ -143,7 +143,7 @@ impl<'a> Journal<'a> {
     }
 
     /// `Err` with what was done when a write failed.
-    pub fn finish(self) -> Result<(), Stop> {
+    pub fn finish(self) -> Result<(), Box<Stop>> {
         let Some(state) = self.state else {
             return Ok(());
         };
@@ -153,11 +153,11 @@ impl<'a> Journal<'a> {
         };
         match state.error {
             None => Ok(()),
-            Some(error) => Err(Stop {
+            Some(error) => Err(Box::new(Stop {
                 error,
                 finished: state.finished,
                 unrecorded: state.open,
-            }),
+            })),
         }
     }
 }

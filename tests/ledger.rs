@@ -928,3 +928,97 @@ fn ledger_show_prints_a_table_with_escaped_messages() {
         r.stdout
     );
 }
+
+/// `chora-publish ARGS` with the file size limit at `limit` bytes (`RLIMIT_FSIZE`, SIGXFSZ
+/// ignored: a write past it fails with EFBIG, as on a full disk).
+fn run_with_file_limit(dir: &Path, env: &[(String, String)], limit: usize, args: &[&str]) -> Run {
+    let mut full = vec![
+        "-c".to_string(),
+        "import os, resource, signal, sys\n\
+         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n\
+         n = int(sys.argv[1])\n\
+         resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))\n\
+         os.execv(sys.argv[2], sys.argv[2:])"
+            .to_string(),
+        limit.to_string(),
+        env!("CARGO_BIN_EXE_chora-publish").to_string(),
+    ];
+    full.extend(args.iter().map(|a| a.to_string()));
+    let out = std::process::Command::new("python3")
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("CHORA_PUBLISH_RETRY_BASE_MS", "10")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .args(&full)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_ledger_that_cannot_be_written_stops_the_batch_before_the_next_file() {
+    let token = "pypi-full-disk-token-0123456789";
+    let env = [var("CHORA_PUBLISH_TOKEN", token)];
+    let upload_args = |index: &Index, ledger: &Path| {
+        vec![
+            "upload".to_string(),
+            "--auth".into(),
+            "token".into(),
+            "--jobs".into(),
+            "1".into(),
+            "--repository-url".into(),
+            index.upload_url(),
+            "--ledger".into(),
+            ledger.to_string_lossy().into_owned(),
+        ]
+    };
+    // Calibration: how long the entries of a first upload are.
+    let calibration = Index::start();
+    calibration.add_api_token(token, None);
+    let (_a, dir_a, _) = project();
+    let cal = dir_a.join("ledger.jsonl");
+    let args = upload_args(&calibration, &cal);
+    let r = run(
+        &dir_a,
+        &env,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let text = std::fs::read_to_string(&cal).unwrap();
+    let lengths: Vec<usize> = text.lines().map(|l| l.len() + 1).collect();
+    assert_eq!(lengths.len(), 4);
+    let first: Entry = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+
+    // Room for the first file's two entries and half the next one.
+    let index = Index::start();
+    index.add_api_token(token, None);
+    let (_b, dir, _) = project();
+    let path = dir.join("ledger.jsonl");
+    let limit = lengths[0] + lengths[1] + lengths[2] / 2;
+    let args = upload_args(&index, &path);
+    let r = run_with_file_limit(
+        &dir,
+        &env,
+        limit,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(r.code, 4, "{}", r.all());
+    assert!(r.stderr.contains("cannot write the ledger"), "{}", r.all());
+    assert!(
+        r.stderr
+            .contains(&format!("done (recorded): {}", first.files[0].name)),
+        "{}",
+        r.all()
+    );
+    let uploads = index.uploads();
+    assert_eq!(uploads.len(), 1, "the next file was sent");
+    // The entry cut off mid-line is the one found.
+    let v = run(&dir, &[], &["ledger", "verify", &path.to_string_lossy()]);
+    assert_eq!(v.code, 1, "{}", v.all());
+    assert!(v.stderr.contains("line 3"), "{}", v.all());
+}

@@ -1022,3 +1022,149 @@ fn a_ledger_that_cannot_be_written_stops_the_batch_before_the_next_file() {
     assert_eq!(v.code, 1, "{}", v.all());
     assert!(v.stderr.contains("line 3"), "{}", v.all());
 }
+
+/// The Sigstore options pointing at the stand-in.
+fn sigstore_args(sigstore: &standin::sigstore::Sigstore) -> Vec<String> {
+    vec![
+        "--sigstore-fulcio-url".into(),
+        sigstore.fulcio_url(),
+        "--sigstore-rekor-url".into(),
+        sigstore.rekor_url(),
+        "--sigstore-trust-root".into(),
+        sigstore.trusted_root_path().display().to_string(),
+    ]
+}
+
+/// (operation, outcome) of each entry, in order, with the file names of each operation.
+fn operations(path: &Path) -> Vec<(String, Outcome)> {
+    entries(path)
+        .into_iter()
+        .map(|e| (e.operation, e.outcome))
+        .collect()
+}
+
+#[test]
+fn sign_and_an_attesting_upload_record_sign_entries_per_file() {
+    let oidc = GithubOidc::start();
+    let sigstore = standin::sigstore::Sigstore::start(&oidc);
+    let index = Index::for_github(&oidc);
+    let (_tmp, dir, files) = project();
+    let sig = sigstore_args(&sigstore);
+
+    // `sign`: one started and one succeeded entry per file, with the Rekor log index.
+    let path = dir.join("sign.jsonl");
+    let mut args = vec!["sign", "--ledger"];
+    let shown = path.to_string_lossy().into_owned();
+    args.push(&shown);
+    args.extend(sig.iter().map(String::as_str));
+    let r = run(&dir, &oidc.env_vars(), &args);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let all = entries(&path);
+    assert_eq!(all.len(), 4, "{all:?}");
+    let mut seen: Vec<(Outcome, String, String)> = all
+        .iter()
+        .map(|e| {
+            assert_eq!(e.operation, "sign");
+            assert_eq!(e.target.as_deref(), Some(sigstore.rekor_url().as_str()));
+            (
+                e.outcome,
+                e.files[0].name.clone(),
+                e.files[0].sha256.clone(),
+            )
+        })
+        .collect();
+    seen.sort_by(|a, b| (&a.1, a.0.as_str()).cmp(&(&b.1, b.0.as_str())));
+    assert_eq!(seen, started_and(&files, Outcome::Succeeded));
+    let indexes = all
+        .iter()
+        .filter(|e| e.details.get("rekor_log_index").is_some_and(Value::is_i64))
+        .count();
+    assert_eq!(indexes, 2);
+
+    // `upload --attestations=always`: the sign entries, then the upload entries, each file
+    // sent with its attestation.
+    let path = dir.join("upload.jsonl");
+    let url = index.upload_url();
+    let shown = path.to_string_lossy().into_owned();
+    let mut args = vec![
+        "upload",
+        "--attestations=always",
+        "--attestations-dir",
+        "archived",
+        "--repository-url",
+        &url,
+        "--ledger",
+        &shown,
+    ];
+    args.extend(sig.iter().map(String::as_str));
+    let r = run(&dir, &oidc.env_vars(), &args);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let ops = operations(&path);
+    assert_eq!(ops.len(), 8, "{ops:?}");
+    assert!(ops[..4].iter().all(|(op, _)| op == "sign"), "{ops:?}");
+    assert!(ops[4..].iter().all(|(op, _)| op == "upload"), "{ops:?}");
+    assert_eq!(
+        upload_entries(&path),
+        started_and(&files, Outcome::Succeeded)
+    );
+    let attested = entries(&path)
+        .into_iter()
+        .filter(|e| e.operation == "upload" && e.outcome == Outcome::Succeeded)
+        .filter(|e| e.details.get("attestations") == Some(&Value::from(1)))
+        .count();
+    assert_eq!(attested, 2);
+    let text = std::fs::read_to_string(&path).unwrap();
+    for i in oidc.issued() {
+        assert!(!text.contains(&i.jwt), "an identity token in the ledger");
+    }
+    for t in index.minted_tokens() {
+        assert!(!text.contains(&t.token), "a minted token in the ledger");
+    }
+}
+
+#[test]
+fn a_failed_signing_is_recorded_and_the_upload_fails_as_one_entry() {
+    let oidc = GithubOidc::start();
+    let sigstore = standin::sigstore::Sigstore::start(&oidc);
+    sigstore
+        .rekor_server()
+        .inject_times("/api/v1/log/entries", Fault::status(500), 100);
+    let index = Index::for_github(&oidc);
+    let (_tmp, dir, files) = project();
+    let path = dir.join("ledger.jsonl");
+    let url = index.upload_url();
+    let shown = path.to_string_lossy().into_owned();
+    let sig = sigstore_args(&sigstore);
+    let mut args = vec![
+        "upload",
+        "--attestations=always",
+        "--retries",
+        "2",
+        "--repository-url",
+        &url,
+        "--ledger",
+        &shown,
+    ];
+    args.extend(sig.iter().map(String::as_str));
+    let r = run(&dir, &oidc.env_vars(), &args);
+    assert_eq!(r.code, 3, "{}", r.all());
+    assert!(index.upload_attempts().is_empty());
+    let all = entries(&path);
+    let signs: Vec<&Entry> = all.iter().filter(|e| e.operation == "sign").collect();
+    assert_eq!(signs.len(), 4, "{all:?}");
+    let failed_signs = signs
+        .iter()
+        .filter(|e| e.outcome == Outcome::Failed && e.message.is_some())
+        .count();
+    assert_eq!(failed_signs, 2);
+    let last = all.last().unwrap();
+    assert_eq!(
+        (last.operation.as_str(), last.outcome),
+        ("upload", Outcome::Failed)
+    );
+    assert_eq!(
+        last.details.get("stage"),
+        Some(&Value::from("attestations"))
+    );
+    assert_eq!(last.files.len(), files.len());
+}

@@ -393,6 +393,13 @@ fn a_token_upload_records_each_file_started_then_succeeded_without_the_token() {
         upload_entries(&ledger),
         started_and(&files, Outcome::Succeeded)
     );
+    // The head is printed, to record elsewhere (`ledger verify --expect-head`).
+    let head = ledger::verify_file(&ledger).unwrap().head;
+    assert!(
+        r.stdout.contains(&format!(": 4 entries, head {head}")),
+        "{}",
+        r.all()
+    );
     let all = entries(&ledger);
     assert_eq!(all.len(), 4);
     for e in &all {

@@ -349,7 +349,11 @@ pub(super) fn run_sign(
         journal: &journal,
     };
     let done = sign_and_archive(&http, &policy, env, &batch, &todo, out);
-    let done = finish_journal(journal, done)?;
+    let done = finish_journal(journal, done);
+    if let Some(l) = &ledger {
+        out.line(&super::ledger::summary_line(l));
+    }
+    let done = done?;
     out.line(&format!("{} distribution(s) signed.", done.len()));
     Ok(crate::exit::ExitStatus::Success)
 }

@@ -53,6 +53,17 @@ impl LedgerArgs {
     }
 }
 
+/// The line a command prints after writing to a ledger: its path, entry count and head (to
+/// record elsewhere, e.g. the CI step summary, for `ledger verify --expect-head`).
+pub fn summary_line(l: &Ledger) -> String {
+    format!(
+        "Ledger {}: {} entries, head {}",
+        crate::text::excerpt(&l.path().display().to_string(), 300),
+        l.entries(),
+        l.head()
+    )
+}
+
 const VERIFY_HELP: &str = "\
 Checks every entry: canonical JSON, its own sha256, its sequence number, and the hash of the
 entry before (`prev`). An edited, deleted, inserted or reordered entry is found, and the first

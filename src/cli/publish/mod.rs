@@ -111,13 +111,18 @@ TestPyPI from GitHub Actions (GitLab CI: with SIGSTORE_ID_TOKEN), all before the
 and writes them to --attestations-dir; otherwise it says why none are sent. Files named
 <file>.publish.attestation next to a distribution are sent instead of signing it.
 
+Ledger: --ledger FILE (default chora-ledger.jsonl when CI is set; --no-ledger for none) gets an
+`upload started` entry per file, synced before its first byte is sent, and its outcome after
+(dry runs write nothing); `chora-publish ledger show FILE` reads it back. A ledger that does not
+verify stops the upload before anything is sent.
+
 Time limits: connect 10 s; OIDC token, audience, mint, burn and index requests 30 s each;
 an upload request 15 min (see docs/chora-publish.md).
 
 Exit status: 0 all uploaded or skipped; 1 --verify-provenance found a file without a verifying
-attestation on the index; 2 bad input or credentials, or a closed release (nothing sent); 3 the
+attestation on the index, or the --ledger does not verify (nothing sent); 2 bad input or credentials, or a closed release (nothing sent); 3 the
 index, Fulcio or Rekor refused or failed after retries; 4 a local file cannot be read or the
-report or an attestation cannot be written.";
+report, an attestation or the ledger cannot be written (the batch stops before its next file).";
 
 const SIGN_HELP: &str = "\
 Signs each distribution as the publish job's identity (Sigstore keyless: an identity token for
@@ -129,8 +134,12 @@ Examples:
   chora-publish sign                                  # dist/* -> attestations/
   chora-publish sign --attestations-dir dist dist/*   # next to the files (twine upload --attestations)
 
-Exit status: 0 all signed; 2 bad input or no identity; 3 Fulcio or Rekor failed (after retries),
-or what they returned does not verify; 4 a file cannot be read or written.";
+Each file gets a `sign started` entry in the --ledger before it is signed, and its outcome
+(the Rekor log index) after.
+
+Exit status: 0 all signed; 1 the --ledger does not verify (nothing signed); 2 bad input or no
+identity; 3 Fulcio or Rekor failed (after retries), or what they returned does not verify; 4 a
+file or the ledger cannot be read or written.";
 
 /// Arguments of `chora-publish check`.
 #[derive(Debug, Clone, Args)]
@@ -464,6 +473,9 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
     // After the batch (whatever its result): burn what Trusted Publishing minted.
     for warning in auth::burn(&http, &auth, &plan.url, &policy) {
         out.warning("Trusted Publishing", &warning);
+    }
+    if let Some(l) = &ledger {
+        out.line(&ledger::summary_line(l));
     }
     result
 }

@@ -114,6 +114,17 @@ impl Ledger {
         &self.run
     }
 
+    /// The hash of the last entry ([`GENESIS`] for an empty ledger): what `ledger verify
+    /// --expect-head` compares with.
+    pub fn head(&self) -> &str {
+        &self.last_hash
+    }
+
+    /// How many entries the ledger holds.
+    pub fn entries(&self) -> u64 {
+        self.next_seq
+    }
+
     /// Append one entry for `record` and sync it to disk; returns what was written.
     pub fn append(&mut self, record: Record) -> Result<Entry, LedgerError> {
         let mut entry = Entry::new(

@@ -1175,3 +1175,30 @@ fn a_failed_signing_is_recorded_and_the_upload_fails_as_one_entry() {
     );
     assert_eq!(last.files.len(), files.len());
 }
+
+#[test]
+fn sign_without_an_identity_is_one_failed_entry() {
+    let oidc = GithubOidc::start();
+    let sigstore = standin::sigstore::Sigstore::start(&oidc);
+    let (_tmp, dir, files) = project();
+    let path = dir.join("ledger.jsonl");
+    let shown = path.to_string_lossy().into_owned();
+    let sig = sigstore_args(&sigstore);
+    let mut args = vec!["sign", "--ledger", &shown];
+    args.extend(sig.iter().map(String::as_str));
+    // A GitHub job without `id-token: write`.
+    let r = run(&dir, &oidc.env_vars_without_id_token(), &args);
+    assert_eq!(r.code, 2, "{}", r.all());
+    let all = entries(&path);
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(
+        (all[0].operation.as_str(), all[0].outcome),
+        ("sign", Outcome::Failed)
+    );
+    assert_eq!(
+        all[0].details.get("stage"),
+        Some(&Value::from("before-signing"))
+    );
+    assert_eq!(all[0].files.len(), files.len());
+    assert!(sigstore.issued_certs().is_empty());
+}

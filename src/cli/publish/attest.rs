@@ -341,6 +341,7 @@ pub(super) fn run_sign(
         })
         .collect();
     let mut ledger = args.ledger.open(env)?;
+    let before = ledger.as_ref().map(Ledger::entries);
     let journal = Journal::new(ledger.as_mut(), "sign", Some(services.rekor.clone()));
     let batch = SignBatch {
         services: &services,
@@ -350,6 +351,23 @@ pub(super) fn run_sign(
     };
     let done = sign_and_archive(&http, &policy, env, &batch, &todo, out);
     let done = finish_journal(journal, done);
+    // A failure before any file was signed (no identity, no attestations folder): one
+    // `sign` `failed` entry for all files.
+    if let (Err(failure), Some(l)) = (&done, ledger.as_mut())
+        && Some(l.entries()) == before
+    {
+        let files: Vec<FileDigest> = todo.iter().map(digest_of).collect();
+        if let Err(e) = crate::publish::ledger::journal::record_failure(
+            l,
+            "sign",
+            Some(services.rekor.clone()),
+            &files,
+            &failure.message,
+            "before-signing",
+        ) {
+            out.warning("Ledger", &format!("the failure could not be recorded: {e}"));
+        }
+    }
     if let Some(l) = &ledger {
         out.line(&super::ledger::summary_line(l));
     }

@@ -4,23 +4,25 @@
 use super::entry::{Entry, Outcome};
 
 /// Indexes (into `entries`) of the `started` entries that no later entry of the same run,
-/// operation, target and files closes with an outcome.
+/// operation, target and files closes with an outcome. One pass from the end (a ledger may
+/// hold many thousands of entries).
 pub fn unfinished(entries: &[Entry]) -> Vec<usize> {
-    let same = |a: &Entry, b: &Entry| {
-        a.run == b.run && a.operation == b.operation && a.target == b.target && a.files == b.files
+    let key = |e: &Entry| {
+        serde_json::json!([e.run.to_string(), e.operation, e.target, e.files]).to_string()
     };
-    entries
-        .iter()
-        .enumerate()
-        .filter(|(i, e)| {
-            e.outcome == Outcome::Started
-                && !entries
-                    .iter()
-                    .skip(i + 1)
-                    .any(|later| later.outcome != Outcome::Started && same(e, later))
-        })
-        .map(|(i, _)| i)
-        .collect()
+    let mut closed = std::collections::HashSet::new();
+    let mut open = Vec::new();
+    for (i, e) in entries.iter().enumerate().rev() {
+        if e.outcome == Outcome::Started {
+            if !closed.contains(&key(e)) {
+                open.push(i);
+            }
+        } else {
+            closed.insert(key(e));
+        }
+    }
+    open.reverse();
+    open
 }
 
 #[cfg(test)]
@@ -58,7 +60,9 @@ mod tests {
             // Another run's outcome for b does not close run 1's.
             entry(3, "2", "b", Outcome::Failed),
             entry(4, "2", "c", Outcome::Started),
+            // Started again after its outcome, and not finished this time.
+            entry(5, "1", "a", Outcome::Started),
         ];
-        assert_eq!(unfinished(&entries), vec![1, 4]);
+        assert_eq!(unfinished(&entries), vec![1, 4, 5]);
     }
 }

@@ -891,6 +891,17 @@ fn ledger_verify_names_the_first_bad_entry_and_checks_what_was_expected() {
     let show = run(dir, &[], &["ledger", "show", &file]);
     assert_eq!(show.code, 1, "{}", show.all());
     assert!(show.stdout.is_empty(), "{}", show.all());
+    // A ledger that is not there: local I/O.
+    let missing = dir.join("missing.jsonl");
+    for sub in ["verify", "show"] {
+        let r = run(dir, &[], &["ledger", sub, &missing.to_string_lossy()]);
+        assert_eq!(r.code, 4, "{}", r.all());
+        assert!(
+            r.stderr.contains("hint: name the ledger file"),
+            "{}",
+            r.all()
+        );
+    }
     let show = run(dir, &[], &["ledger", "show", "--unverified", &file]);
     assert_eq!(show.code, 1, "{}", show.all());
     assert!(show.stdout.contains("UNVERIFIED"), "{}", show.all());

@@ -167,12 +167,14 @@ pub fn run(command: &LedgerCommand, out: &Output) -> Result<ExitStatus, Failure>
     }
 }
 
+/// The ledger to check or show (a regular file, at most [`ledger::READ_LIMIT`] bytes).
 fn read(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
     crate::fs::read_regular(path, ledger::READ_LIMIT, "ledger").map_err(|source| {
         Failure::from(ledger::LedgerError::Read {
             path: path.to_path_buf(),
             source,
         })
+        .with_hint("name the ledger file a run wrote (a regular file, e.g. chora-ledger.jsonl)")
     })
 }
 

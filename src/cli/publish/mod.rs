@@ -120,9 +120,10 @@ Time limits: connect 10 s; OIDC token, audience, mint, burn and index requests 3
 an upload request 15 min (see docs/chora-publish.md).
 
 Exit status: 0 all uploaded or skipped; 1 --verify-provenance found a file without a verifying
-attestation on the index, or the --ledger does not verify (nothing sent); 2 bad input or credentials, or a closed release (nothing sent); 3 the
-index, Fulcio or Rekor refused or failed after retries; 4 a local file cannot be read or the
-report, an attestation or the ledger cannot be written (the batch stops before its next file).";
+attestation on the index, or the --ledger does not verify (nothing sent); 2 bad input or
+credentials, or a closed release (nothing sent); 3 the index, Fulcio or Rekor refused or failed
+after retries; 4 a local file cannot be read or the report, an attestation or the ledger cannot
+be written (the batch stops before its next file).";
 
 const SIGN_HELP: &str = "\
 Signs each distribution as the publish job's identity (Sigstore keyless: an identity token for

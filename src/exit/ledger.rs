@@ -19,3 +19,29 @@ impl From<LedgerError> for Failure {
         }
     }
 }
+
+/// A batch stopped because its ledger could not be written: exit 4, and the hint says which
+/// files were done, and which were sent without their outcome recorded.
+pub fn batch_stopped(stop: &crate::publish::ledger::journal::Stop, operation: &str) -> Failure {
+    let list = |names: &[String]| {
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            crate::text::excerpt(&names.join(", "), 2000)
+        }
+    };
+    let mut hint = format!(
+        "the {operation} stopped before its next file; done (recorded): {}",
+        list(&stop.finished)
+    );
+    if !stop.unrecorded.is_empty() {
+        hint.push_str(&format!(
+            "; sent, outcome not recorded: {}",
+            list(&stop.unrecorded)
+        ));
+    }
+    hint.push_str(
+        ". Free space or choose a writable --ledger (a new file: the old one may end mid-entry), then run again (with --skip-existing for an upload)",
+    );
+    Failure::local_io(stop.error.to_string()).with_hint(hint)
+}

@@ -6,8 +6,8 @@ pub mod github;
 pub mod ledger;
 pub mod manpages;
 pub mod publish;
-pub mod smoke;
 pub mod receipt;
+pub mod smoke;
 
 use std::fmt;
 

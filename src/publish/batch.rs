@@ -10,9 +10,10 @@ use super::credentials::Secret;
 use super::events::{Event, Observer};
 use super::http::Http;
 use super::index::{self, Existing};
+use super::ledger::{FileDigest, Journal, Outcome as LedgerOutcome, Record};
 use super::plan::Plan;
 use super::retry::Policy;
-use super::upload::{self, Outcome, Status, TokenSource};
+use super::upload::{self, Outcome, Status, TokenSource, UploadFile};
 
 /// How the batch runs.
 #[derive(Debug, Clone, Copy)]
@@ -48,7 +49,7 @@ impl TokenSource for Tokens<'_> {
     }
 }
 
-/// Stage 4: one [`Outcome`] per file of the plan, in the plan's order.
+/// Stage 4: one [`Outcome`] per file of the plan, in the plan's order (no ledger).
 pub fn upload_all(
     http: &Http,
     plan: &Plan,
@@ -56,6 +57,29 @@ pub fn upload_all(
     existing: &Existing,
     options: &BatchOptions,
     observer: &dyn Observer,
+) -> Vec<Outcome> {
+    upload_all_recorded(
+        http,
+        plan,
+        auth,
+        existing,
+        options,
+        observer,
+        &Journal::off(),
+    )
+}
+
+/// Stage 4 with its ledger entries: one `started` entry per file (name and sha256) before
+/// it is sent (or skipped), then `succeeded` or `failed`. A dry run writes nothing. A file
+/// whose `started` entry cannot be written is not sent (its outcome says so).
+pub fn upload_all_recorded(
+    http: &Http,
+    plan: &Plan,
+    auth: &Auth,
+    existing: &Existing,
+    options: &BatchOptions,
+    observer: &dyn Observer,
+    journal: &Journal<'_>,
 ) -> Vec<Outcome> {
     let tokens = Tokens {
         http,
@@ -67,6 +91,26 @@ pub fn upload_all(
         futures_util::stream::iter(plan.dists.iter().zip(&plan.files))
             .map(|(dist, file)| async move {
                 let project = &dist.filename.normalized_name;
+                let digest = FileDigest {
+                    name: file.file_name.clone(),
+                    sha256: dist.sha256.clone(),
+                };
+                if !options.dry_run
+                    && let Err(stopped) = journal.started(&digest, started_details(file))
+                {
+                    let outcome = Outcome {
+                        status: Status::Failed,
+                        attempts: 0,
+                        http_status: None,
+                        message: stopped.to_string(),
+                        elapsed_ms: 0,
+                    };
+                    observer.event(Event::Done {
+                        file,
+                        outcome: &outcome,
+                    });
+                    return outcome;
+                }
                 let on_index = existing
                     .file(project, &file.file_name)
                     .filter(|_| options.skip_existing);
@@ -105,6 +149,9 @@ pub fn upload_all(
                     }
                     outcome
                 };
+                if !options.dry_run {
+                    journal.finished(&digest, outcome_record(file, &outcome));
+                }
                 observer.event(Event::Done {
                     file,
                     outcome: &outcome,
@@ -114,6 +161,39 @@ pub fn upload_all(
             .buffered(options.jobs.max(1))
             .collect::<Vec<_>>(),
     )
+}
+
+/// What a `started` entry says besides the file: its size and the attestations sent with it.
+fn started_details(file: &UploadFile) -> serde_json::Map<String, serde_json::Value> {
+    let mut details = serde_json::Map::new();
+    details.insert("size".into(), file.size.into());
+    details.insert("attestations".into(), file.attestations.len().into());
+    details
+}
+
+/// The outcome entry of one file: `succeeded` (uploaded, or skipped with `details.skipped`)
+/// or `failed`, with the server's status and message and the retries.
+fn outcome_record(file: &UploadFile, outcome: &Outcome) -> Record {
+    let mut details = serde_json::Map::new();
+    details.insert("attestations".into(), file.attestations.len().into());
+    if outcome.status == Status::Skipped {
+        details.insert("skipped".into(), true.into());
+    }
+    details.insert(
+        "elapsed_ms".into(),
+        u64::try_from(outcome.elapsed_ms).unwrap_or(u64::MAX).into(),
+    );
+    Record {
+        outcome: match outcome.status {
+            Status::Uploaded | Status::Skipped | Status::DryRun => LedgerOutcome::Succeeded,
+            Status::Failed => LedgerOutcome::Failed,
+        },
+        retries: outcome.attempts.saturating_sub(1),
+        status: outcome.http_status,
+        message: Some(outcome.message.clone()).filter(|m| !m.is_empty()),
+        details,
+        ..Record::default()
+    }
 }
 
 fn skip_outcome(index_sha: &str, local_sha: &str) -> Outcome {

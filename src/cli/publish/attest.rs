@@ -8,6 +8,7 @@ use crate::exit::Failure;
 use crate::publish::auth::Auth;
 use crate::publish::credentials::Env;
 use crate::publish::http::Http;
+use crate::publish::ledger::{FileDigest, Journal, Ledger, Outcome, Record};
 use crate::publish::plan;
 use crate::publish::retry::Policy;
 
@@ -41,7 +42,9 @@ pub(super) fn decide_attestations(
 }
 
 /// Stage 2b: sign the files that need an attestation (all before any upload), or say why
-/// none are sent. Returns the plan with each file's attestations in place.
+/// none are sent. Returns the plan with each file's attestations in place. Each signing is
+/// recorded in `ledger` (`sign` entries).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn attest_stage(
     http: &Http,
     plan: &plan::Plan,
@@ -50,6 +53,7 @@ pub(super) fn attest_stage(
     policy: &Policy,
     args: &UploadArgs,
     out: &Output,
+    ledger: Option<&mut Ledger>,
 ) -> Result<plan::Plan, Failure> {
     let credential = match auth {
         Auth::Token(_) => attest::decide::Credential::Token,
@@ -76,7 +80,9 @@ pub(super) fn attest_stage(
         attest::decide::Decision::SiblingsOnly => {
             out.line("Attestations: sending the attestation files next to the distributions.");
         }
-        attest::decide::Decision::Sign => sign_files(http, &mut plan, env, policy, args, out)?,
+        attest::decide::Decision::Sign => {
+            sign_files(http, &mut plan, env, policy, args, out, ledger)?
+        }
     }
     Ok(plan)
 }
@@ -153,6 +159,7 @@ fn sign_files(
     policy: &Policy,
     args: &UploadArgs,
     out: &Output,
+    ledger: Option<&mut Ledger>,
 ) -> Result<(), Failure> {
     let services = sigstore_services(&args.sigstore)?;
     let todo: Vec<ToSign> = plan
@@ -176,12 +183,16 @@ fn sign_files(
         ));
         return Ok(());
     }
+    let journal = Journal::new(ledger, "sign", Some(services.rekor.clone()));
     let batch = SignBatch {
         services: &services,
         dir: &args.attestations_dir,
         jobs: usize::from(args.jobs),
+        journal: &journal,
     };
-    for (i, json) in sign_and_archive(http, policy, env, &batch, &todo, out)? {
+    let signed = sign_and_archive(http, policy, env, &batch, &todo, out);
+    let signed = finish_journal(journal, signed)?;
+    for (i, json) in signed {
         if let Some(file) = plan.files.get_mut(i) {
             file.attestations = vec![json];
         }
@@ -197,10 +208,27 @@ struct ToSign {
 }
 
 /// Where and how a batch is signed.
-struct SignBatch<'a> {
+struct SignBatch<'a, 'l> {
     services: &'a attest::sign::Services,
     dir: &'a std::path::Path,
     jobs: usize,
+    /// `sign` entries: started before a file is signed, its outcome after.
+    journal: &'a Journal<'l>,
+}
+
+/// A signing batch's result, or the ledger's failure first (exit 4, which files were done).
+fn finish_journal<T>(journal: Journal<'_>, result: Result<T, Failure>) -> Result<T, Failure> {
+    match journal.finish() {
+        Err(stop) => Err(crate::exit::ledger::batch_stopped(&stop, "signing")),
+        Ok(()) => result,
+    }
+}
+
+fn digest_of(t: &ToSign) -> FileDigest {
+    FileDigest {
+        name: t.file_name.clone(),
+        sha256: t.sha256.clone(),
+    }
 }
 
 /// Sign `todo` (every one, or fail before writing any), write each attestation into the
@@ -209,7 +237,7 @@ fn sign_and_archive(
     http: &Http,
     policy: &Policy,
     env: &Env,
-    batch: &SignBatch<'_>,
+    batch: &SignBatch<'_, '_>,
     todo: &[ToSign],
     out: &Output,
 ) -> Result<Vec<(usize, String)>, Failure> {
@@ -225,6 +253,13 @@ fn sign_and_archive(
         futures_util::stream::iter(todo.iter().map(|t| {
             let ambient = &ambient;
             async move {
+                if batch
+                    .journal
+                    .started(&digest_of(t), serde_json::Map::new())
+                    .is_err()
+                {
+                    return (t, None);
+                }
                 let done = attest::sign::sign_one(
                     http,
                     policy,
@@ -234,22 +269,29 @@ fn sign_and_archive(
                     &t.sha256,
                 )
                 .await;
-                (t, done)
+                batch.journal.finished(&digest_of(t), sign_record(&done));
+                (t, Some(done))
             }
         }))
         .buffer_unordered(batch.jobs.max(1))
         .collect::<Vec<_>>(),
     );
     let mut ready = Vec::new();
+    let mut stopped = false;
     for (t, done) in signed {
         match done {
-            Ok(signed) => ready.push((t, signed)),
-            Err(e) => {
+            None => stopped = true,
+            Some(Ok(signed)) => ready.push((t, signed)),
+            Some(Err(e)) => {
                 let failure = Failure::from(e);
                 out.github_error("Signing attestations failed", &failure.to_string());
                 return Err(failure);
             }
         }
+    }
+    if stopped {
+        // The ledger could not be written: the caller reports it (finish_journal).
+        return Err(Failure::local_io("the ledger could not be written"));
     }
     ready.sort_by_key(|(t, _)| t.index);
     let mut result = Vec::new();
@@ -298,14 +340,60 @@ pub(super) fn run_sign(
             sha256: d.sha256.clone(),
         })
         .collect();
+    let mut ledger = args.ledger.open(env)?;
+    let before = ledger.as_ref().map(Ledger::entries);
+    let journal = Journal::new(ledger.as_mut(), "sign", Some(services.rekor.clone()));
     let batch = SignBatch {
         services: &services,
         dir: &args.attestations_dir,
         jobs: usize::from(args.jobs),
+        journal: &journal,
     };
-    let done = sign_and_archive(&http, &policy, env, &batch, &todo, out)?;
+    let done = sign_and_archive(&http, &policy, env, &batch, &todo, out);
+    let done = finish_journal(journal, done);
+    // A failure before any file was signed (no identity, no attestations folder): one
+    // `sign` `failed` entry for all files.
+    if let (Err(failure), Some(l)) = (&done, ledger.as_mut())
+        && Some(l.entries()) == before
+    {
+        let files: Vec<FileDigest> = todo.iter().map(digest_of).collect();
+        if let Err(e) = crate::publish::ledger::journal::record_failure(
+            l,
+            "sign",
+            Some(services.rekor.clone()),
+            &files,
+            &failure.message,
+            "before-signing",
+        ) {
+            out.warning("Ledger", &format!("the failure could not be recorded: {e}"));
+        }
+    }
+    if let Some(l) = &ledger {
+        out.line(&super::ledger::summary_line(l));
+    }
+    let done = done?;
     out.line(&format!("{} distribution(s) signed.", done.len()));
     Ok(crate::exit::ExitStatus::Success)
+}
+
+/// The outcome entry of one signing: the Rekor log index, or why it failed.
+fn sign_record(done: &Result<attest::sign::Signed, attest::sign::SignError>) -> Record {
+    let mut details = serde_json::Map::new();
+    match done {
+        Ok(signed) => {
+            details.insert("rekor_log_index".into(), signed.log_index.into());
+            Record {
+                outcome: Outcome::Succeeded,
+                details,
+                ..Record::default()
+            }
+        }
+        Err(e) => Record {
+            outcome: Outcome::Failed,
+            message: Some(crate::exit::error_chain(e)),
+            ..Record::default()
+        },
+    }
 }
 
 /// `--attestations-dir` exists as a folder (created if missing).

@@ -111,13 +111,19 @@ TestPyPI from GitHub Actions (GitLab CI: with SIGSTORE_ID_TOKEN), all before the
 and writes them to --attestations-dir; otherwise it says why none are sent. Files named
 <file>.publish.attestation next to a distribution are sent instead of signing it.
 
+Ledger: --ledger FILE (default chora-ledger.jsonl when CI is set; --no-ledger for none) gets an
+`upload started` entry per file, synced before its first byte is sent, and its outcome after
+(dry runs write nothing); `chora-publish ledger show FILE` reads it back. A ledger that does not
+verify stops the upload before anything is sent.
+
 Time limits: connect 10 s; OIDC token, audience, mint, burn and index requests 30 s each;
 an upload request 15 min (see docs/chora-publish.md).
 
 Exit status: 0 all uploaded or skipped; 1 --verify-provenance found a file without a verifying
-attestation on the index; 2 bad input or credentials, or a closed release (nothing sent); 3 the
-index, Fulcio or Rekor refused or failed after retries; 4 a local file cannot be read or the
-report or an attestation cannot be written.";
+attestation on the index, or the --ledger does not verify (nothing sent); 2 bad input or
+credentials, or a closed release (nothing sent); 3 the index, Fulcio or Rekor refused or failed
+after retries; 4 a local file cannot be read or the report, an attestation or the ledger cannot
+be written (the batch stops before its next file).";
 
 const SIGN_HELP: &str = "\
 Signs each distribution as the publish job's identity (Sigstore keyless: an identity token for
@@ -129,8 +135,12 @@ Examples:
   chora-publish sign                                  # dist/* -> attestations/
   chora-publish sign --attestations-dir dist dist/*   # next to the files (twine upload --attestations)
 
-Exit status: 0 all signed; 2 bad input or no identity; 3 Fulcio or Rekor failed (after retries),
-or what they returned does not verify; 4 a file cannot be read or written.";
+Each file gets a `sign started` entry in the --ledger before it is signed, and its outcome
+(the Rekor log index) after.
+
+Exit status: 0 all signed; 1 the --ledger does not verify (nothing signed); 2 bad input or no
+identity; 3 Fulcio or Rekor failed (after retries), or what they returned does not verify; 4 a
+file or the ledger cannot be read or written.";
 
 /// Arguments of `chora-publish check`.
 #[derive(Debug, Clone, Args)]
@@ -217,6 +227,8 @@ pub struct SignArgs {
     pub retries: u32,
     #[command(flatten)]
     pub sigstore: SigstoreArgs,
+    #[command(flatten)]
+    pub ledger: ledger::LedgerArgs,
 }
 
 /// Arguments of `chora-publish upload`.
@@ -422,16 +434,82 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
             out.github_error(title, &e.to_string());
         }
         Failure::from(e)
-    })?;
-    let result = upload_with(&http, &plan, env, &auth, &policy, args, out);
+    });
+    let auth = match auth {
+        Ok(auth) => auth,
+        Err(failure) => {
+            record_upload_failure(
+                ledger.as_mut(),
+                &plan,
+                &files,
+                args,
+                "credentials",
+                &failure,
+                out,
+            );
+            return Err(failure);
+        }
+    };
+    // The credential in hand is a secret the ledger must never hold.
+    let known: Vec<String> = match &auth {
+        Auth::Token(t) => vec![t.expose().to_string()],
+        Auth::TrustedPublishing(m) => m
+            .minted_tokens()
+            .iter()
+            .map(|t| t.expose().to_string())
+            .collect(),
+    };
+    let mut ledger = ledger.map(|l| l.with_secrets(known));
+    let result = upload_with(
+        &http,
+        &plan,
+        env,
+        &auth,
+        &policy,
+        args,
+        out,
+        ledger.as_mut(),
+        &files,
+    );
     // After the batch (whatever its result): burn what Trusted Publishing minted.
     for warning in auth::burn(&http, &auth, &plan.url, &policy) {
         out.warning("Trusted Publishing", &warning);
     }
+    if let Some(l) = &ledger {
+        out.line(&ledger::summary_line(l));
+    }
     result
 }
 
+/// One `upload` `failed` entry for a failure before the batch (credentials refused, a closed
+/// release, signing failed). A dry run writes nothing. A ledger that cannot take it is
+/// warned about: the failure itself is what the run reports.
+fn record_upload_failure(
+    ledger: Option<&mut crate::publish::ledger::Ledger>,
+    plan: &plan::Plan,
+    files: &[crate::publish::ledger::FileDigest],
+    args: &UploadArgs,
+    stage: &str,
+    failure: &Failure,
+    out: &Output,
+) {
+    let Some(ledger) = ledger.filter(|_| !args.dry_run) else {
+        return;
+    };
+    if let Err(e) = crate::publish::ledger::journal::record_failure(
+        ledger,
+        "upload",
+        Some(plan.url.to_string()),
+        files,
+        &failure.message,
+        stage,
+    ) {
+        out.warning("Ledger", &format!("the failure could not be recorded: {e}"));
+    }
+}
+
 /// Stages 3 to 5, once the credential exists (so that it is burned whatever happens here).
+#[allow(clippy::too_many_arguments)]
 fn upload_with(
     http: &Http,
     plan: &plan::Plan,
@@ -440,12 +518,31 @@ fn upload_with(
     policy: &Policy,
     args: &UploadArgs,
     out: &Output,
+    mut ledger: Option<&mut crate::publish::ledger::Ledger>,
+    files: &[crate::publish::ledger::FileDigest],
 ) -> Result<ExitStatus, Failure> {
-    let plan = &attest::attest_stage(http, plan, env, auth, policy, args, out)?;
+    let fail =
+        |ledger: Option<&mut crate::publish::ledger::Ledger>, stage: &str, failure: Failure| {
+            record_upload_failure(ledger, plan, files, args, stage, &failure, out);
+            failure
+        };
+    let plan = &match attest::attest_stage(
+        http,
+        plan,
+        env,
+        auth,
+        policy,
+        args,
+        out,
+        ledger.as_deref_mut(),
+    ) {
+        Ok(plan) => plan,
+        Err(failure) => return Err(fail(ledger, "attestations", failure)),
+    };
     // 3. What the index has: --skip-existing needs it; the 14-day rule uses it when it can.
     let existing = match index::existing(http, policy, &plan.url, &plan.projects) {
         Ok(existing) => existing,
-        Err(e) if args.skip_existing => return Err(Failure::from(e)),
+        Err(e) if args.skip_existing => return Err(fail(ledger, "index", Failure::from(e))),
         Err(e) => {
             out.warning(
                 "Index lookup",
@@ -457,12 +554,21 @@ fn upload_with(
     let closed =
         index::closed_releases(&plan.dists, &existing, crate::publish::exchange::now_unix());
     if !closed.is_empty() {
-        return Err(Failure::from(index::ReleasesClosed(closed)));
+        return Err(fail(
+            ledger,
+            "closed-release",
+            Failure::from(index::ReleasesClosed(closed)),
+        ));
     }
 
-    // 4. Upload (or stop just before it).
+    // 4. Upload (or stop just before it), each file recorded in the ledger around it.
     out.start_progress(plan.files.len());
-    let outcomes = batch::upload_all(
+    let journal = crate::publish::ledger::Journal::new(
+        ledger.filter(|_| !args.dry_run),
+        "upload",
+        Some(plan.url.to_string()),
+    );
+    let outcomes = batch::upload_all_recorded(
         http,
         plan,
         auth,
@@ -475,8 +581,10 @@ fn upload_with(
             verbose: args.verbose,
         },
         out,
+        &journal,
     );
     out.finish_progress();
+    let stopped = journal.finish().err();
 
     // 5. Report.
     let report = Report::of_batch(plan, auth.kind(), args.dry_run, outcomes);
@@ -505,6 +613,11 @@ fn upload_with(
         .filter(|f| f.outcome.status == Status::Failed)
         .map(|f| format!("{}: {}", f.file, f.outcome.message))
         .collect();
+    if let Some(stop) = stopped {
+        let failure = crate::exit::ledger::batch_stopped(&stop, "upload");
+        out.github_error("Ledger write failed", &failure.to_string());
+        return Err(failure);
+    }
     if !failed.is_empty() {
         out.github_error("Upload failed", &failed.join("\n"));
         return Err(crate::exit::publish::upload_failures(&failed));

@@ -5,13 +5,16 @@
 //! on. Secrets never enter it: messages pass through [`redact`].
 
 mod entry;
+pub mod journal;
 mod verify;
+pub mod view;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 pub use entry::{Entry, FORMAT, FileDigest, GENESIS, Outcome, Record, RunId};
-pub use verify::{Broken, BrokenReason, Verified, verify, verify_file};
+pub use journal::Journal;
+pub use verify::{Broken, BrokenReason, Verified, read_unverified, seq_at, verify, verify_file};
 
 /// The file name of the default ledger (in the working directory when `CI` is set).
 pub const DEFAULT_FILE: &str = "chora-ledger.jsonl";
@@ -109,6 +112,17 @@ impl Ledger {
     /// The run the entries are written for.
     pub fn run(&self) -> &RunId {
         &self.run
+    }
+
+    /// The hash of the last entry ([`GENESIS`] for an empty ledger): what `ledger verify
+    /// --expect-head` compares with.
+    pub fn head(&self) -> &str {
+        &self.last_hash
+    }
+
+    /// How many entries the ledger holds.
+    pub fn entries(&self) -> u64 {
+        self.next_seq
     }
 
     /// Append one entry for `record` and sync it to disk; returns what was written.

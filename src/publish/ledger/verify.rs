@@ -106,3 +106,26 @@ pub fn verify_file(path: &std::path::Path) -> Result<Verified, super::LedgerErro
         broken,
     })
 }
+
+/// The `seq` a line claims, if it is JSON with a numeric `seq` (to name a bad entry).
+pub fn seq_at(bytes: &[u8], line: usize) -> Option<u64> {
+    let raw = bytes.split(|&b| b == b'\n').nth(line.checked_sub(1)?)?;
+    let value: serde_json::Value = serde_json::from_slice(raw).ok()?;
+    value.get("seq")?.as_u64()
+}
+
+/// Every line read as an entry where it parses, whether or not the ledger verifies (for
+/// `ledger show --unverified`): (1-based line, the entry or why it is not one).
+pub fn read_unverified(bytes: &[u8]) -> Vec<(usize, Result<Entry, String>)> {
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, raw)| !raw.is_empty())
+        .map(|(i, raw)| {
+            (
+                i + 1,
+                serde_json::from_slice::<Entry>(raw).map_err(|e| e.to_string()),
+            )
+        })
+        .collect()
+}

@@ -258,6 +258,64 @@ fn an_approved_receipt_uploads_once_and_is_recorded_as_consumed_first() {
     assert_eq!(entries[consumed].files.len(), 1);
 }
 
+#[test]
+fn a_dry_run_checks_the_receipt_without_consuming_it() {
+    let rig = Rig::new();
+    rig.plan("run-1", &[]);
+    let receipt = rig.approve(&[]);
+    let id = rig.receipt_id(&receipt);
+    let url = rig.index.upload_url();
+    let dry = |receipt: &str| {
+        rig.cli(&[
+            "upload",
+            "--dry-run",
+            "--auth",
+            "token",
+            "--attestations=never",
+            "--repository-url",
+            &url,
+            "--run-id",
+            "run-1",
+            "--ledger",
+            "ledger.jsonl",
+            "--receipt",
+            receipt,
+            "--receipt-key",
+            PUB,
+        ])
+    };
+    let run = dry(&receipt);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains("dry run: not consumed"),
+        "{}",
+        run.all()
+    );
+    assert!(rig.index.upload_attempts().is_empty());
+    let consumed_by_dry_run = if rig.path("ledger.jsonl").exists() {
+        consumptions(&rig.entries())
+    } else {
+        Vec::new()
+    };
+    assert_eq!(consumed_by_dry_run, Vec::<(String, String)>::new());
+    // A dry run still refuses what the real run would refuse.
+    let sdist = standin::dist::sdist("demo-pkg", "0.1.0");
+    let added = rig.path("dist").join(&sdist.filename);
+    std::fs::write(&added, &sdist.data).unwrap();
+    let refused = dry(&receipt);
+    assert_eq!(refused.code, 2, "{}", refused.all());
+    assert!(
+        refused.stderr.contains("receipt refused (plan-digest)"),
+        "{}",
+        refused.all()
+    );
+    std::fs::remove_file(&added).unwrap();
+    // The receipt is still good for the real upload.
+    let real = rig.upload("run-1", &receipt, PUB);
+    assert_eq!(real.code, 0, "{}", real.all());
+    assert_eq!(consumptions(&rig.entries()), vec![(id, "upload".into())]);
+}
+
 // --- (1) signature ------------------------------------------------------------------------
 
 #[test]

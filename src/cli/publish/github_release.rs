@@ -247,6 +247,7 @@ pub fn run(args: &GithubReleaseArgs, env: &Env, out: &Output) -> Result<ExitStat
             kind: "github-release",
             target: &target,
             files: &files,
+            dry_run: false,
         },
     )?;
     if let Some(l) = ledger.as_mut() {

@@ -71,12 +71,15 @@ pub enum Command {
 pub const EXIT_HELP: &str = "\
 Exit status:
   0  success
-  1  a check found a problem: an attestation or a release's provenance does not verify
+  1  a check found a problem: an attestation or a release's provenance does not verify, a
+     ledger does not verify, smoke found another file than was uploaded or the import failed,
+     GitHub stored an asset with another digest
   2  bad input: invalid distributions (nothing is uploaded), missing credentials, bad options,
-     a release PyPI closed to new files (14-day rule)
-  3  the index, the identity provider, Fulcio or Rekor refused or failed (after retries)
-  4  local I/O failure: a distribution, attestation or token file that cannot be read, a
-     report that cannot be written";
+     a release PyPI closed to new files (14-day rule), an approval receipt refused
+  3  the index, the identity provider, Fulcio, Rekor or GitHub refused or failed (after
+     retries); smoke: the release not listed before --timeout, or its install failed
+  4  local I/O failure: a distribution, attestation, token, receipt or key file that cannot be
+     read, a report or ledger that cannot be written";
 
 const CHECK_HELP: &str = "\
 Checks every file before reporting: filenames, METADATA/PKG-INFO (Metadata-Version up to 2.5),
@@ -401,6 +404,7 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
             kind: "upload",
             target: plan.url.as_str(),
             files: &files,
+            dry_run: args.dry_run,
         },
     )?;
     let http = Http::new(Timeouts::from_lookup(|k| env.get(k).map(str::to_string)))?;

@@ -37,6 +37,8 @@ pub struct Operation<'a> {
     pub target: &'a str,
     /// The files it sends, by digest.
     pub files: &'a [FileDigest],
+    /// A dry run: the receipt is checked, but neither consumed nor recorded.
+    pub dry_run: bool,
 }
 
 /// Check the receipt (if one is given) for `operation`; with none given, allow it. A refusal
@@ -51,20 +53,29 @@ pub fn gate(
     let (Some(receipt), Some(key)) = (&args.receipt, &args.receipt_key) else {
         return Ok(());
     };
-    let accepted = receipt::enforce(
-        &GateRequest {
-            receipt,
-            key,
-            kind: operation.kind,
-            target: operation.target,
-            files: operation.files,
-            now: crate::publish::exchange::now_unix(),
-        },
-        ledger,
-    )
-    .map_err(Failure::from)?;
+    let request = GateRequest {
+        receipt,
+        key,
+        kind: operation.kind,
+        target: operation.target,
+        files: operation.files,
+        now: crate::publish::exchange::now_unix(),
+    };
+    let (accepted, recorded) = if operation.dry_run {
+        let ledger = ledger.map(|l| &*l);
+        (
+            receipt::gate::preview(&request, ledger),
+            "dry run: not consumed",
+        )
+    } else {
+        (
+            receipt::enforce(&request, ledger),
+            "its use is in the ledger",
+        )
+    };
+    let accepted = accepted.map_err(Failure::from)?;
     Output::new(env).line(&format!(
-        "Receipt {} accepted for {} (run {}, key id {}, expires {}); its use is in the ledger.",
+        "Receipt {} accepted for {} (run {}, key id {}, expires {}); {recorded}.",
         accepted.receipt.receipt_id,
         operation.kind,
         accepted.receipt.run_id,

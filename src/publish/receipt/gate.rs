@@ -82,6 +82,15 @@ pub fn enforce(
     }
 }
 
+/// Check the receipt for `req` as [`enforce`] does, but record nothing and consume nothing
+/// (`upload --dry-run`): the same verdict, no side effect.
+pub fn preview(req: &GateRequest<'_>, ledger: Option<&Ledger>) -> Result<Accepted, ReceiptError> {
+    let Some(ledger) = ledger else {
+        return Err(ReceiptError::NoLedger);
+    };
+    evaluate(req, ledger)
+}
+
 fn record(
     req: &GateRequest<'_>,
     outcome: Outcome,

@@ -126,8 +126,8 @@ fn the_default_publisher_follows_the_releases_file() {
         if publisher == "chora" {
             let requirement = "CHORA_REQUIREMENT: \"chora-cli==0.2.0 --hash=sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa --hash=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"";
             assert_eq!(lint.matches(requirement).count(), 1, "{lint}");
-            // TestPyPI and PyPI.
-            assert_eq!(release.matches(requirement).count(), 2, "{release}");
+            // TestPyPI, PyPI and the proof after PyPI (smoke, provenance).
+            assert_eq!(release.matches(requirement).count(), 3, "{release}");
             assert!(lint.contains("run: chora check"), "{lint}");
             assert!(
                 !release.contains("0.1.5") && !lint.contains("1111"),

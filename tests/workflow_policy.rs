@@ -81,8 +81,8 @@ fn workflows(dest: &Path) -> Vec<(String, String, Value)> {
     out
 }
 
-/// Jobs in the four workflows together (tests 1, lint 2, security 2, release 5).
-const JOBS: usize = 10;
+/// Jobs in the four workflows together (tests 1, lint 2, security 2, release 6).
+const JOBS: usize = 11;
 
 fn is_publish_job(name: &str) -> bool {
     name.starts_with("publish")
@@ -130,8 +130,8 @@ fn every_action_is_pinned_to_a_known_commit_with_its_tag() {
     let line_re = regex_lite::Regex::new(r"uses:\s*(\S+)@(\S+)(\s*#\s*(\S+))?").unwrap();
     // Each answer set with the number of `uses:` lines in its four workflows.
     for (answers, expected) in [
-        (&["publisher=chora"][..], 21),
-        (&["publisher=pypa", "pypi_auth_method=token"], 19),
+        (&["publisher=chora"][..], 27),
+        (&["publisher=pypa", "pypi_auth_method=token"], 20),
     ] {
         let (_tmp, dest) = project(answers);
         let mut seen = 0;
@@ -319,8 +319,8 @@ fn token_mode_passes_the_secret_only_to_the_publish_step() {
         }
         assert_eq!(all_jobs, JOBS, "{publisher}");
         assert_eq!(
-            secret_steps, 2,
-            "the TestPyPI and PyPI upload steps ({publisher})"
+            secret_steps, 4,
+            "the TestPyPI and PyPI token checks and upload steps ({publisher})"
         );
     }
 }
@@ -354,14 +354,15 @@ fn release_workflow_runs_on_version_tags_without_caches() {
             }
         }
     }
-    assert_eq!(setup_uv, 4, "setup-uv steps in release.yml");
+    assert_eq!(setup_uv, 5, "setup-uv steps in release.yml");
     let names: Vec<String> = jobs(&wf).into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names.len(), 5, "{names:?}");
+    assert_eq!(names.len(), 6, "{names:?}");
     for expected in [
         "build",
         "publish-testpypi",
         "smoke-testpypi",
         "publish-pypi",
+        "verify-pypi",
         "github-release",
     ] {
         assert!(
@@ -513,7 +514,16 @@ fn chora_publish_signs_attestations_itself_with_no_python_signer() {
             }
             publish_jobs += 1;
             let steps = steps(&job);
-            let runs: Vec<String> = steps.iter().map(run_text).collect();
+            // Token mode checks the secret first (see token_mode_checks_the_secret_before_uploading).
+            let runs: Vec<String> = steps
+                .iter()
+                .filter(|s| {
+                    !s["name"]
+                        .as_str()
+                        .is_some_and(|n| n.ends_with("API token is set"))
+                })
+                .map(run_text)
+                .collect();
             // Two commands: chora-cli installed by hash (uv pinned), then the upload by name.
             let commands: Vec<&String> = runs.iter().filter(|r| !r.is_empty()).collect();
             assert_eq!(commands.len(), 2, "{job_name}: {runs:?} ({answers:?})");
@@ -626,6 +636,13 @@ fn the_release_job_attaches_the_archived_attestations() {
             .map(run_text)
             .find(|r| r.contains("gh release create"))
             .unwrap();
+        // With publisher=chora the ledger is the last asset (see
+        // the_ledger_is_kept_through_the_proof_and_attached_to_the_release).
+        let create = create
+            .trim_end()
+            .strip_suffix(" chora-ledger.jsonl")
+            .map(str::to_string)
+            .unwrap_or(create);
         let Some(path) = stored else {
             assert!(store.is_none() && fetch.is_none(), "{answers:?}");
             assert!(!text.contains("publish.attestation"), "{answers:?}");
@@ -714,5 +731,313 @@ fn pypi_setup_shows_how_to_verify_provenance_with_the_real_names() {
         let setup = std::fs::read_to_string(dest.join("PYPI_SETUP.md")).unwrap();
         assert!(!setup.contains("verify-provenance"), "{answers:?}");
         assert!(!setup.contains("pypi-attestations"), "{answers:?}");
+    }
+}
+
+/// The position of the step called `name` in `steps`.
+fn step_at(steps: &[Value], name: &str) -> Option<usize> {
+    steps.iter().position(|s| s["name"].as_str() == Some(name))
+}
+
+fn needs_of(job: &Value) -> Vec<String> {
+    match &job["needs"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Sequence(seq) => seq
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn the_pypi_release_is_installed_and_its_provenance_verified_before_the_github_release() {
+    let cases = [
+        (&["publisher=chora"][..], true),
+        (&["publisher=chora", "attestations=false"][..], false),
+        (&["publisher=chora", "pypi_auth_method=token"][..], false),
+        (&["publisher=pypa"][..], true),
+        (&["publisher=pypa", "attestations=false"][..], false),
+        (&["publisher=pypa", "pypi_auth_method=token"][..], false),
+    ];
+    for (answers, provenance) in cases {
+        let mut all = vec![
+            "github_owner=octo-org",
+            "github_repository=demo-repo",
+            "pypi_environment=release",
+        ];
+        all.extend_from_slice(answers);
+        let (_tmp, dest) = project(&all);
+        let release = load(&dest.join(".github/workflows/release.yml"));
+        let chora = answers.contains(&"publisher=chora");
+        let proof = &release["jobs"]["verify-pypi"];
+        // After the PyPI upload, before the GitHub release; reads PyPI with no permission.
+        assert_eq!(needs_of(proof), ["publish-pypi"], "{answers:?}");
+        assert_eq!(
+            needs_of(&release["jobs"]["github-release"]),
+            ["verify-pypi"],
+            "{answers:?}"
+        );
+        assert!(
+            proof["permissions"].as_mapping().is_some_and(|m| m.is_empty()),
+            "{answers:?}: {:?}",
+            proof["permissions"]
+        );
+        assert!(proof["environment"].is_null(), "{answers:?}");
+        let text = yaml_serde::to_string(proof).unwrap();
+        assert!(!text.contains("secrets."), "{answers:?}");
+        assert!(!text.contains("test.pypi.org"), "PyPI, not TestPyPI: {text}");
+        let steps = steps(proof);
+        let smoke_at = step_at(&steps, "Install from PyPI and import the package")
+            .unwrap_or_else(|| panic!("no smoke step ({answers:?}): {text}"));
+        let smoke = &steps[smoke_at];
+        let smoke_run = run_text(smoke);
+        if chora {
+            // chora-cli by hash, then smoke with the upload's ledger (digests compared).
+            let install = step_at(&steps, "Install chora-cli by hash").unwrap();
+            assert!(install < smoke_at);
+            assert_eq!(
+                smoke["env"]["CHORA_REQUIREMENT"],
+                Value::Null,
+                "{answers:?}"
+            );
+            let requirement = steps[install]["env"]["CHORA_REQUIREMENT"].as_str().unwrap();
+            assert!(requirement.contains(&format!("--hash=sha256:{SHA}")));
+            assert_eq!(
+                smoke_run.split_whitespace().collect::<Vec<_>>(),
+                [
+                    "chora-publish",
+                    "smoke",
+                    "\"demo-pkg==${TAG#v}\"",
+                    "--ledger",
+                    "chora-ledger.jsonl",
+                    "--import",
+                    "demo_pkg",
+                    "--python",
+                    "\"3.14\"",
+                ],
+                "{answers:?}"
+            );
+        } else {
+            // The shell equivalent: uv from PyPI alone, a fresh project, no cache, an import.
+            assert_eq!(
+                smoke["env"]["UV_DEFAULT_INDEX"].as_str(),
+                Some("https://pypi.org/simple/")
+            );
+            assert_eq!(smoke["env"]["UV_NO_CACHE"].as_str(), Some("1"));
+            assert_eq!(smoke["env"]["PROJECT"].as_str(), Some("demo-pkg"));
+            assert_eq!(smoke["env"]["PACKAGE"].as_str(), Some("demo_pkg"));
+            assert!(smoke_run.contains("dependencies = [\"${PROJECT}==${version}\"]"));
+            assert!(smoke_run.contains("importlib.import_module(os.environ[\"PACKAGE\"])"));
+            assert!(!smoke_run.contains("index-url"), "{smoke_run}");
+            assert!(!text.contains("chora-publish"), "{answers:?}");
+        }
+        let verify_at = step_at(&steps, "Verify the provenance on PyPI");
+        assert_eq!(verify_at.is_some(), provenance, "{answers:?}: {text}");
+        let Some(verify_at) = verify_at else {
+            assert!(!text.contains("verify-provenance") && !text.contains("pypi-attestations"));
+            continue;
+        };
+        // Provenance only once the release installs (so PyPI has listed every file).
+        assert!(smoke_at < verify_at, "{answers:?}");
+        let verify = run_text(&steps[verify_at]);
+        if chora {
+            assert_eq!(
+                verify.split_whitespace().collect::<Vec<_>>(),
+                [
+                    "chora-publish",
+                    "verify-provenance",
+                    "\"demo-pkg==${TAG#v}\"",
+                    "--repository",
+                    "octo-org/demo-repo",
+                    "--workflow",
+                    "release.yml",
+                    "--environment",
+                    "release",
+                ],
+                "{answers:?}"
+            );
+        } else {
+            assert_eq!(
+                steps[verify_at]["env"]["REPOSITORY_URL"].as_str(),
+                Some("https://github.com/octo-org/demo-repo")
+            );
+            // Every distribution of the build, by its file name on PyPI.
+            let fetch = artifact_step(
+                &steps,
+                "actions/download-artifact",
+                "python-package-distributions",
+            )
+            .expect("the distributions");
+            assert!(steps.iter().position(|s| s == fetch).unwrap() < verify_at);
+            assert!(
+                verify.contains("for file in dist/*; do")
+                    && verify.contains(
+                        "uvx --no-cache pypi-attestations@0.0.30 verify pypi --repository \"$REPOSITORY_URL\" \"pypi:${file##*/}\""
+                    ),
+                "{verify}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_ledger_is_kept_through_the_proof_and_attached_to_the_release() {
+    for answers in [
+        &["publisher=chora"][..],
+        &["publisher=chora", "pypi_auth_method=token"],
+        &["publisher=chora", "publish_testpypi=false"],
+        &["publisher=pypa"],
+    ] {
+        let (_tmp, dest) = project(answers);
+        let text = std::fs::read_to_string(dest.join(".github/workflows/release.yml")).unwrap();
+        let release = load(&dest.join(".github/workflows/release.yml"));
+        let create = steps(&release["jobs"]["github-release"])
+            .iter()
+            .map(run_text)
+            .find(|r| r.contains("gh release create"))
+            .unwrap();
+        if answers.contains(&"publisher=pypa") {
+            // No chora-publish, so no ledger.
+            assert!(!text.contains("ledger"), "{answers:?}");
+            continue;
+        }
+        let testpypi = !answers.contains(&"publish_testpypi=false");
+        // Each publish job keeps its ledger, after the upload, also when the upload failed.
+        let mut stores = vec![("publish-pypi", "PyPI", "chora-ledger-pypi")];
+        if testpypi {
+            stores.push(("publish-testpypi", "TestPyPI", "chora-ledger-testpypi"));
+        }
+        for (job, service, artifact) in stores {
+            let steps = steps(&release["jobs"][job]);
+            let store = artifact_step(&steps, "actions/upload-artifact", artifact)
+                .unwrap_or_else(|| panic!("{job} stores {artifact} ({answers:?})"));
+            assert_eq!(store["with"]["path"].as_str(), Some("chora-ledger.jsonl"));
+            assert_eq!(store["with"]["if-no-files-found"].as_str(), Some("error"));
+            assert_eq!(store["with"]["retention-days"].as_u64(), Some(90));
+            assert_eq!(store["if"].as_str(), Some("${{ !cancelled() }}"));
+            let upload = step_at(&steps, &format!("Upload to {service}")).unwrap();
+            assert!(upload < steps.iter().position(|s| s == store).unwrap());
+        }
+        // The proof job appends the smoke test to the PyPI ledger and keeps the result.
+        let proof = steps(&release["jobs"]["verify-pypi"]);
+        let fetch = artifact_step(&proof, "actions/download-artifact", "chora-ledger-pypi")
+            .expect("verify-pypi downloads the PyPI ledger");
+        let keep = artifact_step(&proof, "actions/upload-artifact", "chora-ledger")
+            .expect("verify-pypi stores the ledger");
+        assert_eq!(keep["with"]["retention-days"].as_u64(), Some(90));
+        assert_eq!(keep["if"].as_str(), Some("${{ !cancelled() }}"));
+        let at = |s: &Value| proof.iter().position(|p| p == s).unwrap();
+        let smoke = step_at(&proof, "Install from PyPI and import the package").unwrap();
+        assert!(at(fetch) < smoke && smoke < at(keep), "{answers:?}");
+        assert_eq!(at(keep), proof.len() - 1, "stored last");
+        // The GitHub release attaches it.
+        let github = steps(&release["jobs"]["github-release"]);
+        assert!(
+            artifact_step(&github, "actions/download-artifact", "chora-ledger").is_some(),
+            "{answers:?}"
+        );
+        assert!(
+            create.trim_end().ends_with(" chora-ledger.jsonl"),
+            "{create}"
+        );
+    }
+}
+
+#[test]
+fn token_mode_checks_the_secret_before_uploading() {
+    for publisher in ["publisher=chora", "publisher=pypa"] {
+        let (_tmp, dest) = project(&[
+            "pypi_auth_method=token",
+            publisher,
+            "pypi_environment=release",
+            "token_secret_name=OUR_PYPI_TOKEN",
+        ]);
+        let release = load(&dest.join(".github/workflows/release.yml"));
+        for (job, service, secret, environment, host) in [
+            (
+                "publish-pypi",
+                "PyPI",
+                "OUR_PYPI_TOKEN",
+                "release",
+                "https://pypi.org/",
+            ),
+            (
+                "publish-testpypi",
+                "TestPyPI",
+                "TEST_PYPI_API_TOKEN",
+                "testpypi",
+                "https://test.pypi.org/",
+            ),
+        ] {
+            let steps = steps(&release["jobs"][job]);
+            let check = step_at(&steps, &format!("Check that the {service} API token is set"))
+                .unwrap_or_else(|| panic!("{job}: no token check ({publisher})"));
+            let upload = step_at(&steps, &format!("Upload to {service}")).unwrap();
+            assert!(check < upload, "{job}");
+            let step = &steps[check];
+            // The secret reaches the check through env only (never into the script's text).
+            let env = step["env"].as_mapping().unwrap();
+            assert_eq!(env.len(), 1);
+            assert_eq!(
+                step["env"]["TOKEN"].as_str(),
+                Some(format!("${{{{ secrets.{secret} }}}}").as_str())
+            );
+            let run = run_text(step);
+            assert!(!run.contains("${{"), "{run}");
+            assert!(run.contains("if [ -z \"${TOKEN}\" ]; then"), "{run}");
+            assert!(run.contains("exit 1"), "{run}");
+            let error = run
+                .lines()
+                .find(|l| l.contains("::error::"))
+                .unwrap_or_else(|| panic!("{run}"));
+            for said in [
+                format!("::error::The secret {secret} is not set."),
+                format!("store it as {secret} under Settings > Secrets and variables > Actions"),
+                format!("a secret of the '{environment}' environment"),
+                format!("{host}manage/account/token/"),
+                "docs/migrating-to-trusted-publishing.md".to_string(),
+            ] {
+                assert!(error.contains(&said), "{said}: {error}");
+            }
+        }
+    }
+    // Trusted Publishing has no secret to check.
+    for publisher in ["publisher=chora", "publisher=pypa"] {
+        let (_tmp, dest) = project(&["pypi_auth_method=oidc", publisher]);
+        let text = std::fs::read_to_string(dest.join(".github/workflows/release.yml")).unwrap();
+        assert!(!text.contains("API token is set"), "{publisher}");
+    }
+}
+
+#[test]
+fn readme_and_security_follow_the_auth_method() {
+    for publisher in ["publisher=chora", "publisher=pypa"] {
+        let (_tmp, dest) = project(&["pypi_auth_method=oidc", publisher]);
+        for file in ["README.md", "SECURITY.md"] {
+            let text = std::fs::read_to_string(dest.join(file)).unwrap();
+            for token_word in ["API token", "PYPI_API_TOKEN", "secret `"] {
+                assert!(!text.contains(token_word), "{file}: {token_word} ({publisher})");
+            }
+            assert!(text.contains("Trusted Publishing"), "{file}");
+            assert!(
+                text.contains("installs the release from PyPI"),
+                "{file} says the release is proven ({publisher})"
+            );
+            assert!(text.contains("verifies"), "{file}: provenance");
+        }
+        let (_tmp, dest) = project(&[
+            "pypi_auth_method=token",
+            publisher,
+            "token_secret_name=OUR_PYPI_TOKEN",
+        ]);
+        for file in ["README.md", "SECURITY.md"] {
+            let text = std::fs::read_to_string(dest.join(file)).unwrap();
+            assert!(
+                text.contains("PyPI API") && text.contains("the GitHub secret `OUR_PYPI_TOKEN`"),
+                "{file} names the secret ({publisher}): {text}"
+            );
+            assert!(text.contains("docs/migrating-to-trusted-publishing.md"), "{file}");
+        }
     }
 }

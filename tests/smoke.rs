@@ -722,3 +722,194 @@ fn in_ci_the_default_ledger_is_written_and_unchecked_digests_are_warned_about() 
     assert!(v.entries[0].files.is_empty(), "nothing was expected");
     assert_eq!(v.entries[1].files[0].sha256, sha256_hex(&wheel.data));
 }
+
+/// The `run:` text and `env:` of the step called `name` in job `job` of a workflow file.
+fn workflow_step(workflow: &Path, job: &str, name: &str) -> (String, Vec<(String, String)>) {
+    let doc: serde_json::Value =
+        yaml_serde::from_str(&std::fs::read_to_string(workflow).unwrap()).unwrap();
+    let step = doc["jobs"][job]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no step {name:?} in {job}"));
+    let env = step["env"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    (step["run"].as_str().unwrap().to_string(), env)
+}
+
+/// A generated project's release.yml (chora new with the standard answers and `extra`; a
+/// releases file for publisher=chora).
+fn generated_release(dir: &Path, extra: &[&str]) -> PathBuf {
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let releases = dir.join("chora-releases.tsv");
+    let version = env!("CARGO_PKG_VERSION");
+    std::fs::write(
+        &releases,
+        format!(
+            "{version}\tchora_cli-{version}-py3-none-any.whl\t{}\n",
+            "0".repeat(64)
+        ),
+    )
+    .unwrap();
+    let dest = dir.join("project");
+    let mut cmd = support::chora(&home);
+    cmd.arg("new")
+        .arg(&dest)
+        .arg("--defaults")
+        .arg("--no-git")
+        .env("CHORA_RELEASES_FILE", &releases);
+    for answer in support::with_standard_answers(extra) {
+        cmd.arg("--data").arg(answer);
+    }
+    cmd.assert().success();
+    dest.join(".github/workflows/release.yml")
+}
+
+/// The proof job of a generated release.yml, run for real against pypiserver: chora's
+/// `chora-publish smoke` step with the upload's ledger (publisher=chora), and the shell step
+/// (publisher=pypa), each exactly as generated but for the index and the interpreter.
+#[test]
+fn the_generated_proof_steps_install_the_release_from_the_index() {
+    let server = PypiServer::start();
+    let scratch = tempfile::tempdir().unwrap();
+    let wheel = wheel_with("demo-pkg", "0.1.0", "__version__ = '0.1.0'\n", &[]);
+    let work = scratch.path().join("work");
+    std::fs::create_dir_all(work.join("dist")).unwrap();
+    std::fs::write(work.join("dist").join(&wheel.filename), &wheel.data).unwrap();
+    // The publish job's upload, with its ledger where the job keeps it.
+    let uploaded = assert_cmd::Command::cargo_bin("chora-publish")
+        .unwrap()
+        .current_dir(&work)
+        .env_clear()
+        .env("CHORA_PUBLISH_TOKEN", server.credentials().1)
+        .env("CHORA_PUBLISH_RETRY_BASE_MS", "10")
+        .args([
+            "upload",
+            "--auth",
+            "token",
+            "--ledger",
+            "chora-ledger.jsonl",
+        ])
+        .args(["--repository-url", &server.upload_url()])
+        .arg(format!("dist/{}", wheel.filename))
+        .output()
+        .unwrap();
+    assert!(uploaded.status.success(), "{}", text(&uploaded));
+
+    // PATH: uv, and chora-publish as the install-by-hash step would put it there.
+    let bin = uv_only_path(scratch.path());
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_chora-publish"),
+        bin.join("chora-publish"),
+    )
+    .unwrap();
+    let home = scratch.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let shell = |script: &str, tag: &str| {
+        let mut cmd = std::process::Command::new("bash");
+        cmd.arg("-e")
+            .arg("-c")
+            .arg(script)
+            .current_dir(&work)
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+            .env("HOME", &home)
+            .env("TAG", tag)
+            .env("UV_PYTHON_DOWNLOADS", "never")
+            .env("CHORA_PUBLISH_RETRY_BASE_MS", "10");
+        cmd
+    };
+
+    // publisher=chora: smoke with the ledger; the digests it compares are the upload's.
+    let release = generated_release(&scratch.path().join("chora"), &["publisher=chora"]);
+    let (script, env) = workflow_step(
+        &release,
+        "verify-pypi",
+        "Install from PyPI and import the package",
+    );
+    assert_eq!(
+        env,
+        [("TAG".to_string(), "${{ github.ref_name }}".to_string())]
+    );
+    let python_arg = "--python \"3.14\"";
+    assert!(script.ends_with(python_arg), "{script}");
+    let script = format!(
+        "{} --python {} --index-url {}",
+        &script[..script.len() - python_arg.len()],
+        python().display(),
+        server.simple_url()
+    );
+    let out = shell(&script, "v0.1.0").output().unwrap();
+    assert!(out.status.success(), "{script}: {}", text(&out));
+    let v = ledger::verify_file(&work.join("chora-ledger.jsonl")).unwrap();
+    let outcomes: Vec<_> = v
+        .entries
+        .iter()
+        .map(|e| (e.operation.as_str(), e.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("upload", Outcome::Started),
+            ("upload", Outcome::Succeeded),
+            ("smoke", Outcome::Started),
+            ("smoke", Outcome::Succeeded)
+        ]
+    );
+    assert_eq!(v.entries[3].files[0].sha256, sha256_hex(&wheel.data));
+    assert_eq!(v.entries[3].details["module"], "demo_pkg");
+    // A version the ledger holds no upload of is refused at once (exit 2), nothing installed.
+    let out = shell(&script, "v0.2.0").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+
+    // publisher=pypa: the shell equivalent, with uv's index pointed at pypiserver.
+    let release = generated_release(&scratch.path().join("pypa"), &["publisher=pypa"]);
+    let (script, env) = workflow_step(
+        &release,
+        "verify-pypi",
+        "Install from PyPI and import the package",
+    );
+    let runner = scratch.path().join("runner");
+    std::fs::create_dir_all(&runner).unwrap();
+    let mut cmd = shell(&script, "v0.1.0");
+    for (key, value) in &env {
+        match key.as_str() {
+            "TAG" => {}
+            "UV_DEFAULT_INDEX" => {
+                assert_eq!(value, "https://pypi.org/simple/");
+                cmd.env(key, server.simple_url());
+            }
+            "UV_PYTHON" => {
+                cmd.env(key, python());
+            }
+            _ => {
+                cmd.env(key, value);
+            }
+        }
+    }
+    let out = cmd.env("RUNNER_TEMP", &runner).output().unwrap();
+    assert!(out.status.success(), "{script}: {}", text(&out));
+    assert!(
+        text(&out).contains("demo_pkg 0.1.0 from "),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        server
+            .log()
+            .matches(&format!("/packages/{}", wheel.filename))
+            .count()
+            >= 2,
+        "both installs downloaded the wheel from pypiserver: {}",
+        server.log()
+    );
+}

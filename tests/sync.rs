@@ -783,3 +783,41 @@ fn a_newer_pinned_runtime_is_not_drift_and_update_keeps_it() {
         .assert()
         .code(1);
 }
+
+/// README.md and SECURITY.md are seeds: `chora update` never rewrites them, so after a switch
+/// to Trusted Publishing their token paragraphs stay until the user replaces them, as the
+/// token-mode README says; the managed files carry no token wording at once.
+#[test]
+fn token_to_oidc_drops_the_token_check_and_leaves_the_seeds_to_the_user() {
+    let f = Fixture::new(&["pypi_auth_method=token"]);
+    let readme = f.read("README.md");
+    let security = f.read("SECURITY.md");
+    assert!(
+        readme.contains("the GitHub secret `PYPI_API_TOKEN`"),
+        "{readme}"
+    );
+    assert!(
+        readme.contains(
+            "`chora update` leaves this file to you: after the switch, replace this paragraph"
+        ),
+        "{readme}"
+    );
+    assert!(
+        security.contains("the GitHub secret `PYPI_API_TOKEN`"),
+        "{security}"
+    );
+    assert!(
+        f.read(RELEASE)
+            .contains("Check that the PyPI API token is set")
+    );
+    f.chora()
+        .args(["update", "--data", "pypi_auth_method=oidc"])
+        .assert()
+        .success();
+    assert_eq!(f.read("README.md"), readme);
+    assert_eq!(f.read("SECURITY.md"), security);
+    let release = f.read(RELEASE);
+    assert!(!release.contains("API token"), "{release}");
+    assert!(!release.contains("PYPI_API_TOKEN"), "{release}");
+    f.chora().arg("check").assert().success();
+}

@@ -779,14 +779,19 @@ fn the_pypi_release_is_installed_and_its_provenance_verified_before_the_github_r
             "{answers:?}"
         );
         assert!(
-            proof["permissions"].as_mapping().is_some_and(|m| m.is_empty()),
+            proof["permissions"]
+                .as_mapping()
+                .is_some_and(|m| m.is_empty()),
             "{answers:?}: {:?}",
             proof["permissions"]
         );
         assert!(proof["environment"].is_null(), "{answers:?}");
         let text = yaml_serde::to_string(proof).unwrap();
         assert!(!text.contains("secrets."), "{answers:?}");
-        assert!(!text.contains("test.pypi.org"), "PyPI, not TestPyPI: {text}");
+        assert!(
+            !text.contains("test.pypi.org"),
+            "PyPI, not TestPyPI: {text}"
+        );
         let steps = steps(proof);
         let smoke_at = step_at(&steps, "Install from PyPI and import the package")
             .unwrap_or_else(|| panic!("no smoke step ({answers:?}): {text}"));
@@ -971,8 +976,11 @@ fn token_mode_checks_the_secret_before_uploading() {
             ),
         ] {
             let steps = steps(&release["jobs"][job]);
-            let check = step_at(&steps, &format!("Check that the {service} API token is set"))
-                .unwrap_or_else(|| panic!("{job}: no token check ({publisher})"));
+            let check = step_at(
+                &steps,
+                &format!("Check that the {service} API token is set"),
+            )
+            .unwrap_or_else(|| panic!("{job}: no token check ({publisher})"));
             let upload = step_at(&steps, &format!("Upload to {service}")).unwrap();
             assert!(check < upload, "{job}");
             let step = &steps[check];
@@ -1017,7 +1025,10 @@ fn readme_and_security_follow_the_auth_method() {
         for file in ["README.md", "SECURITY.md"] {
             let text = std::fs::read_to_string(dest.join(file)).unwrap();
             for token_word in ["API token", "PYPI_API_TOKEN", "secret `"] {
-                assert!(!text.contains(token_word), "{file}: {token_word} ({publisher})");
+                assert!(
+                    !text.contains(token_word),
+                    "{file}: {token_word} ({publisher})"
+                );
             }
             assert!(text.contains("Trusted Publishing"), "{file}");
             assert!(
@@ -1037,7 +1048,10 @@ fn readme_and_security_follow_the_auth_method() {
                 text.contains("PyPI API") && text.contains("the GitHub secret `OUR_PYPI_TOKEN`"),
                 "{file} names the secret ({publisher}): {text}"
             );
-            assert!(text.contains("docs/migrating-to-trusted-publishing.md"), "{file}");
+            assert!(
+                text.contains("docs/migrating-to-trusted-publishing.md"),
+                "{file}"
+            );
         }
     }
 }

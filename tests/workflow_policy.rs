@@ -999,6 +999,24 @@ fn token_mode_checks_the_secret_before_uploading() {
                 .lines()
                 .find(|l| l.contains("::error::"))
                 .unwrap_or_else(|| panic!("{run}"));
+            // Run as written: an unset secret (empty) stops the job with the error; a set one
+            // passes silently.
+            for (token, fails) in [("", true), ("pypi-AgEIcHlwaS5vcmc", false)] {
+                let out = std::process::Command::new("bash")
+                    .args(["-e", "-c", &run])
+                    .env_clear()
+                    .env("PATH", "/usr/bin:/bin")
+                    .env("TOKEN", token)
+                    .output()
+                    .unwrap();
+                let stdout = String::from_utf8_lossy(&out.stdout);
+                assert_eq!(out.status.success(), !fails, "{job}: {stdout}");
+                assert_eq!(
+                    stdout.starts_with(&format!("::error::The secret {secret} is not set.")),
+                    fails,
+                    "{job}: {stdout}"
+                );
+            }
             for said in [
                 format!("::error::The secret {secret} is not set."),
                 format!("store it as {secret} under Settings > Secrets and variables > Actions"),

@@ -240,6 +240,8 @@ mod tests {
             validator: None,
             when: None,
             secret: false,
+            choices_from: None,
+            recorded_choices: vec![],
         }
     }
 

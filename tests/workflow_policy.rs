@@ -716,3 +716,85 @@ fn pypi_setup_shows_how_to_verify_provenance_with_the_real_names() {
         assert!(!setup.contains("pypi-attestations"), "{answers:?}");
     }
 }
+
+/// The supported Python versions of data/python-versions.tsv, oldest first.
+fn supported_pythons() -> Vec<String> {
+    let text =
+        std::fs::read_to_string(support::repo_root().join("data/python-versions.tsv")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let fields: Vec<&str> = l.split('\t').collect();
+            (fields.get(1) == Some(&"supported")).then(|| fields[0].to_string())
+        })
+        .collect()
+}
+
+/// Python versions live in one place, data/python-versions.tsv: no template file spells one
+/// (`3.N`), so moving the defaults on is a data change.
+#[test]
+fn no_template_file_spells_a_python_version() {
+    let literal = regex_lite::Regex::new(r"(^|[^0-9A-Za-z.])3\.[0-9]{1,2}([^0-9]|$)").unwrap();
+    let root = support::repo_root().join("templates/python-package");
+    let mut found = Vec::new();
+    for path in files_under(&root) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for (i, line) in text.lines().enumerate() {
+            if literal.is_match(line) {
+                found.push(format!("{}:{}: {line}", path.display(), i + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "Python versions belong in data/python-versions.tsv (python_releases):\n{}",
+        found.join("\n")
+    );
+}
+
+/// A project generated with the defaults takes its Pythons from the data: requires-python and
+/// the lint/type-check Python are the oldest supported, the test matrix and the classifiers run
+/// from it to the newest, and the post-publish smoke test uses the newest.
+#[test]
+fn default_pythons_come_from_the_data() {
+    let supported = supported_pythons();
+    let oldest = supported.first().unwrap();
+    let newest = supported.last().unwrap();
+    let (_tmp, dest) = project(&[]);
+    let pyproject = std::fs::read_to_string(dest.join("pyproject.toml")).unwrap();
+    assert!(
+        pyproject.contains(&format!("requires-python = \">={oldest}\"")),
+        "{pyproject}"
+    );
+    for version in &supported {
+        let classifier = format!("\"Programming Language :: Python :: {version}\"");
+        assert!(pyproject.contains(&classifier), "{classifier}");
+    }
+    let tests = load(&dest.join(".github/workflows/tests.yml"));
+    let matrix: Vec<String> = jobs(&tests)
+        .iter()
+        .find_map(|(_, job)| {
+            job["strategy"]["matrix"]["python-version"]
+                .as_sequence()
+                .cloned()
+        })
+        .expect("a python-version matrix")
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(matrix, supported);
+    let lint = std::fs::read_to_string(dest.join(".github/workflows/lint.yml")).unwrap();
+    assert!(lint.contains(&format!("UV_PYTHON: \"{oldest}\"")), "{lint}");
+    let release = std::fs::read_to_string(dest.join(".github/workflows/release.yml")).unwrap();
+    assert!(
+        release.contains(&format!("UV_PYTHON: \"{newest}\"")),
+        "the smoke test runs on the newest Python"
+    );
+    let answers = std::fs::read_to_string(dest.join(".chora-answers.yml")).unwrap();
+    assert!(
+        answers.contains(&format!("python_min: '{oldest}'")),
+        "{answers}"
+    );
+}

@@ -798,3 +798,161 @@ fn default_pythons_come_from_the_data() {
         "{answers}"
     );
 }
+
+/// What GitHub's plans allow, said the same way wherever the docs talk about protection.
+const PLAN_FACT: &str = "Required reviewers work in public repositories on every plan; in private repositories they need\nGitHub Enterprise (Pro and Team get environments without reviewers)";
+
+/// PYPI_SETUP.md says exactly what GitHub's plans allow (required reviewers: public
+/// repositories on every plan, private ones only on Enterprise; what a private Pro/Team
+/// repository gets instead), tells users to prevent self-review and to turn off administrator
+/// bypass, and links to PyPI's and TestPyPI's forms pre-filled with the project's values —
+/// the pending-publisher form with the project name too — in both auth modes' documents.
+#[test]
+fn pypi_setup_states_what_github_plans_allow_and_links_prefilled_forms() {
+    let (_tmp, dest) = project(&[
+        "github_owner=octo-org",
+        "github_repository=demo-repo",
+        "pypi_environment=release",
+        "testpypi_environment=staging",
+    ]);
+    let setup = std::fs::read_to_string(dest.join("PYPI_SETUP.md")).unwrap();
+    let q = "?provider=github&owner=octo-org&repository=demo-repo&workflow_filename=release.yml";
+    for needle in [
+        PLAN_FACT.to_string(),
+        "**Private repositories on GitHub Pro or Team**: environments and their deployment branch and\n  tag rules work, and so do tag rulesets, but **required reviewers do not**".into(),
+        "tick *Prevent self-review*".into(),
+        "**Allow administrators to bypass configured protection rules**: untick it".into(),
+        "New tag\nruleset**".into(),
+        format!("<https://pypi.org/manage/account/publishing/{q}&environment=release&project_name=demo-pkg>"),
+        format!("<https://pypi.org/manage/project/demo-pkg/settings/publishing/{q}&environment=release>"),
+        format!("<https://test.pypi.org/manage/account/publishing/{q}&environment=staging&project_name=demo-pkg>"),
+        format!("<https://test.pypi.org/manage/project/demo-pkg/settings/publishing/{q}&environment=staging>"),
+    ] {
+        assert!(setup.contains(&needle), "PYPI_SETUP.md lacks {needle:?}:\n{setup}");
+    }
+    // The old claim, wrong for private repositories on Pro and Team.
+    assert!(!setup.contains("private\nrepositories on GitHub Pro, Team and Enterprise"));
+    assert!(!setup.contains("private repositories on GitHub Pro, Team and Enterprise"));
+
+    let (_tmp, dest) = project(&["pypi_auth_method=token"]);
+    let setup = std::fs::read_to_string(dest.join("PYPI_SETUP.md")).unwrap();
+    for needle in [
+        PLAN_FACT,
+        "tick *Prevent self-review*",
+        "**Allow administrators to bypass configured protection rules**: untick it",
+    ] {
+        assert!(
+            setup.contains(needle),
+            "token PYPI_SETUP.md lacks {needle:?}:\n{setup}"
+        );
+    }
+    let guide =
+        std::fs::read_to_string(dest.join("docs/migrating-to-trusted-publishing.md")).unwrap();
+    let q = "?provider=github&owner=octo-org&repository=demo-pkg&workflow_filename=release.yml";
+    for needle in [
+        PLAN_FACT.to_string(),
+        "*Prevent self-review*".into(),
+        "*Allow administrators to bypass configured protection rules*".into(),
+        format!(
+            "<https://pypi.org/manage/account/publishing/{q}&environment=pypi&project_name=demo-pkg>"
+        ),
+        format!(
+            "<https://test.pypi.org/manage/project/demo-pkg/settings/publishing/{q}&environment=testpypi>"
+        ),
+        "cargo install chora-cli --locked".into(),
+        "chora update --data pypi_auth_method=oidc".into(),
+        "`--dry-run`".into(),
+    ] {
+        assert!(
+            guide.contains(&needle),
+            "the guide lacks {needle:?}:\n{guide}"
+        );
+    }
+}
+
+/// The ```diff blocks of a Markdown text: (removed, added) lines, markers and indentation
+/// stripped.
+fn diff_lines(markdown: &str) -> (Vec<String>, Vec<String>) {
+    let (mut removed, mut added) = (Vec::new(), Vec::new());
+    let mut inside = false;
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            inside = trimmed == "```diff";
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix('+') {
+            added.push(rest.trim().to_string());
+        } else if let Some(rest) = trimmed.strip_prefix('-') {
+            removed.push(rest.trim().to_string());
+        }
+    }
+    (removed, added)
+}
+
+/// The migration guide shows the switch's release.yml diff as it is: every removed line is in
+/// the token project's release.yml, every added line in the release.yml the switch produces
+/// (`chora update --data pypi_auth_method=oidc`), and it covers the permission, the upload,
+/// the signing and the attestation steps. For both publishers.
+#[test]
+fn the_migration_guide_shows_the_real_diff_of_the_switch() {
+    for publisher in ["pypa", "chora"] {
+        let publisher_answer = format!("publisher={publisher}");
+        let (_tmp, token) = project(&["pypi_auth_method=token", &publisher_answer]);
+        let guide =
+            std::fs::read_to_string(token.join("docs/migrating-to-trusted-publishing.md")).unwrap();
+        let (removed, added) = diff_lines(&guide);
+        let (_tmp2, oidc) = project(&[
+            "pypi_auth_method=oidc",
+            "attestations=true",
+            &publisher_answer,
+        ]);
+        let before = std::fs::read_to_string(token.join(".github/workflows/release.yml")).unwrap();
+        let after = std::fs::read_to_string(oidc.join(".github/workflows/release.yml")).unwrap();
+        let has =
+            |text: &str, line: &str| line.is_empty() || text.lines().any(|l| l.contains(line));
+        for line in &removed {
+            assert!(
+                has(&before, line),
+                "{publisher}: removed line {line:?} is not in the token release.yml"
+            );
+        }
+        for line in &added {
+            assert!(
+                has(&after, line),
+                "{publisher}: added line {line:?} is not in the OIDC release.yml"
+            );
+            assert!(
+                !line.contains("secrets."),
+                "{publisher}: the switch adds no secret: {line:?}"
+            );
+        }
+        for needle in [
+            "id-token: write",
+            "name: Store the attestations",
+            "name: Download the attestations",
+            "attestations/*.publish.attestation",
+        ] {
+            assert!(
+                added.iter().any(|l| l.contains(needle)),
+                "{publisher}: the diff shows {needle:?}:\n{guide}"
+            );
+        }
+        let signing = if publisher == "chora" {
+            "--attestations=always"
+        } else {
+            "attestations: true"
+        };
+        assert!(
+            added.iter().any(|l| l == signing),
+            "{publisher}: signing shown"
+        );
+        assert!(
+            removed.iter().any(|l| l.contains("secrets.")),
+            "{publisher}: the token is shown going"
+        );
+    }
+}

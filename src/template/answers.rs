@@ -83,6 +83,15 @@ pub fn from_yaml(question: &Question, value: &yaml_serde::Value) -> Result<Answe
             question
                 .example
                 .clone()
+                // The choice YAML reads as this number (`3.10` for 3.1).
+                .or_else(|| {
+                    question
+                        .choices
+                        .iter()
+                        .chain(&question.recorded_choices)
+                        .find(|c| c.parse::<f64>().ok() == n.as_f64())
+                        .cloned()
+                })
                 .or_else(|| match &question.default {
                     Some(Y::String(d)) if !d.contains("{{") => Some(d.clone()),
                     _ => None,

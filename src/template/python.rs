@@ -48,12 +48,12 @@ pub fn parse(text: &str) -> Result<Vec<PythonRelease>, String> {
             .and_then(|m| m.parse::<u32>().ok())
             .filter(|_| !version.ends_with('.'))
             .ok_or_else(|| format!("line {line_no}: {version:?} is not a version 3.N"))?;
-        if let Some(last) = out.last() {
-            if minor_of(&last.version) >= minor {
-                return Err(format!(
-                    "line {line_no}: {version} is not newer than the line before"
-                ));
-            }
+        if let Some(last) = out.last()
+            && minor_of(&last.version) >= minor
+        {
+            return Err(format!(
+                "line {line_no}: {version} is not newer than the line before"
+            ));
         }
         let status = match status {
             "supported" => Status::Supported,
@@ -64,12 +64,13 @@ pub fn parse(text: &str) -> Result<Vec<PythonRelease>, String> {
                 ));
             }
         };
-        if let Some(prev) = out.last() {
-            if prev.status == Status::Supported && status == Status::EndOfLife {
-                return Err(format!(
-                    "line {line_no}: {version} is end of life but an older version is supported"
-                ));
-            }
+        if let Some(prev) = out.last()
+            && prev.status == Status::Supported
+            && status == Status::EndOfLife
+        {
+            return Err(format!(
+                "line {line_no}: {version} is end of life but an older version is supported"
+            ));
         }
         let valid_date = eol.len() == 7
             && eol.as_bytes()[4] == b'-'

@@ -206,10 +206,10 @@ pub fn resolve(
                 };
                 match parsed.and_then(|v| answers::validate(&rules, &v).map(|()| v)) {
                     Ok(v) => {
-                        if matches!(g, Given::Recorded(_)) {
-                            if let Some(note) = end_of_life_note(question, &v) {
-                                out.notes.push((question.name.clone(), note));
-                            }
+                        if matches!(g, Given::Recorded(_))
+                            && let Some(note) = end_of_life_note(question, &v)
+                        {
+                            out.notes.push((question.name.clone(), note));
                         }
                         v
                     }

@@ -615,10 +615,14 @@ questions:
         let eol = crate::template::python::end_of_life()[0].clone();
         // Given anew: refused.
         let problems = resolve_python(&[("python_min", Given::Text(eol.clone()))]).unwrap_err();
-        let [Problem::Invalid { key, .. }] = &problems[..] else {
+        let [Problem::Invalid { key, reason, .. }] = &problems[..] else {
             panic!("one invalid answer: {problems:?}");
         };
         assert_eq!(key, "python_min");
+        assert!(
+            reason.contains(&format!("Python {eol} is end of life since ")),
+            "{reason}"
+        );
         // Recorded by an earlier run: kept, with a note each.
         let mut versions = vec![eol.clone()];
         versions.extend(crate::template::python::supported());

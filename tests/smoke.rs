@@ -840,7 +840,18 @@ fn the_generated_proof_steps_install_the_release_from_the_index() {
         env,
         [("TAG".to_string(), "${{ github.ref_name }}".to_string())]
     );
-    let python_arg = "--python \"3.14\"";
+    // The newest supported Python of data/python-versions.tsv (the last line).
+    let versions =
+        std::fs::read_to_string(support::repo_root().join("data/python-versions.tsv")).unwrap();
+    let newest = versions
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains("supported"))
+        .filter_map(|l| l.split('\t').next())
+        .last()
+        .unwrap()
+        .to_string();
+    let python_arg = format!("--python \"{newest}\"");
+    let python_arg = python_arg.as_str();
     assert!(script.ends_with(python_arg), "{script}");
     let script = format!(
         "{} --python {} --index-url {}",

@@ -808,6 +808,8 @@ fn the_pypi_release_is_installed_and_its_provenance_verified_before_the_github_r
             );
             let requirement = steps[install]["env"]["CHORA_REQUIREMENT"].as_str().unwrap();
             assert!(requirement.contains(&format!("--hash=sha256:{SHA}")));
+            // The newest supported Python of data/python-versions.tsv.
+            let newest = supported_pythons().last().cloned().unwrap();
             assert_eq!(
                 smoke_run.split_whitespace().collect::<Vec<_>>(),
                 [
@@ -819,7 +821,7 @@ fn the_pypi_release_is_installed_and_its_provenance_verified_before_the_github_r
                     "--import",
                     "demo_pkg",
                     "--python",
-                    "\"3.14\"",
+                    &format!("\"{newest}\""),
                 ],
                 "{answers:?}"
             );
@@ -1071,5 +1073,245 @@ fn readme_and_security_follow_the_auth_method() {
                 "{file}"
             );
         }
+    }
+}
+
+/// The supported Python versions of data/python-versions.tsv, oldest first.
+fn supported_pythons() -> Vec<String> {
+    let text =
+        std::fs::read_to_string(support::repo_root().join("data/python-versions.tsv")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let fields: Vec<&str> = l.split('\t').collect();
+            (fields.get(1) == Some(&"supported")).then(|| fields[0].to_string())
+        })
+        .collect()
+}
+
+/// Python versions live in one place, data/python-versions.tsv: no template file spells one
+/// (`3.N`), so moving the defaults on is a data change.
+#[test]
+fn no_template_file_spells_a_python_version() {
+    let literal = regex_lite::Regex::new(r"(^|[^0-9A-Za-z.])3\.[0-9]{1,2}([^0-9]|$)").unwrap();
+    let root = support::repo_root().join("templates/python-package");
+    let mut found = Vec::new();
+    for path in files_under(&root) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for (i, line) in text.lines().enumerate() {
+            if literal.is_match(line) {
+                found.push(format!("{}:{}: {line}", path.display(), i + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "Python versions belong in data/python-versions.tsv (python_releases):\n{}",
+        found.join("\n")
+    );
+}
+
+/// A project generated with the defaults takes its Pythons from the data: requires-python and
+/// the lint/type-check Python are the oldest supported, the test matrix and the classifiers run
+/// from it to the newest, and the post-publish smoke test uses the newest.
+#[test]
+fn default_pythons_come_from_the_data() {
+    let supported = supported_pythons();
+    let oldest = supported.first().unwrap();
+    let newest = supported.last().unwrap();
+    let (_tmp, dest) = project(&[]);
+    let pyproject = std::fs::read_to_string(dest.join("pyproject.toml")).unwrap();
+    assert!(
+        pyproject.contains(&format!("requires-python = \">={oldest}\"")),
+        "{pyproject}"
+    );
+    for version in &supported {
+        let classifier = format!("\"Programming Language :: Python :: {version}\"");
+        assert!(pyproject.contains(&classifier), "{classifier}");
+    }
+    let tests = load(&dest.join(".github/workflows/tests.yml"));
+    let matrix: Vec<String> = jobs(&tests)
+        .iter()
+        .find_map(|(_, job)| {
+            job["strategy"]["matrix"]["python-version"]
+                .as_sequence()
+                .cloned()
+        })
+        .expect("a python-version matrix")
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(matrix, supported);
+    let lint = std::fs::read_to_string(dest.join(".github/workflows/lint.yml")).unwrap();
+    assert!(lint.contains(&format!("UV_PYTHON: \"{oldest}\"")), "{lint}");
+    let release = std::fs::read_to_string(dest.join(".github/workflows/release.yml")).unwrap();
+    assert!(
+        release.contains(&format!("UV_PYTHON: \"{newest}\"")),
+        "the smoke test runs on the newest Python"
+    );
+    let answers = std::fs::read_to_string(dest.join(".chora-answers.yml")).unwrap();
+    assert!(
+        answers.contains(&format!("python_min: '{oldest}'")),
+        "{answers}"
+    );
+}
+
+/// What GitHub's plans allow, said the same way wherever the docs talk about protection.
+const PLAN_FACT: &str = "Required reviewers work in public repositories on every plan; in private repositories they need\nGitHub Enterprise (Pro and Team get environments without reviewers)";
+
+/// PYPI_SETUP.md says exactly what GitHub's plans allow (required reviewers: public
+/// repositories on every plan, private ones only on Enterprise; what a private Pro/Team
+/// repository gets instead), tells users to prevent self-review and to turn off administrator
+/// bypass, and links to PyPI's and TestPyPI's forms pre-filled with the project's values —
+/// the pending-publisher form with the project name too — in both auth modes' documents.
+#[test]
+fn pypi_setup_states_what_github_plans_allow_and_links_prefilled_forms() {
+    let (_tmp, dest) = project(&[
+        "github_owner=octo-org",
+        "github_repository=demo-repo",
+        "pypi_environment=release",
+        "testpypi_environment=staging",
+    ]);
+    let setup = std::fs::read_to_string(dest.join("PYPI_SETUP.md")).unwrap();
+    let q = "?provider=github&owner=octo-org&repository=demo-repo&workflow_filename=release.yml";
+    for needle in [
+        PLAN_FACT.to_string(),
+        "**Private repositories on GitHub Pro or Team**: environments and their deployment branch and\n  tag rules work, and so do tag rulesets, but **required reviewers do not**".into(),
+        "tick *Prevent self-review*".into(),
+        "**Allow administrators to bypass configured protection rules**: untick it".into(),
+        "New tag\nruleset**".into(),
+        format!("<https://pypi.org/manage/account/publishing/{q}&environment=release&project_name=demo-pkg>"),
+        format!("<https://pypi.org/manage/project/demo-pkg/settings/publishing/{q}&environment=release>"),
+        format!("<https://test.pypi.org/manage/account/publishing/{q}&environment=staging&project_name=demo-pkg>"),
+        format!("<https://test.pypi.org/manage/project/demo-pkg/settings/publishing/{q}&environment=staging>"),
+    ] {
+        assert!(setup.contains(&needle), "PYPI_SETUP.md lacks {needle:?}:\n{setup}");
+    }
+    // The old claim, wrong for private repositories on Pro and Team.
+    assert!(!setup.contains("private\nrepositories on GitHub Pro, Team and Enterprise"));
+    assert!(!setup.contains("private repositories on GitHub Pro, Team and Enterprise"));
+
+    let (_tmp, dest) = project(&["pypi_auth_method=token"]);
+    let setup = std::fs::read_to_string(dest.join("PYPI_SETUP.md")).unwrap();
+    for needle in [
+        PLAN_FACT,
+        "tick *Prevent self-review*",
+        "**Allow administrators to bypass configured protection rules**: untick it",
+    ] {
+        assert!(
+            setup.contains(needle),
+            "token PYPI_SETUP.md lacks {needle:?}:\n{setup}"
+        );
+    }
+    let guide =
+        std::fs::read_to_string(dest.join("docs/migrating-to-trusted-publishing.md")).unwrap();
+    let q = "?provider=github&owner=octo-org&repository=demo-pkg&workflow_filename=release.yml";
+    for needle in [
+        PLAN_FACT.to_string(),
+        "*Prevent self-review*".into(),
+        "*Allow administrators to bypass configured protection rules*".into(),
+        format!(
+            "<https://pypi.org/manage/account/publishing/{q}&environment=pypi&project_name=demo-pkg>"
+        ),
+        format!(
+            "<https://test.pypi.org/manage/project/demo-pkg/settings/publishing/{q}&environment=testpypi>"
+        ),
+        "cargo install chora-cli --locked".into(),
+        "chora update --data pypi_auth_method=oidc".into(),
+        "`--dry-run`".into(),
+    ] {
+        assert!(
+            guide.contains(&needle),
+            "the guide lacks {needle:?}:\n{guide}"
+        );
+    }
+}
+
+/// The ```diff blocks of a Markdown text: (removed, added) lines, markers and indentation
+/// stripped.
+fn diff_lines(markdown: &str) -> (Vec<String>, Vec<String>) {
+    let (mut removed, mut added) = (Vec::new(), Vec::new());
+    let mut inside = false;
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") {
+            inside = trimmed == "```diff";
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix('+') {
+            added.push(rest.trim().to_string());
+        } else if let Some(rest) = trimmed.strip_prefix('-') {
+            removed.push(rest.trim().to_string());
+        }
+    }
+    (removed, added)
+}
+
+/// The migration guide shows the switch's release.yml diff as it is: every removed line is in
+/// the token project's release.yml, every added line in the release.yml the switch produces
+/// (`chora update --data pypi_auth_method=oidc`), and it covers the permission, the upload,
+/// the signing and the attestation steps. For both publishers.
+#[test]
+fn the_migration_guide_shows_the_real_diff_of_the_switch() {
+    for publisher in ["pypa", "chora"] {
+        let publisher_answer = format!("publisher={publisher}");
+        let (_tmp, token) = project(&["pypi_auth_method=token", &publisher_answer]);
+        let guide =
+            std::fs::read_to_string(token.join("docs/migrating-to-trusted-publishing.md")).unwrap();
+        let (removed, added) = diff_lines(&guide);
+        let (_tmp2, oidc) = project(&[
+            "pypi_auth_method=oidc",
+            "attestations=true",
+            &publisher_answer,
+        ]);
+        let before = std::fs::read_to_string(token.join(".github/workflows/release.yml")).unwrap();
+        let after = std::fs::read_to_string(oidc.join(".github/workflows/release.yml")).unwrap();
+        let has =
+            |text: &str, line: &str| line.is_empty() || text.lines().any(|l| l.contains(line));
+        for line in &removed {
+            assert!(
+                has(&before, line),
+                "{publisher}: removed line {line:?} is not in the token release.yml"
+            );
+        }
+        for line in &added {
+            assert!(
+                has(&after, line),
+                "{publisher}: added line {line:?} is not in the OIDC release.yml"
+            );
+            assert!(
+                !line.contains("secrets."),
+                "{publisher}: the switch adds no secret: {line:?}"
+            );
+        }
+        for needle in [
+            "id-token: write",
+            "name: Store the attestations",
+            "name: Download the attestations",
+            "attestations/*.publish.attestation",
+        ] {
+            assert!(
+                added.iter().any(|l| l.contains(needle)),
+                "{publisher}: the diff shows {needle:?}:\n{guide}"
+            );
+        }
+        let signing = if publisher == "chora" {
+            "--attestations=always"
+        } else {
+            "attestations: true"
+        };
+        assert!(
+            added.iter().any(|l| l == signing),
+            "{publisher}: signing shown"
+        );
+        assert!(
+            removed.iter().any(|l| l.contains("secrets.")),
+            "{publisher}: the token is shown going"
+        );
     }
 }

@@ -220,6 +220,8 @@ pub struct UpdatePlan {
     pub old_record_text: String,
     /// Given keys ignored because their question does not apply.
     pub ignored: Vec<(String, String)>,
+    /// Notes on recorded answers kept only because they were recorded (end-of-life Pythons).
+    pub notes: Vec<(String, String)>,
     /// Why a merged file's base could not be found (shown next to whole-file conflicts).
     pub missing_base: String,
     /// Not in a git repository: nothing could be checked for uncommitted changes.
@@ -312,6 +314,7 @@ pub fn plan(request: UpdateRequest<'_, '_>) -> Result<UpdatePlan, UpdateError> {
         record_text,
         old_record_text,
         ignored: resolved.ignored,
+        notes: resolved.notes,
         missing_base: if base_missing {
             bases.why_missing()
         } else {

@@ -249,6 +249,11 @@ mod tests {
                 "Fast_Widgets",
                 "https://pypi.org/manage/project/fast-widgets/settings/publishing/?provider=github&owner=octo-org&repository=widgets&workflow_filename=publish.yml&environment=release",
                 "https://test.pypi.org/manage/project/fast-widgets/settings/publishing/?provider=github&owner=octo-org&repository=widgets&workflow_filename=publish.yml&environment=staging",
+                // Pending publishers: the account form, pre-filled with the project name too.
+                "https://pypi.org/manage/account/publishing/?provider=github&owner=octo-org&repository=widgets&workflow_filename=publish.yml&environment=release&project_name=Fast_Widgets",
+                "https://test.pypi.org/manage/account/publishing/?provider=github&owner=octo-org&repository=widgets&workflow_filename=publish.yml&environment=staging&project_name=Fast_Widgets",
+                // What GitHub's plans allow, as GitHub documents it.
+                "Required reviewers work in public repositories on every plan; in private repositories they need\nGitHub Enterprise (Pro and Team get environments without reviewers)",
             ] {
                 assert!(text.contains(needle), "{path:?} lacks {needle:?}:\n{text}");
             }

@@ -83,6 +83,15 @@ pub fn from_yaml(question: &Question, value: &yaml_serde::Value) -> Result<Answe
             question
                 .example
                 .clone()
+                // The choice YAML reads as this number (`3.10` for 3.1).
+                .or_else(|| {
+                    question
+                        .choices
+                        .iter()
+                        .chain(&question.recorded_choices)
+                        .find(|c| c.parse::<f64>().ok() == n.as_f64())
+                        .cloned()
+                })
                 .or_else(|| match &question.default {
                     Some(Y::String(d)) if !d.contains("{{") => Some(d.clone()),
                     _ => None,
@@ -128,6 +137,22 @@ fn yaml_kind(value: &yaml_serde::Value) -> &'static str {
     }
 }
 
+/// Why `value` is refused as a choice of `question`: an end-of-life Python version (one of the
+/// `recorded_choices`, accepted only as a recorded answer) says so.
+fn not_a_choice(question: &Question, value: &str) -> String {
+    let choices = question.choices.join(", ");
+    if question.recorded_choices.iter().any(|c| c == value) {
+        let since = crate::template::python::end_of_life_date(value)
+            .map(|d| format!(" since {d}"))
+            .unwrap_or_default();
+        format!(
+            "Python {value} is end of life{since}: new answers take a supported version ({choices}); a project that recorded it keeps it"
+        )
+    } else {
+        format!("{value:?} is not one of: {choices}")
+    }
+}
+
 /// Check a typed answer against its question: choices and the validator.
 pub fn validate(question: &Question, value: &AnswerValue) -> Result<(), String> {
     let texts: Vec<&str> = match value {
@@ -141,19 +166,13 @@ pub fn validate(question: &Question, value: &AnswerValue) -> Result<(), String> 
     match (question.kind, value) {
         (QuestionType::Choice, AnswerValue::Str(s)) => {
             if !question.choices.iter().any(|c| c == s) {
-                return Err(format!(
-                    "{s:?} is not one of: {}",
-                    question.choices.join(", ")
-                ));
+                return Err(not_a_choice(question, s));
             }
         }
         (QuestionType::List, AnswerValue::List(items)) => {
             for item in items {
                 if !question.choices.is_empty() && !question.choices.iter().any(|c| c == item) {
-                    return Err(format!(
-                        "{item:?} is not one of: {}",
-                        question.choices.join(", ")
-                    ));
+                    return Err(not_a_choice(question, item));
                 }
             }
             let mut sorted = items.clone();
@@ -240,6 +259,8 @@ mod tests {
             validator: None,
             when: None,
             secret: false,
+            choices_from: None,
+            recorded_choices: vec![],
         }
     }
 

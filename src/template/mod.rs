@@ -7,6 +7,7 @@ pub mod env;
 pub mod history;
 pub mod pins;
 pub mod prompt;
+pub mod python;
 pub mod render;
 pub mod resolve;
 pub mod runtime;

@@ -52,6 +52,9 @@ pub struct Resolved {
     pub values: Answers,
     /// Given keys ignored because their question does not apply (`when` is false).
     pub ignored: Vec<(String, String)>,
+    /// Recorded answers accepted only because they were recorded (an end-of-life Python
+    /// version), each with a note saying so.
+    pub notes: Vec<(String, String)>,
 }
 
 /// Asks one question on a terminal, given its default.
@@ -72,6 +75,7 @@ pub enum Asker<'a> {
 pub const BUILTIN_NAMES: &[&str] = &[
     "chora_version",
     "chora_runtime",
+    "python_releases",
     "uv_version",
     "dest_name",
     "current_year",
@@ -85,6 +89,7 @@ pub fn builtins(facts: &Facts) -> Vec<(&'static str, Value)> {
             Value::from(facts.release.chora_version.as_str()),
         ),
         ("chora_runtime", runtime_value(facts)),
+        (super::python::NAME, super::python::template_value()),
         ("uv_version", Value::from(facts.release.runtime.uv.as_str())),
         ("dest_name", Value::from(facts.dest_name.as_str())),
         ("current_year", Value::from(facts.current_year)),
@@ -200,7 +205,14 @@ pub fn resolve(
                     Given::Text(_) | Given::Yaml(_) => std::borrow::Cow::Borrowed(question),
                 };
                 match parsed.and_then(|v| answers::validate(&rules, &v).map(|()| v)) {
-                    Ok(v) => v,
+                    Ok(v) => {
+                        if matches!(g, Given::Recorded(_))
+                            && let Some(note) = end_of_life_note(question, &v)
+                        {
+                            out.notes.push((question.name.clone(), note));
+                        }
+                        v
+                    }
                     Err(reason) => {
                         problems.push(invalid(question, reason, false));
                         continue;
@@ -283,18 +295,49 @@ impl Asker<'_> {
 
 /// The rules an answer recorded by an earlier run is held to: all of the question's, except
 /// `not_stdlib`, which came later — a project generated before it keeps working with
-/// `chora check` and `chora update` (and can rename its package with `--data`).
+/// `chora check` and `chora update` (and can rename its package with `--data`) — and with the
+/// `recorded_choices` (end-of-life Python versions) accepted besides the choices.
 fn recorded_rules(question: &Question) -> std::borrow::Cow<'_, Question> {
-    match &question.validator {
-        Some(v) if v.not_stdlib => {
-            let mut relaxed = question.clone();
-            if let Some(v) = relaxed.validator.as_mut() {
-                v.not_stdlib = false;
-            }
-            std::borrow::Cow::Owned(relaxed)
-        }
-        _ => std::borrow::Cow::Borrowed(question),
+    let strict_stdlib = question.validator.as_ref().is_some_and(|v| v.not_stdlib);
+    if !strict_stdlib && question.recorded_choices.is_empty() {
+        return std::borrow::Cow::Borrowed(question);
     }
+    let mut relaxed = question.clone();
+    if let Some(v) = relaxed.validator.as_mut() {
+        v.not_stdlib = false;
+    }
+    let extra = std::mem::take(&mut relaxed.recorded_choices);
+    relaxed.choices.extend(extra);
+    std::borrow::Cow::Owned(relaxed)
+}
+
+/// A note when recorded answer `value` holds one of `question`'s `recorded_choices` (an
+/// end-of-life Python version): accepted, but worth moving off.
+fn end_of_life_note(question: &Question, value: &AnswerValue) -> Option<String> {
+    let texts: Vec<String> = match value {
+        AnswerValue::List(items) => items.clone(),
+        other => vec![other.to_cli()],
+    };
+    let old: Vec<String> = texts
+        .into_iter()
+        .filter(|t| question.recorded_choices.contains(t))
+        .collect();
+    if old.is_empty() {
+        return None;
+    }
+    let described: Vec<String> = old
+        .iter()
+        .map(|v| match super::python::end_of_life_date(v) {
+            Some(date) => format!("Python {v} (end of life since {date})"),
+            None => format!("Python {v}"),
+        })
+        .collect();
+    Some(format!(
+        "{} kept because .chora-answers.yml records it; new projects offer {} (change it with --data {}=...)",
+        described.join(", "),
+        question.choices.join(", "),
+        question.name
+    ))
 }
 
 fn invalid(question: &Question, reason: String, derived: bool) -> Problem {
@@ -511,5 +554,119 @@ questions:
         .unwrap_err();
         assert_eq!(problems, [Problem::Cancelled]);
         assert_eq!(asked, 1, "no question after the cancelled one");
+    }
+
+    const PYTHON_SPEC: &str = r#"
+name: t
+description: test
+questions:
+  - name: python_min
+    type: choice
+    help: lowest Python
+    choices_from: python_releases
+    default: "{{ python_releases.oldest }}"
+  - name: python_versions
+    type: list
+    help: test matrix
+    choices_from: python_releases
+    default: "{{ python_releases.supported | select('ge', python_min) | join(',') }}"
+"#;
+
+    fn resolve_python(given: &[(&str, Given)]) -> Result<Resolved, Vec<Problem>> {
+        let spec = TemplateSpec::parse(PYTHON_SPEC).unwrap();
+        let facts = Facts::default();
+        let env = env::build(&facts).unwrap();
+        let given = given
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        resolve(&spec, &env, &facts, &given, Asker::Defaults)
+    }
+
+    #[test]
+    fn python_choices_and_defaults_come_from_the_data() {
+        let spec = TemplateSpec::parse(PYTHON_SPEC).unwrap();
+        let supported = crate::template::python::supported();
+        assert_eq!(spec.questions[0].choices, supported);
+        assert_eq!(
+            spec.questions[1].recorded_choices,
+            crate::template::python::end_of_life()
+        );
+        let resolved = resolve_python(&[]).unwrap();
+        assert_eq!(
+            resolved.answers["python_min"],
+            AnswerValue::Str(supported[0].clone())
+        );
+        assert_eq!(
+            resolved.answers["python_versions"],
+            AnswerValue::List(supported.clone())
+        );
+        assert!(resolved.notes.is_empty());
+        let newest = supported.last().unwrap();
+        let resolved = resolve_python(&[("python_min", Given::Text(newest.clone()))]).unwrap();
+        assert_eq!(
+            resolved.answers["python_versions"],
+            AnswerValue::List(vec![newest.clone()])
+        );
+    }
+
+    #[test]
+    fn end_of_life_pythons_are_kept_when_recorded_but_not_offered() {
+        let eol = crate::template::python::end_of_life()[0].clone();
+        // Given anew: refused.
+        let problems = resolve_python(&[("python_min", Given::Text(eol.clone()))]).unwrap_err();
+        let [Problem::Invalid { key, reason, .. }] = &problems[..] else {
+            panic!("one invalid answer: {problems:?}");
+        };
+        assert_eq!(key, "python_min");
+        assert!(
+            reason.contains(&format!("Python {eol} is end of life since ")),
+            "{reason}"
+        );
+        // Recorded by an earlier run: kept, with a note each.
+        let mut versions = vec![eol.clone()];
+        versions.extend(crate::template::python::supported());
+        let resolved = resolve_python(&[
+            ("python_min", Given::Recorded(AnswerValue::Str(eol.clone()))),
+            (
+                "python_versions",
+                Given::Recorded(AnswerValue::List(versions.clone())),
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            resolved.answers["python_min"],
+            AnswerValue::Str(eol.clone())
+        );
+        assert_eq!(
+            resolved.answers["python_versions"],
+            AnswerValue::List(versions)
+        );
+        assert_eq!(resolved.notes.len(), 2, "{:?}", resolved.notes);
+        let (key, note) = &resolved.notes[0];
+        assert_eq!(key, "python_min");
+        assert!(
+            note.contains(&format!("Python {eol} (end of life since ")),
+            "{note}"
+        );
+        assert!(note.contains("--data python_min="), "{note}");
+        // Versions outside the table stay refused even when recorded.
+        let bad = Given::Recorded(AnswerValue::Str("3.9".into()));
+        assert_eq!(resolve_python(&[("python_min", bad)]).unwrap_err().len(), 1);
+    }
+
+    #[test]
+    fn choices_from_names_a_known_table_and_excludes_choices() {
+        let unknown =
+            PYTHON_SPEC.replacen("choices_from: python_releases", "choices_from: rubies", 1);
+        let err = TemplateSpec::parse(&unknown).unwrap_err();
+        assert!(err.contains("names no table"), "{err}");
+        let both = PYTHON_SPEC.replacen(
+            "choices_from: python_releases",
+            "choices_from: python_releases\n    choices: [\"3.12\"]",
+            1,
+        );
+        let err = TemplateSpec::parse(&both).unwrap_err();
+        assert!(err.contains("both `choices` and `choices_from`"), "{err}");
     }
 }

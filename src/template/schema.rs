@@ -63,6 +63,14 @@ pub struct Question {
     pub default: Option<yaml_serde::Value>,
     #[serde(default)]
     pub choices: Vec<String>,
+    /// Take `choices` from a table chora embeds instead: `python_releases` (the supported
+    /// Python versions of `data/python-versions.tsv`).
+    #[serde(default)]
+    pub choices_from: Option<String>,
+    /// Further values accepted only as answers recorded by an earlier run (filled from
+    /// `choices_from`: the end-of-life Python versions).
+    #[serde(skip)]
+    pub recorded_choices: Vec<String>,
     #[serde(default)]
     pub validator: Option<Validator>,
     /// A minijinja expression over earlier answers; the question is asked only when it holds.
@@ -141,7 +149,27 @@ pub struct Check {
 impl TemplateSpec {
     /// Parse `template.yml` text and check it is internally consistent.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let spec: TemplateSpec = super::yaml::parse(text).map_err(|e| e.to_string())?;
+        let mut spec: TemplateSpec = super::yaml::parse(text).map_err(|e| e.to_string())?;
+        for q in &mut spec.questions {
+            let Some(table) = &q.choices_from else {
+                continue;
+            };
+            if table != super::python::NAME {
+                return Err(format!(
+                    "question {:?}: `choices_from: {table}` names no table chora knows (only {})",
+                    q.name,
+                    super::python::NAME
+                ));
+            }
+            if !q.choices.is_empty() {
+                return Err(format!(
+                    "question {:?} has both `choices` and `choices_from`; keep one",
+                    q.name
+                ));
+            }
+            q.choices = super::python::supported();
+            q.recorded_choices = super::python::end_of_life();
+        }
         spec.check_consistency()?;
         Ok(spec)
     }

@@ -53,6 +53,9 @@ pub fn run(args: &UpdateArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failur
     for (key, why) in &plan.ignored {
         out.warning(format!("{key}: {why}"));
     }
+    for (key, note) in &plan.notes {
+        out.warning(format!("{key}: {note}"));
+    }
     let acting = plan.acting();
     let record_changes = plan.record_changes();
     if args.dry_run {

@@ -847,7 +847,7 @@ fn the_generated_proof_steps_install_the_release_from_the_index() {
         .lines()
         .filter(|l| !l.starts_with('#') && l.contains("supported"))
         .filter_map(|l| l.split('\t').next())
-        .last()
+        .next_back()
         .unwrap()
         .to_string();
     let python_arg = format!("--python \"{newest}\"");

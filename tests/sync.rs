@@ -784,22 +784,22 @@ fn a_newer_pinned_runtime_is_not_drift_and_update_keeps_it() {
         .code(1);
 }
 
-/// README.md and SECURITY.md are seeds: `chora update` never rewrites them, so after a switch
-/// to Trusted Publishing their token paragraphs stay until the user replaces them, as the
-/// token-mode README says; the managed files carry no token wording at once.
+/// What a fresh project with `extra` answers has in `file` (the render to compare with).
+fn fresh(extra: &[&str], file: &str) -> String {
+    Fixture::with_template(None, extra, false).read(file)
+}
+
+/// README.md and SECURITY.md are seeds whose publishing paragraphs follow the auth method:
+/// after a switch to Trusted Publishing, `chora update` rewrites them when they are exactly
+/// what the token answers render (never edited), so no token wording is left behind; the
+/// managed files carry none either.
 #[test]
-fn token_to_oidc_drops_the_token_check_and_leaves_the_seeds_to_the_user() {
+fn token_to_oidc_rewrites_untouched_seeds_and_drops_the_token_check() {
     let f = Fixture::new(&["pypi_auth_method=token"]);
     let readme = f.read("README.md");
     let security = f.read("SECURITY.md");
     assert!(
         readme.contains("the GitHub secret `PYPI_API_TOKEN`"),
-        "{readme}"
-    );
-    assert!(
-        readme.contains(
-            "`chora update` leaves this file to you: after the switch, replace this paragraph"
-        ),
         "{readme}"
     );
     assert!(
@@ -810,14 +810,100 @@ fn token_to_oidc_drops_the_token_check_and_leaves_the_seeds_to_the_user() {
         f.read(RELEASE)
             .contains("Check that the PyPI API token is set")
     );
-    f.chora()
+    let out = f
+        .chora()
         .args(["update", "--data", "pypi_auth_method=oidc"])
         .assert()
         .success();
-    assert_eq!(f.read("README.md"), readme);
-    assert_eq!(f.read("SECURITY.md"), security);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    for file in ["README.md", "SECURITY.md"] {
+        assert!(
+            stdout.contains(&format!("update   seed    {file}")),
+            "{file}: {stdout}"
+        );
+        let text = f.read(file);
+        assert_eq!(text, fresh(&["pypi_auth_method=oidc"], file), "{file}");
+        for token_word in ["API token", "PYPI_API_TOKEN"] {
+            assert!(!text.contains(token_word), "{file}: {token_word}\n{text}");
+        }
+        assert!(text.contains("Trusted Publishing"), "{file}");
+    }
     let release = f.read(RELEASE);
     assert!(!release.contains("API token"), "{release}");
     assert!(!release.contains("PYPI_API_TOKEN"), "{release}");
     f.chora().arg("check").assert().success();
+}
+
+/// A seed the user edited is theirs: the switch keeps it byte for byte and shows the change
+/// the new answers make to its generated text, to apply by hand; an untouched seed beside it
+/// is rewritten; `--dry-run` shows the same and writes nothing.
+#[test]
+fn an_edited_seed_is_kept_and_the_answers_change_to_it_is_shown() {
+    let f = Fixture::new(&["pypi_auth_method=token"]);
+    let readme = format!("{}\nOur own release notes.\n", f.read("README.md"));
+    f.write("README.md", &readme);
+    f.commit("edit the README");
+    let security = f.read("SECURITY.md");
+
+    let dry = f
+        .chora()
+        .args(["update", "--dry-run", "--data", "pypi_auth_method=oidc"])
+        .assert()
+        .success();
+    let dry = String::from_utf8_lossy(&dry.get_output().stdout).into_owned();
+    assert!(
+        dry.contains("kept     seed    README.md (yours, edited"),
+        "{dry}"
+    );
+    assert!(dry.contains("update   seed    SECURITY.md"), "{dry}");
+    assert_eq!(f.read("README.md"), readme);
+    assert_eq!(f.read("SECURITY.md"), security);
+
+    let out = f
+        .chora()
+        .args(["update", "--data", "pypi_auth_method=oidc"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert_eq!(f.read("README.md"), readme, "the edited seed is untouched");
+    assert_eq!(
+        f.read("SECURITY.md"),
+        fresh(&["pypi_auth_method=oidc"], "SECURITY.md")
+    );
+    // The change to apply by hand: the token paragraph out, the Trusted Publishing one in.
+    let removed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+        .collect();
+    let added: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+        .collect();
+    assert!(
+        removed.iter().any(|l| l.contains("PYPI_API_TOKEN")),
+        "{stdout}"
+    );
+    assert!(
+        added.iter().any(|l| l.contains("Trusted Publishing")),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("Our own release notes"),
+        "the diff is old render -> new render, not the user's file: {stdout}"
+    );
+    f.chora().arg("check").assert().success();
+}
+
+/// An update that changes no answer renders every seed the same on both sides, so it never
+/// touches one, edited or not.
+#[test]
+fn an_update_without_answer_changes_touches_no_seed() {
+    let f = Fixture::new(&[]);
+    let readme = format!("{}\nmine\n", f.read("README.md"));
+    f.write("README.md", &readme);
+    f.commit("edit");
+    let out = f.chora().arg("update").assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(!stdout.contains("seed"), "{stdout}");
+    assert_eq!(f.read("README.md"), readme);
 }

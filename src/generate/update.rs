@@ -59,6 +59,9 @@ pub enum Outcome {
     Delete,
     /// The template no longer generates the file, but it was edited: kept, reported.
     KeepOrphan,
+    /// A seed file the changed answers render differently, edited since (it is not what the
+    /// old answers render): kept as it is; `old` -> `new` is the change to apply by hand.
+    KeepEditedSeed { old: Vec<u8>, new: Vec<u8> },
     /// The file on disk is not UTF-8 text, so it cannot be merged: left as it is and counted
     /// as a conflict for the user to resolve (never replaced by a lossy conversion).
     Unmergeable,
@@ -77,7 +80,10 @@ impl Change {
     /// Content after the update (None = deleted or unchanged-absent).
     pub fn after(&self) -> Option<Vec<u8>> {
         match &self.outcome {
-            Outcome::Keep | Outcome::KeepOrphan | Outcome::Unmergeable => self.before.clone(),
+            Outcome::Keep
+            | Outcome::KeepOrphan
+            | Outcome::KeepEditedSeed { .. }
+            | Outcome::Unmergeable => self.before.clone(),
             Outcome::Write { content, .. } => Some(content.clone()),
             Outcome::Merge { merged, .. } => Some(merged.text.clone().into_bytes()),
             Outcome::Delete => None,
@@ -101,7 +107,7 @@ impl Change {
             Outcome::Merge { merged, .. } if merged.conflicts > 0 => "CONFLICT",
             Outcome::Merge { .. } => "merge",
             Outcome::Delete => "delete",
-            Outcome::KeepOrphan => "kept",
+            Outcome::KeepOrphan | Outcome::KeepEditedSeed { .. } => "kept",
             Outcome::Unmergeable => "CONFLICT",
         }
     }
@@ -171,26 +177,65 @@ pub fn plan_managed(file: &FileDrift, base: &dyn Fn(&str) -> Option<Vec<u8>>) ->
     }
 }
 
-/// Seed files are created only when missing AND newly required by the answers: they are in
-/// the new render but were not in the render of the previous answers.
+/// Seed files are the user's, so update touches them only where nothing of theirs can be lost:
+/// - a seed in the new render but not in the render of the previous answers is created when
+///   missing (a seed the user deleted is never resurrected);
+/// - a seed the changed answers render differently is rewritten when the file on disk is
+///   exactly what the previous answers render (never edited: the answers own its text, e.g. the
+///   README's publishing paragraph after a switch from a token to Trusted Publishing);
+///   otherwise it is kept and reported with the change to apply by hand.
+///
+/// Template upgrades with unchanged answers render both sides with the same template and
+/// answers, so they never touch a seed.
 pub fn plan_seeds(dir: &Path, new_tree: &FileTree, old_tree: Option<&FileTree>) -> Vec<Change> {
     let Some(old_tree) = old_tree else {
         return Vec::new();
     };
     new_tree
         .iter()
-        .filter(|(path, file)| !file.managed && !old_tree.contains_key(*path))
-        .filter(|(path, _)| {
-            crate::fs::safe_join(dir, path).is_ok_and(|p| std::fs::symlink_metadata(p).is_err())
-        })
-        .map(|(path, file)| Change {
-            path: path.clone(),
-            managed: false,
-            before: None,
-            outcome: Outcome::Write {
-                content: file.contents.clone(),
-                created: true,
-            },
+        .filter(|(_, file)| !file.managed)
+        .filter_map(|(path, file)| {
+            let on_disk = crate::fs::safe_join(dir, path).ok()?;
+            let Some(old) = old_tree.get(path) else {
+                return std::fs::symlink_metadata(&on_disk)
+                    .is_err()
+                    .then(|| Change {
+                        path: path.clone(),
+                        managed: false,
+                        before: None,
+                        outcome: Outcome::Write {
+                            content: file.contents.clone(),
+                            created: true,
+                        },
+                    });
+            };
+            if old.contents == file.contents {
+                return None;
+            }
+            // A regular file, never through a symbolic link, within the size limit; anything else
+            // (missing, a link, a FIFO, too large) is left alone.
+            let disk =
+                crate::fs::read_under(dir, path, crate::fs::limits::MANAGED_FILE, "a seed file")
+                    .ok()?;
+            let outcome = if disk == old.contents {
+                Outcome::Write {
+                    content: file.contents.clone(),
+                    created: false,
+                }
+            } else if disk == file.contents {
+                return None;
+            } else {
+                Outcome::KeepEditedSeed {
+                    old: old.contents.clone(),
+                    new: file.contents.clone(),
+                }
+            };
+            Some(Change {
+                path: path.clone(),
+                managed: false,
+                before: Some(disk),
+                outcome,
+            })
         })
         .collect()
 }

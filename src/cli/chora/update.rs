@@ -119,6 +119,10 @@ fn print_changes(out: &mut Output<'_>, changes: &[&Change], with_diff: bool, pla
                 " (no longer generated, but edited: kept; delete it if you no longer need it)"
                     .to_string()
             }
+            Outcome::KeepEditedSeed { .. } => {
+                " (yours, edited since chora wrote it, so left as it is; the changed answers change its generated text as shown: apply what you need by hand)"
+                    .to_string()
+            }
             _ => String::new(),
         };
         out.line(format!(
@@ -126,7 +130,9 @@ fn print_changes(out: &mut Output<'_>, changes: &[&Change], with_diff: bool, pla
             change.verb(),
             change.path
         ));
-        if with_diff {
+        if let Outcome::KeepEditedSeed { old, new } = &change.outcome {
+            out.text(diff::unified(&change.path, old, new, false));
+        } else if with_diff {
             let before = change.before.clone().unwrap_or_default();
             let after = change.after().unwrap_or_default();
             if before != after {

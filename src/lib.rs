@@ -6,6 +6,7 @@
 
 pub mod attest;
 pub mod cli;
+pub mod doctor;
 pub mod exit;
 pub mod fs;
 pub mod generate;

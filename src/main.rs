@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use chora::cli::chora::check::{self, CheckArgs};
+use chora::cli::chora::doctor::{self, DoctorArgs};
 use chora::cli::chora::migrate::{self, MigrateArgs};
 use chora::cli::chora::new::{self, NewArgs};
 use chora::cli::chora::update::{self, UpdateArgs};
@@ -18,7 +19,9 @@ edited it, your edits and the template's changes are merged 3-way (base = the co
 recorded in .chora-answers.yml, read from git). Overlapping changes become conflict markers
 (<<<<<<< ||||||| ======= >>>>>>>), listed at the end, exit 1; there are no .rej files. Files the
 template stopped generating are deleted if unmodified, otherwise kept and reported. Seed files
-are only created when missing and newly required by changed answers.
+(README.md, src/, ...) are yours: created when missing and newly required by changed answers;
+rewritten when changed answers render them differently and they are still exactly what the
+old answers render; if you edited one, it is kept and the change to apply by hand is shown.
 
 Examples:
   chora update --dry-run                          # full diff, nothing written
@@ -102,6 +105,9 @@ enum Command {
     /// Move token-based PyPI publishing workflows to Trusted Publishing (--check reports).
     #[command(after_help = MIGRATE_HELP)]
     Migrate(MigrateArgs),
+    /// Explain Trusted Publishing failures (`doctor publisher`: a failed run's claims vs the
+    /// publisher this repository expects).
+    Doctor(DoctorArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
     #[command(after_help = completions::completions_help("chora"))]
     Completions(CompletionsArgs),
@@ -130,6 +136,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args, &mut out),
         Command::Update(args) => update::run(args, &mut out),
         Command::Migrate(args) => migrate::run(args, &mut out),
+        Command::Doctor(args) => doctor::run(args, &mut out),
         Command::Completions(args) => Ok(completions::print_script(
             &command,
             "chora",

@@ -2,6 +2,7 @@
 //! command with its clap arguments and what it prints.
 
 pub mod check;
+pub mod doctor;
 pub mod migrate;
 pub mod new;
 pub mod update;

@@ -5,6 +5,7 @@
 //! to exit statuses. The map is docs/architecture.md.
 
 pub mod attest;
+pub mod audit;
 pub mod cli;
 pub mod doctor;
 pub mod exit;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use chora::cli::chora::audit::{self, AUDIT_HELP, AuditArgs};
 use chora::cli::chora::check::{self, CheckArgs};
 use chora::cli::chora::doctor::{self, DoctorArgs};
 use chora::cli::chora::migrate::{self, MigrateArgs};
@@ -108,6 +109,10 @@ enum Command {
     /// Explain Trusted Publishing failures (`doctor publisher`: a failed run's claims vs the
     /// publisher this repository expects).
     Doctor(DoctorArgs),
+    /// Measure the release supply chain of a repository (or many): findings, acceptance
+    /// matrix, trusted publishers, thresholds.
+    #[command(after_help = AUDIT_HELP)]
+    Audit(AuditArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
     #[command(after_help = completions::completions_help("chora"))]
     Completions(CompletionsArgs),
@@ -137,6 +142,7 @@ fn main() -> ExitCode {
         Command::Update(args) => update::run(args, &mut out),
         Command::Migrate(args) => migrate::run(args, &mut out),
         Command::Doctor(args) => doctor::run(args, &mut out),
+        Command::Audit(args) => audit::run(args, &mut out),
         Command::Completions(args) => Ok(completions::print_script(
             &command,
             "chora",

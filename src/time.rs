@@ -49,9 +49,48 @@ pub fn format_rfc3339(unix: i64) -> String {
     )
 }
 
+/// Unix seconds of an RFC 3339 UTC timestamp (`YYYY-MM-DDTHH:MM:SS[.fff]Z`, as
+/// [`format_rfc3339`] and the ledger write it); `None` for anything else.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let text = text.strip_suffix('Z')?;
+    let (date, time) = text.split_once('T')?;
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let time = time.split('.').next()?;
+    let mut t = time.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (h, min, sec) = (t.next()??, t.next()??, t.next()??);
+    let valid = (1..=12).contains(&m)
+        && (1..=days_in_month(y, m)).contains(&day)
+        && (0..24).contains(&h)
+        && (0..60).contains(&min)
+        && (0..61).contains(&sec);
+    valid.then(|| days_from_civil(y, m, day) * 86400 + h * 3600 + min * 60 + sec)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_parses_what_it_formats() {
+        for unix in [0, 1, 86399, 1_764_547_200, 1_800_000_000] {
+            assert_eq!(parse_rfc3339(&format_rfc3339(unix)), Some(unix));
+        }
+        assert_eq!(
+            parse_rfc3339("2026-12-01T10:00:00.123Z"),
+            Some(1_796_119_200)
+        );
+        for bad in [
+            "",
+            "2026-12-01",
+            "2026-13-01T00:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "2026-12-01T00:00:00+01:00",
+            "x-1-1T0:0:0Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn civil_round_trips_and_formats() {

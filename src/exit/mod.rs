@@ -2,6 +2,7 @@
 //! submodules) the one place each module's typed errors are mapped to a status and a hint.
 
 pub mod attest;
+pub mod audit;
 pub mod doctor;
 pub mod github;
 pub mod ledger;

@@ -75,6 +75,9 @@ impl Permissions {
 pub struct Trigger {
     pub event: String,
     pub span: Span,
+    /// The event's filters (`tags`, `branches`, `tags-ignore`, `types`, …) and their patterns,
+    /// in file order; empty for a bare event.
+    pub filters: Vec<(String, Vec<String>)>,
 }
 
 /// A step's `run:` script.
@@ -120,6 +123,8 @@ pub struct Job {
     /// `inherit`.
     pub secrets: Vec<Entry>,
     pub if_: Option<String>,
+    /// The jobs this one waits for (`needs:`, a name or a list).
+    pub needs: Vec<String>,
     pub steps: Vec<Step>,
 }
 
@@ -282,6 +287,7 @@ pub fn parse(relative: &Path, kind: FileKind, source: String) -> Result<Workflow
                 with: Vec::new(),
                 secrets: Vec::new(),
                 if_: None,
+                needs: Vec::new(),
                 steps,
             });
         }
@@ -426,15 +432,17 @@ fn triggers(locate: &Locator<'_>, value: Option<&Value>) -> Vec<Trigger> {
                 Some(Trigger {
                     event: scalar(item)?,
                     span: locate.span(&with(&route, Segment::Index(i))),
+                    filters: Vec::new(),
                 })
             })
             .collect(),
         Value::Mapping(map) => map
-            .keys()
-            .filter_map(|k| {
+            .iter()
+            .filter_map(|(k, v)| {
                 let event = scalar(k)?;
                 Some(Trigger {
                     span: locate.span(&with(&route, key(&event))),
+                    filters: filters(v),
                     event,
                 })
             })
@@ -444,9 +452,29 @@ fn triggers(locate: &Locator<'_>, value: Option<&Value>) -> Vec<Trigger> {
                 vec![Trigger {
                     event,
                     span: locate.span(&route),
+                    filters: Vec::new(),
                 }]
             })
             .unwrap_or_default(),
+    }
+}
+
+/// A list of scalars, or one scalar as a list of one.
+fn scalars(value: &Value) -> Vec<String> {
+    match untag(value) {
+        Value::Sequence(items) => items.iter().filter_map(scalar).collect(),
+        other => scalar(other).into_iter().collect(),
+    }
+}
+
+/// An event's filter mapping (`push: {tags: [v*], branches: [main]}`).
+fn filters(value: &Value) -> Vec<(String, Vec<String>)> {
+    match untag(value) {
+        Value::Mapping(map) => map
+            .iter()
+            .filter_map(|(k, v)| Some((scalar(k)?, scalars(v))))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -487,6 +515,7 @@ fn read_job(locate: &Locator<'_>, id: String, route: Route, job: &Value) -> Job 
         with: entries(locate, get("with"), &with(&route, key("with"))),
         secrets,
         if_: string(get("if")),
+        needs: get("needs").map(scalars).unwrap_or_default(),
         steps: read_steps(locate, get("steps"), &route),
         id,
         route,
@@ -553,6 +582,23 @@ mod tests {
         let events: Vec<_> = w.triggers.iter().map(|t| t.event.as_str()).collect();
         assert_eq!(events, ["release", "workflow_dispatch"]);
         assert_eq!(w.triggers[0].span.line, 2);
+    }
+
+    #[test]
+    fn trigger_filters_and_needs() {
+        let w = read(
+            "on:\n  push:\n    tags: ['v*']\n    branches: main\n  release:\njobs:\n  a: {}\n  b:\n    needs: a\n  c:\n    needs: [a, b]\n",
+        );
+        assert_eq!(
+            w.triggers[0].filters,
+            [
+                ("tags".to_string(), vec!["v*".to_string()]),
+                ("branches".to_string(), vec!["main".to_string()])
+            ]
+        );
+        assert!(w.triggers[1].filters.is_empty());
+        let needs: Vec<_> = w.jobs.iter().map(|j| j.needs.join(",")).collect();
+        assert_eq!(needs, ["", "a", "a,b"]);
     }
 
     #[test]

@@ -296,7 +296,7 @@ fn json_detection(row: &Row, d: &Detection) -> JsonDetection {
 
 /// The source as shown in findings: literal credential values masked (same length, so spans
 /// still point at the right bytes).
-fn shown_source(source: &str, detections: &[&Detection]) -> String {
+pub(crate) fn shown_source(source: &str, detections: &[&Detection]) -> String {
     let mut bytes = mask_tokens(source).into_bytes();
     for (start, end) in literal_ranges(source, detections) {
         for b in bytes.iter_mut().take(end).skip(start) {

@@ -1,6 +1,7 @@
 //! The `chora` command layer: the options `new` and `update` share, and one module per
 //! command with its clap arguments and what it prints.
 
+pub mod audit;
 pub mod check;
 pub mod doctor;
 pub mod migrate;

@@ -18,7 +18,7 @@ mod script;
 mod services;
 mod setup_py;
 pub mod shell;
-mod trusted;
+pub mod trusted;
 mod twine;
 mod uv;
 

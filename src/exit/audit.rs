@@ -1,0 +1,26 @@
+//! `chora audit` errors as exit statuses and hints.
+
+use super::{ExitStatus, Failure};
+use crate::audit::AuditError;
+use crate::cli::chora::audit::AuditErrorRef;
+
+impl From<AuditErrorRef<'_>> for Failure {
+    fn from(e: AuditErrorRef<'_>) -> Self {
+        let text = e.0.to_string();
+        match e.0 {
+            AuditError::NotAFolder { .. } => {
+                Failure::usage(text).with_hint("give repository folders (a clone of each)")
+            }
+            AuditError::Unlistable { .. } => Failure::usage(text)
+                .with_hint("check the folder's permissions")
+                .with_status(ExitStatus::LocalIo),
+            AuditError::Read { .. } => Failure::usage(text),
+            AuditError::Config { .. } => Failure::usage(text).with_hint(
+                "fix [tool.chora.audit] in pyproject.toml (keys: runs, testpypi-success-rate, publish-to-install-seconds, provenance-coverage)",
+            ),
+            AuditError::Ledger { .. } => Failure::usage(text).with_hint(
+                "pass the ledger chora-publish wrote, unedited (`chora-publish ledger verify FILE` names the first bad entry)",
+            ),
+        }
+    }
+}

@@ -490,8 +490,11 @@ fn osv_standin(records: HashMap<String, String>) -> (String, Arc<Mutex<Vec<Strin
     (url, asked)
 }
 
-/// A pip-audit JSON report with one dependency per (name, version, id, aliases, fixes).
-fn audit_report(vulns: &[(&str, &str, &str, &[&str], &[&str])]) -> String {
+/// One finding of a pip-audit report: package name, version, id, aliases, fix versions.
+type Finding<'a> = (&'a str, &'a str, &'a str, &'a [&'a str], &'a [&'a str]);
+
+/// A pip-audit JSON report with one dependency per finding, and one without any.
+fn audit_report(vulns: &[Finding]) -> String {
     let deps: Vec<serde_json::Value> = vulns
         .iter()
         .map(|(name, version, id, aliases, fixes)| {

@@ -1214,3 +1214,100 @@ fn the_question_issue_form_parses_with_its_fields() {
         assert!(field["attributes"]["label"].as_str().is_some(), "{field:?}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Switching the options on later
+// ---------------------------------------------------------------------------------------------
+
+fn git(home: &Path, dir: &Path, args: &[&str]) {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.org"])
+        .args(args);
+    let (ok, output) = run(&mut cmd);
+    assert!(ok, "git {args:?}:\n{output}");
+}
+
+/// A project generated with the defaults, then `chora update` with codecov, safety and bandit
+/// on: coverage.yml (managed) and the seed .safety-policy.yml are created, security.yml gains
+/// its two jobs, the seed pyproject.toml is left alone (the Bandit job works without its
+/// `[tool.bandit]`), and `chora check` is clean afterwards.
+#[test]
+fn switching_the_options_on_with_chora_update_adds_their_files_and_jobs() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("demo-pkg");
+    let mut cmd = chora(home.path());
+    cmd.arg("new").arg(&dest).arg("--defaults");
+    for answer in with_standard_answers(&[]) {
+        cmd.arg("--data").arg(answer);
+    }
+    cmd.assert().success();
+    git(home.path(), &dest, &["add", "-A"]);
+    git(home.path(), &dest, &["commit", "-q", "-m", "generated"]);
+    let pyproject = read(&dest, "pyproject.toml");
+    assert!(!dest.join(".github/workflows/coverage.yml").exists());
+    assert!(!dest.join(".safety-policy.yml").exists());
+
+    let mut cmd = chora(home.path());
+    cmd.current_dir(&dest).arg("update");
+    for answer in ALL_ON {
+        cmd.arg("--data").arg(answer);
+    }
+    let output = cmd.output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        dest.join(".github/workflows/coverage.yml").is_file(),
+        "{text}"
+    );
+    assert!(dest.join(".safety-policy.yml").is_file(), "{text}");
+    let wf = yaml(&dest, ".github/workflows/security.yml");
+    assert_eq!(
+        job_names(&wf),
+        ["pip-audit", "zizmor", "safety", "bandit"],
+        "{text}"
+    );
+    assert_eq!(
+        read(&dest, "pyproject.toml"),
+        pyproject,
+        "a seed is left alone"
+    );
+    let answers = read(&dest, ".chora-answers.yml");
+    assert!(
+        answers.contains(".github/workflows/coverage.yml:"),
+        "{answers}"
+    );
+    assert!(!answers.contains(".safety-policy.yml"), "{answers}");
+    support::assert_workflows_pass_all_checkers(std::slice::from_ref(&dest));
+
+    git(home.path(), &dest, &["add", "-A"]);
+    git(home.path(), &dest, &["commit", "-q", "-m", "options on"]);
+    chora(home.path())
+        .current_dir(&dest)
+        .arg("check")
+        .assert()
+        .success();
+
+    let (_, script, _) = step(&wf, "bandit", "Run Bandit");
+    let mut bandit = Command::new("bash");
+    bandit
+        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+        .arg(&script)
+        .current_dir(&dest)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                support::tool("uvx").parent().unwrap().display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("UV_PYTHON_DOWNLOADS", "never");
+    let (ok, output) = run(&mut bandit);
+    assert!(ok && output.contains("No issues identified."), "{output}");
+}

@@ -1213,6 +1213,30 @@ fn the_question_issue_form_parses_with_its_fields() {
     for field in &body[1..] {
         assert!(field["attributes"]["label"].as_str().is_some(), "{field:?}");
     }
+
+    // GitHub's issue-form schema (check-jsonschema's vendored copy) accepts every form and
+    // the chooser's config, and refuses a form missing what GitHub requires.
+    let forms_dir = dest.join(".github/ISSUE_TEMPLATE");
+    let mut cmd = tool_command("check-jsonschema");
+    cmd.args(["--builtin-schema", "vendor.github-issue-forms"])
+        .args(["bug_report.yml", "feature_request.yml", "question.yml"].map(|f| forms_dir.join(f)));
+    let (ok, output) = run(&mut cmd);
+    assert!(ok, "{output}");
+    let mut cmd = tool_command("check-jsonschema");
+    cmd.args(["--builtin-schema", "vendor.github-issue-config"])
+        .arg(forms_dir.join("config.yml"));
+    let (ok, output) = run(&mut cmd);
+    assert!(ok, "{output}");
+    let bad = forms_dir.join("broken.yml");
+    std::fs::write(&bad, "name: Q\nbody:\n  - type: textarea\n    id: q\n").unwrap();
+    let mut cmd = tool_command("check-jsonschema");
+    cmd.args(["--builtin-schema", "vendor.github-issue-forms"])
+        .arg(&bad);
+    let (ok, output) = run(&mut cmd);
+    assert!(
+        !ok && output.contains("'description' is a required property"),
+        "{output}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

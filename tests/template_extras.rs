@@ -544,14 +544,19 @@ impl Audit {
         std::fs::write(&report_file, report).unwrap();
         let temp = self.dir.join("runner-temp");
         std::fs::create_dir_all(&temp).unwrap();
-        let _ = std::fs::remove_file(temp.join("pip-audit.json"));
+        // An empty report: pip-audit writes none.
+        let report_path = if report.is_empty() {
+            String::new()
+        } else {
+            report_file.to_string_lossy().into_owned()
+        };
         run_step(
             &self.dir,
             &self.bin,
             &self.script,
             &[
                 ("RUNNER_TEMP", &temp.to_string_lossy()),
-                ("FAKE_REPORT", &report_file.to_string_lossy()),
+                ("FAKE_REPORT", &report_path),
                 ("FAKE_STATUS", status),
                 ("OSV_API_URL", osv),
             ],
@@ -749,8 +754,23 @@ fn pip_audit_passes_clean_reports_and_fails_on_its_own_errors() {
     let (code, output) = audit.run(&audit_report(&[]), "1", &osv);
     assert_eq!(code, Some(1), "{output}");
     assert_eq!(annotations(&output, "error").len(), 1, "{output}");
+    // Status 1 without a report (pip-audit's --strict stops on a dependency it cannot
+    // collect) fails with an error, not a traceback; a report left by an earlier run is
+    // not read.
+    let temp = audit.dir.join("runner-temp");
+    std::fs::create_dir_all(&temp).unwrap();
+    std::fs::write(temp.join("pip-audit.json"), audit_report(&[])).unwrap();
+    let (code, output) = audit.run("", "1", &osv);
+    assert_eq!(code, Some(1), "{output}");
+    assert!(
+        output.contains(
+            "::error title=pip-audit::pip-audit exited with status 1 without a readable JSON report"
+        ),
+        "{output}"
+    );
+    assert!(!output.contains("Traceback"), "{output}");
     let log = std::fs::read_to_string(audit.dir.join("uvx.log")).unwrap();
-    assert_eq!(log.lines().count(), 3, "{log}");
+    assert_eq!(log.lines().count(), 4, "{log}");
     assert!(
         log.lines().all(|l| l.contains("--format json --output")),
         "{log}"

@@ -980,6 +980,26 @@ fn release_note_categories_match_the_labels_dependabot_and_the_issue_forms_set()
         }
     }
     assert!(contributing.contains("`ignore-for-release`"));
+
+    // Every label the configuration uses that a new repository lacks gets a `gh label create`
+    // line (GitHub makes bug, enhancement, documentation and question itself).
+    let github_defaults = ["bug", "enhancement", "documentation", "question"];
+    let mut used: Vec<String> = categories
+        .iter()
+        .flat_map(|(_, l)| l.clone())
+        .chain(strings(&notes["changelog"]["exclude"]["labels"]))
+        .chain(updates.iter().flat_map(|u| strings(&u["labels"])))
+        .filter(|l| l != "*" && !github_defaults.contains(&l.as_str()))
+        .collect();
+    used.sort();
+    used.dedup();
+    assert_eq!(used.len(), 5, "{used:?}");
+    for label in &used {
+        assert!(
+            contributing.contains(&format!("gh label create {label} ")),
+            "{label} is created in CONTRIBUTING"
+        );
+    }
 }
 
 #[test]

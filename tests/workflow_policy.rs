@@ -101,6 +101,7 @@ fn every_workflow_has_empty_top_level_permissions_and_safe_checkouts() {
     for answers in [&["pypi_auth_method=oidc"][..], &["pypi_auth_method=token"]] {
         let (_tmp, dest) = project(answers);
         let mut checkouts = 0;
+        let mut new_job_checkouts = 0;
         for (name, text, wf) in workflows(&dest) {
             assert!(
                 text.starts_with("# Managed by chora"),
@@ -299,9 +300,40 @@ fn with_codecov_id_token_goes_only_to_the_coverage_upload_and_oidc_publish_jobs(
         let (_tmp, dest) = project(&[auth, "codecov=true", "safety=true", "bandit=true"]);
         let mut holders = Vec::new();
         let mut all_jobs = 0;
-        for (name, _text, wf) in workflows(&dest) {
+        let mut checkouts = 0;
+        for (name, text, wf) in workflows(&dest) {
+            assert!(text.starts_with("# Managed by chora"), "{name}");
+            assert!(
+                wf["permissions"].as_mapping().is_some_and(|m| m.is_empty()),
+                "{name}: top-level permissions must be {{}}"
+            );
             for (job_name, job) in jobs(&wf) {
                 all_jobs += 1;
+                assert!(
+                    job["permissions"].as_mapping().is_some(),
+                    "{name}/{job_name}: permissions per job"
+                );
+                for step in steps(&job) {
+                    if step["uses"]
+                        .as_str()
+                        .is_some_and(|u| u.starts_with("actions/checkout@"))
+                    {
+                        checkouts += 1;
+                        if matches!(
+                            (name.as_str(), job_name.as_str()),
+                            ("coverage.yml", "upload")
+                                | ("security.yml", "safety")
+                                | ("security.yml", "bandit")
+                        ) {
+                            new_job_checkouts += 1;
+                        }
+                        assert_eq!(
+                            step["with"]["persist-credentials"],
+                            Value::Bool(false),
+                            "{name}/{job_name}"
+                        );
+                    }
+                }
                 if let Some(id_token) = job["permissions"]["id-token"].as_str() {
                     assert_eq!(id_token, "write", "{name}/{job_name}");
                     holders.push(format!("{name}/{job_name}"));
@@ -319,6 +351,9 @@ fn with_codecov_id_token_goes_only_to_the_coverage_upload_and_oidc_publish_jobs(
         assert_eq!(holders, expected, "{auth}");
         // The four workflows' jobs, coverage's upload, and the safety and bandit jobs.
         assert_eq!(all_jobs, JOBS + 3, "{auth}");
+        // Each of the three new jobs checks out once, beside the other jobs' checkouts.
+        assert_eq!(new_job_checkouts, 3, "{auth}");
+        assert!(checkouts > new_job_checkouts, "{auth}: {checkouts}");
     }
 }
 

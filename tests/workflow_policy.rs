@@ -101,7 +101,6 @@ fn every_workflow_has_empty_top_level_permissions_and_safe_checkouts() {
     for answers in [&["pypi_auth_method=oidc"][..], &["pypi_auth_method=token"]] {
         let (_tmp, dest) = project(answers);
         let mut checkouts = 0;
-        let mut new_job_checkouts = 0;
         for (name, text, wf) in workflows(&dest) {
             assert!(
                 text.starts_with("# Managed by chora"),
@@ -301,6 +300,7 @@ fn with_codecov_id_token_goes_only_to_the_coverage_upload_and_oidc_publish_jobs(
         let mut holders = Vec::new();
         let mut all_jobs = 0;
         let mut checkouts = 0;
+        let mut new_job_checkouts = 0;
         for (name, text, wf) in workflows(&dest) {
             assert!(text.starts_with("# Managed by chora"), "{name}");
             assert!(

@@ -55,7 +55,32 @@ const MATRIX: &[&[&str]] = &[
         "testpypi_environment=staging",
         "license=Apache-2.0",
     ],
+    // The optional checks (issue 14 item 7): each adds its own job or workflow, so each is on
+    // alone once, and all three together once, across both auth modes and publishers.
+    &[
+        "pypi_auth_method=oidc",
+        "publisher=chora",
+        "codecov=true",
+        "safety=true",
+        "bandit=true",
+    ],
+    &["pypi_auth_method=token", "publisher=pypa", "codecov=true"],
+    &["pypi_auth_method=oidc", "publisher=pypa", "safety=true"],
+    &[
+        "pypi_auth_method=token",
+        "publisher=chora",
+        "publish_testpypi=false",
+        "bandit=true",
+    ],
 ];
+
+/// Rows of [`MATRIX`] with codecov on: their projects also have coverage.yml.
+fn codecov_rows() -> usize {
+    MATRIX
+        .iter()
+        .filter(|row| row.contains(&"codecov=true"))
+        .count()
+}
 
 struct Generated {
     _home: tempfile::TempDir,
@@ -89,18 +114,22 @@ fn generate_matrix() -> Generated {
     }
 }
 
-/// Every workflow file of the matrix: four per project (tests, lint, security, release).
+/// Every workflow file of the matrix: four per project (tests, lint, security, release), and
+/// coverage.yml in the projects with codecov on.
 fn all_workflows(generated: &Generated) -> Vec<PathBuf> {
     let files: Vec<PathBuf> = generated
         .projects
         .iter()
         .flat_map(|p| workflow_files(p))
         .collect();
+    assert_eq!(codecov_rows(), 2);
     assert_eq!(
         files.len(),
-        4 * MATRIX.len(),
-        "tests, lint, security and release in each project: {files:#?}"
+        4 * MATRIX.len() + codecov_rows(),
+        "tests, lint, security and release in each project, coverage with codecov: {files:#?}"
     );
+    let coverage = files.iter().filter(|f| f.ends_with("coverage.yml")).count();
+    assert_eq!(coverage, codecov_rows(), "{files:#?}");
     files
 }
 

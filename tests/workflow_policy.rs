@@ -58,7 +58,8 @@ fn steps(job: &Value) -> Vec<Value> {
     job["steps"].as_sequence().cloned().unwrap_or_default()
 }
 
-/// The generated workflows (name, text, YAML), sorted by name: always these four.
+/// The generated workflows (name, text, YAML), sorted by name: always these four, and
+/// coverage.yml when the project's answers have `codecov: true`.
 fn workflows(dest: &Path) -> Vec<(String, String, Value)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dest.join(".github/workflows")).unwrap() {
@@ -72,12 +73,19 @@ fn workflows(dest: &Path) -> Vec<(String, String, Value)> {
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     let names: Vec<&str> = out.iter().map(|(n, _, _)| n.as_str()).collect();
-    assert_eq!(
-        names,
-        ["lint.yml", "release.yml", "security.yml", "tests.yml"],
-        "{}",
-        dest.display()
-    );
+    let answers = load(&dest.join(".chora-answers.yml"));
+    let expected: &[&str] = if answers["answers"]["codecov"] == Value::Bool(true) {
+        &[
+            "coverage.yml",
+            "lint.yml",
+            "release.yml",
+            "security.yml",
+            "tests.yml",
+        ]
+    } else {
+        &["lint.yml", "release.yml", "security.yml", "tests.yml"]
+    };
+    assert_eq!(names, expected, "{}", dest.display());
     out
 }
 
@@ -165,6 +173,7 @@ const TEMPLATE_ACTIONS: &[&str] = &[
     "actions/download-artifact",
     "actions/upload-artifact",
     "astral-sh/setup-uv",
+    "codecov/codecov-action",
     "pypa/gh-action-pypi-publish",
 ];
 
@@ -278,6 +287,74 @@ fn oidc_grants_id_token_only_to_publish_jobs_and_uses_no_secret() {
             "TestPyPI and PyPI publish jobs ({publisher})"
         );
         assert_eq!(all_jobs, JOBS, "{publisher}");
+    }
+}
+
+/// With codecov on, coverage.yml's upload job also holds `id-token: write` (Codecov's
+/// use_oidc), in either PyPI auth mode, and it is the only job outside release.yml's publish
+/// jobs that does; Safety and Bandit add none.
+#[test]
+fn with_codecov_id_token_goes_only_to_the_coverage_upload_and_oidc_publish_jobs() {
+    for auth in ["pypi_auth_method=oidc", "pypi_auth_method=token"] {
+        let (_tmp, dest) = project(&[auth, "codecov=true", "safety=true", "bandit=true"]);
+        let mut holders = Vec::new();
+        let mut all_jobs = 0;
+        let mut checkouts = 0;
+        let mut new_job_checkouts = 0;
+        for (name, text, wf) in workflows(&dest) {
+            assert!(text.starts_with("# Managed by chora"), "{name}");
+            assert!(
+                wf["permissions"].as_mapping().is_some_and(|m| m.is_empty()),
+                "{name}: top-level permissions must be {{}}"
+            );
+            for (job_name, job) in jobs(&wf) {
+                all_jobs += 1;
+                // (A job that calls a reusable workflow is the release gate's to check.)
+                assert!(
+                    !job["uses"].is_null() || job["permissions"].as_mapping().is_some(),
+                    "{name}/{job_name}: permissions per job"
+                );
+                for step in steps(&job) {
+                    if step["uses"]
+                        .as_str()
+                        .is_some_and(|u| u.starts_with("actions/checkout@"))
+                    {
+                        checkouts += 1;
+                        if matches!(
+                            (name.as_str(), job_name.as_str()),
+                            ("coverage.yml", "upload")
+                                | ("security.yml", "safety")
+                                | ("security.yml", "bandit")
+                        ) {
+                            new_job_checkouts += 1;
+                        }
+                        assert_eq!(
+                            step["with"]["persist-credentials"],
+                            Value::Bool(false),
+                            "{name}/{job_name}"
+                        );
+                    }
+                }
+                if let Some(id_token) = job["permissions"]["id-token"].as_str() {
+                    assert_eq!(id_token, "write", "{name}/{job_name}");
+                    holders.push(format!("{name}/{job_name}"));
+                }
+            }
+        }
+        let mut expected = vec!["coverage.yml/upload".to_string()];
+        if auth.ends_with("oidc") {
+            expected.extend(
+                ["release.yml/publish-testpypi", "release.yml/publish-pypi"].map(String::from),
+            );
+        }
+        holders.sort();
+        expected.sort();
+        assert_eq!(holders, expected, "{auth}");
+        // The four workflows' jobs, coverage's upload, and the safety and bandit jobs.
+        assert_eq!(all_jobs, JOBS + 3, "{auth}");
+        // Each of the three new jobs checks out once, beside the other jobs' checkouts.
+        assert_eq!(new_job_checkouts, 3, "{auth}");
+        assert!(checkouts > new_job_checkouts, "{auth}: {checkouts}");
     }
 }
 
@@ -1090,18 +1167,22 @@ fn supported_pythons() -> Vec<String> {
 }
 
 /// Python versions live in one place, data/python-versions.tsv: no template file spells one
-/// (`3.N`), so moving the defaults on is a data change.
+/// (`3.N`), so moving the defaults on is a data change. A tool pinned by version
+/// (`uvx tool@3.8.1`) is not a Python version, nor is the schema version of Safety's policy
+/// file.
 #[test]
 fn no_template_file_spells_a_python_version() {
-    let literal = regex_lite::Regex::new(r"(^|[^0-9A-Za-z.])3\.[0-9]{1,2}([^0-9]|$)").unwrap();
+    let literal = regex_lite::Regex::new(r"(^|[^0-9A-Za-z.@])3\.[0-9]{1,2}([^0-9]|$)").unwrap();
+    let not_python = [(".safety-policy.yml", "version: \"3.0\"")];
     let root = support::repo_root().join("templates/python-package");
     let mut found = Vec::new();
     for path in files_under(&root) {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
         for (i, line) in text.lines().enumerate() {
-            if literal.is_match(line) {
+            if literal.is_match(line) && !not_python.contains(&(name.as_str(), line)) {
                 found.push(format!("{}:{}: {line}", path.display(), i + 1));
             }
         }

@@ -157,6 +157,18 @@ impl Repo {
                         secrets: Vec::new(),
                     },
                 };
+                // A job whose upload a tool does is not also "a script publishing": the
+                // script detections there are steps that only handle the token (a check that
+                // the secret is set).
+                if d.tool == Tool::Script
+                    && s.detections.iter().any(|o| {
+                        o.job == d.job
+                            && o.tool != Tool::Script
+                            && matches!(o.index, Index::Pypi | Index::TestPypi)
+                    })
+                {
+                    continue;
+                }
                 if out
                     .iter()
                     .any(|p| std::ptr::eq(p.job, job) && p.index == d.index)

@@ -42,6 +42,8 @@ pub enum Tool {
     Maturin,
     /// `python setup.py … upload`.
     SetupPy,
+    /// `chora-publish upload` (chora's own runtime).
+    ChoraPublish,
     /// A repository script, tox or make target receiving PyPI credentials.
     Script,
     /// A third-party publishing action or tool handed a PyPI token (named).

@@ -96,6 +96,7 @@ pub fn tool_label(tool: &Tool) -> String {
         Tool::Uv => "uv".into(),
         Tool::Maturin => "maturin".into(),
         Tool::SetupPy => "setup.py upload".into(),
+        Tool::ChoraPublish => "chora-publish".into(),
         Tool::Script => "repository script".into(),
         Tool::Other(name) => name.clone(),
     }

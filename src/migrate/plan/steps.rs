@@ -63,6 +63,12 @@ pub(super) fn plan(
                 index,
                 "`pdm publish` uses Trusted Publishing by itself once no password is given",
             ),
+            Tool::ChoraPublish => review(
+                plan,
+                job,
+                index,
+                "chora-publish uses Trusted Publishing by itself once no token is given: its token is removed; drop `--auth token` from the command if it has it",
+            ),
             Tool::PypaAction => {
                 keep(
                     plan,
@@ -507,6 +513,7 @@ fn tool_name(tool: &Tool) -> &str {
         Tool::PypaAction => "the PyPA action",
         Tool::Pdm => "pdm",
         Tool::Uv => "uv",
+        Tool::ChoraPublish => "chora-publish",
         Tool::Script => "the script",
         Tool::Other(name) => name,
     }

@@ -3,6 +3,7 @@
 //! credentials; this module adds the verdict (migrate, already trusted, another service, or a
 //! refusal) and sums a file up (`summary`).
 
+mod chora_publish;
 mod command;
 mod creds;
 mod flit;
@@ -230,6 +231,7 @@ pub fn detect(workflow: &Workflow) -> Vec<Detection> {
             found.extend(hatch::detect(&ctx));
             found.extend(pdm::detect(&ctx));
             found.extend(uv::detect(&ctx));
+            found.extend(chora_publish::detect(&ctx));
             found.extend(setup_py::detect(&ctx));
             if found.is_empty() {
                 found.extend(other::detect(&ctx));

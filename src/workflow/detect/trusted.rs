@@ -34,7 +34,7 @@ pub fn hand_minted(job: &Job) -> bool {
 fn native(tool: &Tool) -> bool {
     matches!(
         tool,
-        Tool::PypaAction | Tool::Uv | Tool::Pdm | Tool::Maturin | Tool::Twine
+        Tool::PypaAction | Tool::Uv | Tool::Pdm | Tool::Maturin | Tool::Twine | Tool::ChoraPublish
     )
 }
 

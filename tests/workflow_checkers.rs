@@ -80,6 +80,13 @@ fn generate_matrix() -> Generated {
             cmd.arg("--data").arg(answer);
         }
         cmd.assert().success();
+        // A git repository: actionlint finds a project by its `.git`, and only within a
+        // project does it check release.yml's calls of ./.github/workflows/*.yml against the
+        // called files (release_gate.rs shows it does).
+        let (ok, output) = run(std::process::Command::new("git")
+            .args(["init", "--quiet"])
+            .arg(&dest));
+        assert!(ok, "git init: {output}");
         projects.push(dest);
     }
     Generated {

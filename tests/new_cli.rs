@@ -411,8 +411,9 @@ fn git_repository_is_initialised_with_the_managed_blobs() {
         !record.files.contains_key("README.md"),
         "seed files are not tracked"
     );
-    // Workflows (4), dependabot.yml and PYPI_SETUP.md.
-    assert_eq!(record.files.len(), 6, "{:?}", record.files.keys());
+    // Workflows (4), dependabot.yml, PYPI_SETUP.md and RELEASING.md.
+    assert!(record.files.contains_key("RELEASING.md"));
+    assert_eq!(record.files.len(), 7, "{:?}", record.files.keys());
     for (path, id) in &record.files {
         let on_disk = std::fs::read(dest.join(path)).unwrap();
         let blob = repo

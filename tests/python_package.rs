@@ -38,7 +38,11 @@ fn step_env(workflow: &Path, name: &str, key: &str) -> String {
     let text = std::fs::read_to_string(workflow).unwrap();
     let doc: serde_json::Value = yaml_serde::from_str(&text).unwrap();
     for job in doc["jobs"].as_object().unwrap().values() {
-        for step in job["steps"].as_array().unwrap() {
+        // Jobs calling a reusable workflow (release.yml's tests, lint, security) have no steps.
+        let Some(steps) = job["steps"].as_array() else {
+            continue;
+        };
+        for step in steps {
             if step["name"] == name {
                 return step["env"][key].as_str().unwrap().to_string();
             }
@@ -110,7 +114,11 @@ fn step_run(workflow: &Path, name: &str) -> (String, Vec<String>) {
     let text = std::fs::read_to_string(workflow).unwrap();
     let doc: serde_json::Value = yaml_serde::from_str(&text).unwrap();
     for job in doc["jobs"].as_object().unwrap().values() {
-        for step in job["steps"].as_array().unwrap() {
+        // Jobs calling a reusable workflow (release.yml's tests, lint, security) have no steps.
+        let Some(steps) = job["steps"].as_array() else {
+            continue;
+        };
+        for step in steps {
             if step["name"] == name {
                 let env = step["env"]
                     .as_object()

@@ -814,7 +814,8 @@ fn the_generated_proof_steps_install_the_release_from_the_index() {
     .unwrap();
     let home = scratch.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
-    let shell = |script: &str, tag: &str| {
+    // The version as the build job's output hands it to the proof job (VERSION).
+    let shell = |script: &str, version: &str| {
         let mut cmd = std::process::Command::new("bash");
         cmd.arg("-e")
             .arg("-c")
@@ -823,7 +824,7 @@ fn the_generated_proof_steps_install_the_release_from_the_index() {
             .env_clear()
             .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
             .env("HOME", &home)
-            .env("TAG", tag)
+            .env("VERSION", version)
             .env("UV_PYTHON_DOWNLOADS", "never")
             .env("CHORA_PUBLISH_RETRY_BASE_MS", "10");
         cmd
@@ -838,7 +839,10 @@ fn the_generated_proof_steps_install_the_release_from_the_index() {
     );
     assert_eq!(
         env,
-        [("TAG".to_string(), "${{ github.ref_name }}".to_string())]
+        [(
+            "VERSION".to_string(),
+            "${{ needs.build.outputs.version }}".to_string()
+        )]
     );
     // The newest supported Python of data/python-versions.tsv (the last line).
     let versions =
@@ -859,7 +863,7 @@ fn the_generated_proof_steps_install_the_release_from_the_index() {
         python().display(),
         server.simple_url()
     );
-    let out = shell(&script, "v0.1.0").output().unwrap();
+    let out = shell(&script, "0.1.0").output().unwrap();
     assert!(out.status.success(), "{script}: {}", text(&out));
     let v = ledger::verify_file(&work.join("chora-ledger.jsonl")).unwrap();
     let outcomes: Vec<_> = v
@@ -879,7 +883,7 @@ fn the_generated_proof_steps_install_the_release_from_the_index() {
     assert_eq!(v.entries[3].files[0].sha256, sha256_hex(&wheel.data));
     assert_eq!(v.entries[3].details["module"], "demo_pkg");
     // A version the ledger holds no upload of is refused at once (exit 2), nothing installed.
-    let out = shell(&script, "v0.2.0").output().unwrap();
+    let out = shell(&script, "0.2.0").output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 
     // publisher=pypa: the shell equivalent, with uv's index pointed at pypiserver.
@@ -891,10 +895,10 @@ fn the_generated_proof_steps_install_the_release_from_the_index() {
     );
     let runner = scratch.path().join("runner");
     std::fs::create_dir_all(&runner).unwrap();
-    let mut cmd = shell(&script, "v0.1.0");
+    let mut cmd = shell(&script, "0.1.0");
     for (key, value) in &env {
         match key.as_str() {
-            "TAG" => {}
+            "VERSION" => assert_eq!(value, "${{ needs.build.outputs.version }}"),
             "UV_DEFAULT_INDEX" => {
                 assert_eq!(value, "https://pypi.org/simple/");
                 cmd.env(key, server.simple_url());

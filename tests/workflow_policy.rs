@@ -89,8 +89,9 @@ fn workflows(dest: &Path) -> Vec<(String, String, Value)> {
     out
 }
 
-/// Jobs in the four workflows together (tests 1, lint 2, security 2, release 6).
-const JOBS: usize = 11;
+/// Jobs in the four workflows together (tests 1, lint 2, security 2, release 10: the three
+/// calls of tests, lint and security, the gate, build and the five publishing ones).
+const JOBS: usize = 15;
 
 fn is_publish_job(name: &str) -> bool {
     name.starts_with("publish")
@@ -128,7 +129,7 @@ fn every_workflow_has_empty_top_level_permissions_and_safe_checkouts() {
                 }
             }
         }
-        assert_eq!(checkouts, 6, "checkout steps ({answers:?})");
+        assert_eq!(checkouts, 7, "checkout steps ({answers:?})");
     }
 }
 
@@ -138,8 +139,8 @@ fn every_action_is_pinned_to_a_known_commit_with_its_tag() {
     let line_re = regex_lite::Regex::new(r"uses:\s*(\S+)@(\S+)(\s*#\s*(\S+))?").unwrap();
     // Each answer set with the number of `uses:` lines in its four workflows.
     for (answers, expected) in [
-        (&["publisher=chora"][..], 27),
-        (&["publisher=pypa", "pypi_auth_method=token"], 20),
+        (&["publisher=chora"][..], 29),
+        (&["publisher=pypa", "pypi_auth_method=token"], 22),
     ] {
         let (_tmp, dest) = project(answers);
         let mut seen = 0;
@@ -431,10 +432,14 @@ fn release_workflow_runs_on_version_tags_without_caches() {
             }
         }
     }
-    assert_eq!(setup_uv, 5, "setup-uv steps in release.yml");
+    assert_eq!(setup_uv, 6, "setup-uv steps in release.yml");
     let names: Vec<String> = jobs(&wf).into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names.len(), 6, "{names:?}");
+    assert_eq!(names.len(), 10, "{names:?}");
     for expected in [
+        "tests",
+        "lint",
+        "security",
+        "gate",
         "build",
         "publish-testpypi",
         "smoke-testpypi",
@@ -849,10 +854,11 @@ fn the_pypi_release_is_installed_and_its_provenance_verified_before_the_github_r
         let chora = answers.contains(&"publisher=chora");
         let proof = &release["jobs"]["verify-pypi"];
         // After the PyPI upload, before the GitHub release; reads PyPI with no permission.
-        assert_eq!(needs_of(proof), ["publish-pypi"], "{answers:?}");
+        // (and build, whose output is the version)
+        assert_eq!(needs_of(proof), ["build", "publish-pypi"], "{answers:?}");
         assert_eq!(
             needs_of(&release["jobs"]["github-release"]),
-            ["verify-pypi"],
+            ["build", "verify-pypi"],
             "{answers:?}"
         );
         assert!(
@@ -892,7 +898,7 @@ fn the_pypi_release_is_installed_and_its_provenance_verified_before_the_github_r
                 [
                     "chora-publish",
                     "smoke",
-                    "\"demo-pkg==${TAG#v}\"",
+                    "\"demo-pkg==${VERSION}\"",
                     "--ledger",
                     "chora-ledger.jsonl",
                     "--import",
@@ -931,7 +937,7 @@ fn the_pypi_release_is_installed_and_its_provenance_verified_before_the_github_r
                 [
                     "chora-publish",
                     "verify-provenance",
-                    "\"demo-pkg==${TAG#v}\"",
+                    "\"demo-pkg==${VERSION}\"",
                     "--repository",
                     "octo-org/demo-repo",
                     "--workflow",

@@ -163,6 +163,8 @@ fn print_next_steps(out: &mut Output<'_>, dest: &Path, plan: &NewPlan) {
     out.line("\nNext steps:");
     out.line(format!("  cd {}", dest.display()));
     if plan.tree.contains_key("pyproject.toml") {
+        // chora cannot lock offline; CI and the release run `uv ... --locked`.
+        out.line("  uv lock                        # write uv.lock (needs the network); commit it");
         out.line("  uv run pytest                  # run the tests");
     }
     match auth.as_deref() {
@@ -172,5 +174,5 @@ fn print_next_steps(out: &mut Output<'_>, dest: &Path, plan: &NewPlan) {
         Some(_) => out.line("  open PYPI_SETUP.md             # add the PyPI token secret"),
         None => {}
     }
-    out.line("  git add -A && git commit -m \"Initial commit from chora\"");
+    out.line("  git add -A && git commit -m \"Initial commit from chora\"   # uv.lock included");
 }

@@ -845,3 +845,59 @@ fn corpus_publishing_is_classified() {
         wrong.join("\n")
     );
 }
+
+/// The JSON report validates against its documented schema (docs/schemas/, with
+/// check-jsonschema) for a clean project with ledger measures, a token project, and an
+/// organisation with an error; a report with a field removed does not.
+#[test]
+fn the_report_validates_against_its_schema() {
+    let s = Scratch::new();
+    let schema =
+        support::repo_root().join("docs/schemas/release-supply-chain-audit.v1.schema.json");
+    let clean = s.generate("v-clean", &[]);
+    let token = s.generate("v-token", &["pypi_auth_method=token", "publisher=pypa"]);
+    let ledger_file = s.path("v.jsonl");
+    ledger(&ledger_file, &[(false, true, 60), (true, true, 0)]);
+    let mut reports = Vec::new();
+    let mut write = |name: &str, report: &Value| {
+        let path = s.path(name);
+        std::fs::write(&path, serde_json::to_string_pretty(report).unwrap()).unwrap();
+        reports.push(path);
+    };
+    let (_, r) = s.audit(&clean, &["--ledger", ledger_file.to_str().unwrap()]);
+    assert!(r["repositories"][0]["measures"].is_object());
+    write("clean.json", &r);
+    let (_, r) = s.audit(&token, &[]);
+    write("token.json", &r);
+    let (_, r) = s.audit(
+        s.tmp.path(),
+        &[
+            clean.to_str().unwrap(),
+            "no-such-folder",
+            token.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r["errors"].as_array().unwrap().len(), 1);
+    write("org.json", &r);
+    let check = |files: &[PathBuf]| {
+        let mut cmd = support::tool_command("check-jsonschema");
+        cmd.arg("--schemafile").arg(&schema).args(files);
+        support::run(&mut cmd)
+    };
+    let (ok, output) = check(&reports);
+    assert!(ok, "{output}");
+    assert_eq!(reports.len(), 3);
+
+    let (_, mut broken) = s.audit(&clean, &[]);
+    broken["repositories"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("acceptance");
+    let path = s.path("broken.json");
+    std::fs::write(&path, broken.to_string()).unwrap();
+    let (ok, output) = check(&[path]);
+    assert!(
+        !ok,
+        "a report without `acceptance` must not validate: {output}"
+    );
+}

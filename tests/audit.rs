@@ -697,6 +697,53 @@ fn sarif_names_each_finding_with_its_place() {
     rule_ids.dedup();
     assert_eq!(rule_ids.len(), n, "one rule per id");
     assert!(rule_ids.contains(&"zizmor/use-trusted-publishing"));
+
+    // Valid SARIF 2.1.0 (the OASIS schema, installed by scripts/install-test-tools.sh), for one
+    // repository and for several; a log with a level SARIF does not know is refused.
+    let schema = support::tool("check-jsonschema")
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("schemas/sarif-2.1.0.json");
+    assert!(
+        schema.is_file(),
+        "{} is missing: run `bash scripts/install-test-tools.sh`",
+        schema.display()
+    );
+    let one = s.path("one.sarif");
+    std::fs::write(&one, &run.stdout).unwrap();
+    let other = s.generate("sarif-2", &[]);
+    let many = chora_in(
+        &s.home,
+        s.tmp.path(),
+        &[
+            "audit",
+            "--format",
+            "sarif",
+            "--no-report",
+            "--fail-on",
+            "never",
+            dir.to_str().unwrap(),
+            other.to_str().unwrap(),
+        ],
+    );
+    let many_path = s.path("many.sarif");
+    std::fs::write(&many_path, &many.stdout).unwrap();
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    let broken_path = s.path("broken.sarif");
+    std::fs::write(&broken_path, broken.to_string()).unwrap();
+    let check = |file: &Path| {
+        let mut cmd = support::tool_command("check-jsonschema");
+        cmd.arg("--schemafile").arg(&schema).arg(file);
+        support::run(&mut cmd)
+    };
+    for file in [&one, &many_path] {
+        let (ok, output) = check(file);
+        assert!(ok, "{}: {output}", file.display());
+    }
+    let (ok, output) = check(&broken_path);
+    assert!(!ok, "level `fatal` must not validate: {output}");
 }
 
 /// The table shows findings like rustc, with the file, line and fix; a workflow with control

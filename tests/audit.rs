@@ -55,27 +55,8 @@ impl Scratch {
     /// `chora new NAME` with the standard answers and `extra` (a releases file for
     /// publisher=chora).
     fn generate(&self, name: &str, extra: &[&str]) -> PathBuf {
-        let releases = self.path("chora-releases.tsv");
-        let version = env!("CARGO_PKG_VERSION");
-        std::fs::write(
-            &releases,
-            format!(
-                "{version}\tchora_cli-{version}-py3-none-any.whl\t{}\n",
-                "0".repeat(64)
-            ),
-        )
-        .unwrap();
         let dest = self.path(name);
-        let mut cmd = support::chora(&self.home);
-        cmd.arg("new")
-            .arg(&dest)
-            .arg("--defaults")
-            .arg("--no-git")
-            .env("CHORA_RELEASES_FILE", &releases);
-        for answer in support::with_standard_answers(extra) {
-            cmd.arg("--data").arg(answer);
-        }
-        cmd.assert().success();
+        support::new_project(&self.home, &dest, extra);
         dest
     }
 

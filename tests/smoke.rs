@@ -749,27 +749,8 @@ fn workflow_step(workflow: &Path, job: &str, name: &str) -> (String, Vec<(String
 fn generated_release(dir: &Path, extra: &[&str]) -> PathBuf {
     let home = dir.join("home");
     std::fs::create_dir_all(&home).unwrap();
-    let releases = dir.join("chora-releases.tsv");
-    let version = env!("CARGO_PKG_VERSION");
-    std::fs::write(
-        &releases,
-        format!(
-            "{version}\tchora_cli-{version}-py3-none-any.whl\t{}\n",
-            "0".repeat(64)
-        ),
-    )
-    .unwrap();
     let dest = dir.join("project");
-    let mut cmd = support::chora(&home);
-    cmd.arg("new")
-        .arg(&dest)
-        .arg("--defaults")
-        .arg("--no-git")
-        .env("CHORA_RELEASES_FILE", &releases);
-    for answer in support::with_standard_answers(extra) {
-        cmd.arg("--data").arg(answer);
-    }
-    cmd.assert().success();
+    support::new_project(&home, &dest, extra);
     dest.join(".github/workflows/release.yml")
 }
 

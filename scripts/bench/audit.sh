@@ -9,32 +9,14 @@
 # Part 1 gives each corpus file a repository of its own in a temporary folder (as
 # scripts/bench/migrate.sh does) and times, per round, each tool over all of them twice: one
 # process per repository (a pre-commit hook, a CI job) and one process for all (an
-# organisation sweep). Part 2 generates one project with `chora new` (all options on), copies
-# it to 1,000 folders, and times `chora audit --repos-from` over them. chora is the release
+# organisation sweep). Part 2 generates 1,000 projects with `chora new` (each its own name,
+# four answer sets in turn) and times `chora audit --repos-from` over them. chora is the release
 # build (`cargo build --release --bin chora`); zizmor the pinned one of
 # scripts/install-test-tools.sh.
 set -euo pipefail
 
 rounds="${1:-5}"
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$repo"
-tools="${CHORA_TOOLS_DIR:-$repo/.tools}"
-if [ ! -x "$tools/bin/zizmor" ]; then
-  bash scripts/install-test-tools.sh >/dev/null
-fi
-corpus="$repo/../shared/corpus"
-if [ ! -f "$corpus/index.tsv" ]; then
-  echo "needs the shared corpus at $corpus (../shared/corpus beside the repository)" >&2
-  exit 2
-fi
-
-echo "building chora (cargo build --release --bin chora)..."
-cargo build --release --quiet --bin chora
-chora="$repo/target/release/chora"
-zizmor="$tools/bin/zizmor"
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/chora-bench-audit.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-
-echo "machine: $(nproc) cores, $(uname -sr); $("$chora" --version); $("$zizmor" --version)"
+# shellcheck source=scripts/bench/setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+bench_corpus_setup audit
 python3 scripts/bench/time_audit.py "$rounds" "$corpus" "$work" "$chora" "$zizmor"

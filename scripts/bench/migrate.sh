@@ -18,25 +18,7 @@
 set -euo pipefail
 
 rounds="${1:-5}"
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-cd "$repo"
-tools="${CHORA_TOOLS_DIR:-$repo/.tools}"
-if [ ! -x "$tools/bin/zizmor" ]; then
-  bash scripts/install-test-tools.sh >/dev/null
-fi
-corpus="$repo/../shared/corpus"
-if [ ! -f "$corpus/index.tsv" ]; then
-  echo "needs the shared corpus at $corpus (../shared/corpus beside the repository)" >&2
-  exit 2
-fi
-
-echo "building chora (cargo build --release --bin chora)..."
-cargo build --release --quiet --bin chora
-chora="$repo/target/release/chora"
-zizmor="$tools/bin/zizmor"
-
-work="$(mktemp -d "${TMPDIR:-/tmp}/chora-bench-migrate.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-
-echo "machine: $(nproc) cores, $(uname -sr); $("$chora" --version); $("$zizmor" --version)"
+# shellcheck source=scripts/bench/setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+bench_corpus_setup migrate
 python3 scripts/bench/time_migrate.py "$rounds" "$corpus" "$work" "$chora" "$zizmor"

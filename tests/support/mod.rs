@@ -196,3 +196,30 @@ pub fn assert_workflows_pass_all_checkers(projects: &[PathBuf]) {
         assert!(ok, "{checker:?} findings:\n{output}");
     }
 }
+
+/// `chora new DEST --defaults --no-git` with the standard answers and `extra`, run with HOME
+/// `home` and a releases file (written into `home`) listing this version of chora-cli, so
+/// `publisher=chora` renders too.
+#[allow(dead_code)]
+pub fn new_project(home: &Path, dest: &Path, extra: &[&str]) {
+    let releases = home.join("chora-releases.tsv");
+    let version = env!("CARGO_PKG_VERSION");
+    std::fs::write(
+        &releases,
+        format!(
+            "{version}\tchora_cli-{version}-py3-none-any.whl\t{}\n",
+            "0".repeat(64)
+        ),
+    )
+    .unwrap();
+    let mut cmd = chora(home);
+    cmd.arg("new")
+        .arg(dest)
+        .arg("--defaults")
+        .arg("--no-git")
+        .env("CHORA_RELEASES_FILE", &releases);
+    for answer in with_standard_answers(extra) {
+        cmd.arg("--data").arg(answer);
+    }
+    cmd.assert().success();
+}

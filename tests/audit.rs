@@ -929,3 +929,32 @@ fn the_report_validates_against_its_schema() {
         "a report without `acceptance` must not validate: {output}"
     );
 }
+
+/// chora's own composite action publishes too: with no password it is Trusted Publishing, with
+/// one a token.
+#[test]
+fn chora_publishs_composite_action_is_a_publisher() {
+    let s = Scratch::new();
+    let action = "chora-dev/chora/publish@0123456789abcdef0123456789abcdef01234567";
+    let oidc = s.repo(
+        "act-oidc",
+        "release.yml",
+        &release("", "    environment: pypi\n", action),
+    );
+    let (_, report) = s.audit(&oidc, &["--fail-on", "never"]);
+    let publishing = &report["repositories"][0]["publishing"];
+    assert_eq!(publishing.as_array().unwrap().len(), 1, "{publishing}");
+    assert_eq!(publishing[0]["tool"], "chora-publish");
+    assert_eq!(publishing[0]["auth"], "oidc");
+    let token = s.repo(
+        "act-token",
+        "release.yml",
+        &(release("", "    environment: pypi\n", action)
+            + "        with:\n          password: ${{ secrets.PYPI_TOKEN }}\n"),
+    );
+    let (_, report) = s.audit(&token, &["--fail-on", "never"]);
+    let repo = &report["repositories"][0];
+    assert_eq!(repo["publishing"][0]["auth"], "token");
+    assert_eq!(repo["publishing"][0]["secrets"][0], "PYPI_TOKEN");
+    assert!(ids(repo).contains(&"zizmor/use-trusted-publishing".to_string()));
+}

@@ -1,11 +1,17 @@
-//! chora-publish (`chora-publish upload`): a token only in `CHORA_PUBLISH_TOKEN` (it has no
-//! token flag), the index in `--repository-url`. With no token it uses Trusted Publishing.
+//! chora-publish: `chora-publish upload` in a script (a token only in `CHORA_PUBLISH_TOKEN`,
+//! it has no token flag; the index in `--repository-url`), and chora's composite action
+//! `chora-dev/chora/publish` (`password:` the token, `repository-url` the index). With no
+//! token both use Trusted Publishing.
 
 use super::command::{self, Spec};
-use super::{Found, StepCtx};
-use crate::workflow::model::Tool;
+use super::creds::{assemble, long_lived, with_credential};
+use super::{Found, StepCtx, index};
+use crate::workflow::model::{Index, Tool};
 
 pub(super) fn detect(ctx: &StepCtx<'_>) -> Vec<Found> {
+    if let Some(found) = action(ctx) {
+        return vec![found];
+    }
     command::detect(
         ctx,
         &Spec {
@@ -22,4 +28,26 @@ pub(super) fn detect(ctx: &StepCtx<'_>) -> Vec<Found> {
             name_env: &[],
         },
     )
+}
+
+/// The composite action `chora-dev/chora/publish@…`.
+fn action(ctx: &StepCtx<'_>) -> Option<Found> {
+    if !ctx.action()?.starts_with("chora-dev/chora/publish") {
+        return None;
+    }
+    let primary: Vec<_> = ctx
+        .with_value("password")
+        .filter(|e| e.value.as_deref().is_some_and(long_lived))
+        .map(with_credential)
+        .into_iter()
+        .collect();
+    let index = ctx
+        .with_value("repository-url")
+        .and_then(|e| e.value.as_deref())
+        .map_or(Index::Pypi, index::from_url);
+    Some(Found::new(
+        Tool::ChoraPublish,
+        index,
+        assemble(primary, Vec::new()),
+    ))
 }

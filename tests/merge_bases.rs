@@ -445,11 +445,22 @@ fn a_project_recorded_with_an_end_of_life_python_still_updates_and_checks() {
         &["commit", "-q", "--allow-empty", "-m", "update"],
     );
     let output = chora(home).current_dir(&dir).arg("check").output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    let out = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    // Not drift, but said: the recorded Python is end of life.
+    assert!(
+        out.contains(&format!(
+            "python_min: Python {eol_version} (end of life since"
+        )),
+        "check notes the end-of-life answer:\n{out}"
     );
+    let output = chora(home)
+        .current_dir(&dir)
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["in_sync"], true);
+    assert_eq!(report["notes"][0]["question"], "python_min");
 }

@@ -17,6 +17,8 @@ pub struct Drifts {
     pub files: Vec<FileDrift>,
     /// Paths the answers file lists that the template does not manage (ignored).
     pub not_managed: Vec<String>,
+    /// Notes on recorded answers kept only because they were recorded (end-of-life Pythons).
+    pub notes: Vec<(String, String)>,
 }
 
 /// Compare the project's managed files with what this chora renders.
@@ -34,6 +36,7 @@ pub fn drifts(
         project,
         files,
         not_managed,
+        notes: resolved.notes,
     })
 }
 

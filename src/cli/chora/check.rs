@@ -46,7 +46,16 @@ struct JsonReport<'a> {
     template: &'a str,
     generated_by: &'a str,
     chora_version: &'a str,
+    /// Notes on recorded answers (end-of-life Pythons); not drift.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<JsonNote>,
     files: Vec<JsonFile>,
+}
+
+#[derive(Serialize)]
+struct JsonNote {
+    question: String,
+    note: String,
 }
 
 #[derive(Serialize)]
@@ -65,9 +74,15 @@ pub fn run(args: &CheckArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failure
         project,
         files,
         not_managed,
+        notes,
     } = drifts(&args.dir, args.allow_folder_template)?;
     for path in &not_managed {
         out.warning(not_managed_warning(path));
+    }
+    // Not drift: an answer the template would no longer offer (an end-of-life Python), kept
+    // because it was recorded; the user decides when to move on.
+    for (key, note) in &notes {
+        out.warning(format!("{key}: {note}"));
     }
     let drifted: Vec<&FileDrift> = files.iter().filter(|f| f.state.is_drift()).collect();
     let pins_newer: Vec<&FileDrift> = files
@@ -86,6 +101,13 @@ pub fn run(args: &CheckArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failure
             template: &project.record.template,
             generated_by: &project.record.chora_version,
             chora_version: crate::VERSION,
+            notes: notes
+                .iter()
+                .map(|(question, note)| JsonNote {
+                    question: question.clone(),
+                    note: note.clone(),
+                })
+                .collect(),
             files: files
                 .iter()
                 .map(|f| JsonFile {

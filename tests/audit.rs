@@ -958,3 +958,35 @@ fn chora_publishs_composite_action_is_a_publisher() {
     assert_eq!(repo["publishing"][0]["secrets"][0], "PYPI_TOKEN");
     assert!(ids(repo).contains(&"zizmor/use-trusted-publishing".to_string()));
 }
+
+/// chora's own release shape: chora-publish run from a path (`"$DIR/chora-publish" upload`),
+/// `--testpypi` for TestPyPI, attestations on, and a tag check whose step says what it
+/// compares while its script is a file of its own.
+#[test]
+fn chora_publish_run_from_a_path_with_testpypi_is_read_right() {
+    let s = Scratch::new();
+    let text = format!(
+        "name: Release\non:\n  push:\n    tags: ['v*']\npermissions: {{}}\njobs:\n  check:\n    runs-on: ubuntu-latest\n    steps:\n      - name: Check that the tag is v<crate version>\n        env:\n          TAG: ${{{{ github.ref_name }}}}\n        run: python3 scripts/check_tag.py \"$TAG\"\n  testpypi:\n    needs: [check]\n    runs-on: ubuntu-latest\n    environment: testpypi\n    permissions:\n      id-token: write\n    steps:\n      - uses: {PINNED_CHECKOUT}\n      - run: >-\n          \"$RUNNER_TEMP/bin/chora-publish\" upload\n          --testpypi\n          --attestations=always\n          dist/*\n"
+    );
+    let dir = s.repo("own", "release.yml", &text);
+    let (_, report) = s.audit(&dir, &["--fail-on", "never"]);
+    let repo = &report["repositories"][0];
+    let publishing = repo["publishing"].as_array().unwrap();
+    assert_eq!(publishing.len(), 1, "{repo:#}");
+    assert_eq!(publishing[0]["index"], "testpypi");
+    assert_eq!(publishing[0]["tool"], "chora-publish");
+    assert_eq!(publishing[0]["attestations"], true);
+    let found = ids(repo);
+    assert!(
+        !found.contains(&"chora/tag-version-check".to_string()),
+        "{found:?}"
+    );
+    // The same step named without saying it compares the version: the check is not seen.
+    let unnamed = s.repo(
+        "own-unnamed",
+        "release.yml",
+        &text.replace("Check that the tag is v<crate version>", "Run a script"),
+    );
+    let (_, report) = s.audit(&unnamed, &["--fail-on", "never"]);
+    assert!(ids(&report["repositories"][0]).contains(&"chora/tag-version-check".to_string()));
+}

@@ -32,7 +32,9 @@ pub fn generated(p: &PublishJob<'_>) -> bool {
         _ => {
             signs_elsewhere
                 || scripts(p.job).any(|s| {
-                    s.contains("chora-publish upload")
+                    // `chora-publish upload`, also as `"$DIR/chora-publish" upload`.
+                    s.contains("chora-publish")
+                        && s.contains("upload")
                         && !s.contains("--attestations=never")
                         && !s.contains("--attestations never")
                 })

@@ -3,7 +3,7 @@
 //! the tag matches the package version before building.
 
 use crate::audit::finding::{Finding, Severity};
-use crate::audit::repo::{Repo, scripts};
+use crate::audit::repo::Repo;
 
 pub fn check(repo: &Repo) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -45,9 +45,17 @@ pub fn check(repo: &Repo) -> Vec<Finding> {
             .triggers
             .iter()
             .any(|t| t.event == "push" || t.event == "release");
-        let checks_tag = w.jobs.iter().flat_map(scripts).any(|s| {
-            (s.contains("ref_name") || s.contains("GITHUB_REF") || s.contains("TAG"))
-                && s.to_ascii_lowercase().contains("version")
+        // A step comparing the tag with the version: said by its script, or by its name
+        // ("Check that the tag is v<crate version>") when the script is a file of its own.
+        let checks_tag = w.jobs.iter().flat_map(|j| &j.steps).any(|step| {
+            let script = step.run.as_ref().map_or("", |r| r.text.as_str());
+            let name = step.name.as_deref().unwrap_or("").to_ascii_lowercase();
+            let by_script = (script.contains("ref_name")
+                || script.contains("GITHUB_REF")
+                || script.contains("TAG"))
+                && script.to_ascii_lowercase().contains("version");
+            let by_name = name.contains("tag") && name.contains("version") && !script.is_empty();
+            by_script || by_name
         });
         if tagged && !checks_tag {
             out.push(

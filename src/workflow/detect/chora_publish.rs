@@ -1,5 +1,5 @@
 //! chora-publish: `chora-publish upload` in a script (a token only in `CHORA_PUBLISH_TOKEN`,
-//! it has no token flag; the index in `--repository-url`), and chora's composite action
+//! it has no token flag; the index in `--repository-url`, or `--testpypi`), and chora's composite action
 //! `chora-dev/chora/publish` (`password:` the token, `repository-url` the index). With no
 //! token both use Trusted Publishing.
 
@@ -12,7 +12,17 @@ pub(super) fn detect(ctx: &StepCtx<'_>) -> Vec<Found> {
     if let Some(found) = action(ctx) {
         return vec![found];
     }
-    command::detect(
+    let testpypi = ctx
+        .invocations("chora-publish", &["upload"])
+        .iter()
+        .any(|(command, at)| {
+            command
+                .words
+                .iter()
+                .skip(*at)
+                .any(|w| w.text == "--testpypi")
+        });
+    let mut found = command::detect(
         ctx,
         &Spec {
             tool: Tool::ChoraPublish,
@@ -27,7 +37,14 @@ pub(super) fn detect(ctx: &StepCtx<'_>) -> Vec<Found> {
             url_env: &[],
             name_env: &[],
         },
-    )
+    );
+    // `--testpypi` is chora-publish's switch for TestPyPI's upload URL.
+    if testpypi {
+        for f in &mut found {
+            f.index = Index::TestPypi;
+        }
+    }
+    found
 }
 
 /// The composite action `chora-dev/chora/publish@…`.

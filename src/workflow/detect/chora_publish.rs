@@ -4,8 +4,7 @@
 //! token both use Trusted Publishing.
 
 use super::command::{self, Spec};
-use super::creds::{assemble, long_lived, with_credential};
-use super::{Found, StepCtx, index};
+use super::{Found, StepCtx};
 use crate::workflow::model::{Index, Tool};
 
 pub(super) fn detect(ctx: &StepCtx<'_>) -> Vec<Found> {
@@ -47,24 +46,15 @@ pub(super) fn detect(ctx: &StepCtx<'_>) -> Vec<Found> {
     found
 }
 
-/// The composite action `chora-dev/chora/publish@…`.
+/// The composite action `chora-dev/chora/publish@…` (the PyPA action's inputs; only
+/// `__token__` as user, so no user credential).
 fn action(ctx: &StepCtx<'_>) -> Option<Found> {
     if !ctx.action()?.starts_with("chora-dev/chora/publish") {
         return None;
     }
-    let primary: Vec<_> = ctx
-        .with_value("password")
-        .filter(|e| e.value.as_deref().is_some_and(long_lived))
-        .map(with_credential)
-        .into_iter()
-        .collect();
-    let index = ctx
-        .with_value("repository-url")
-        .and_then(|e| e.value.as_deref())
-        .map_or(Index::Pypi, index::from_url);
-    Some(Found::new(
+    Some(super::pypa_action::upload_action(
+        ctx,
         Tool::ChoraPublish,
-        index,
-        assemble(primary, Vec::new()),
+        None,
     ))
 }

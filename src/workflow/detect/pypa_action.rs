@@ -9,14 +9,21 @@ pub(super) fn detect(ctx: &StepCtx<'_>) -> Option<Found> {
     if !ctx.action()?.starts_with("pypa/gh-action-pypi-publish") {
         return None;
     }
+    Some(upload_action(ctx, Tool::PypaAction, Some("user")))
+}
+
+/// An upload action's shape (the PyPA action's, which chora's composite action copies): the
+/// `password:` input is the credential when it holds a long-lived value, `user_input` the user
+/// name, `repository-url` the index (PyPI when absent).
+pub(super) fn upload_action(ctx: &StepCtx<'_>, tool: Tool, user_input: Option<&str>) -> Found {
     let primary: Vec<_> = ctx
         .with_value("password")
         .filter(|e| e.value.as_deref().is_some_and(long_lived))
         .map(with_credential)
         .into_iter()
         .collect();
-    let users: Vec<_> = ctx
-        .with_value("user")
+    let users: Vec<_> = user_input
+        .and_then(|key| ctx.with_value(key))
         .map(with_credential)
         .into_iter()
         .collect();
@@ -24,9 +31,5 @@ pub(super) fn detect(ctx: &StepCtx<'_>) -> Option<Found> {
         .with_value("repository-url")
         .and_then(|e| e.value.as_deref())
         .map_or(Index::Pypi, index::from_url);
-    Some(Found::new(
-        Tool::PypaAction,
-        index,
-        assemble(primary, users),
-    ))
+    Found::new(tool, index, assemble(primary, users))
 }

@@ -47,7 +47,7 @@ pub fn acceptance(repo: &Repo) -> Vec<Cell> {
     let attested = pypi
         .iter()
         .find(|p| attestations::generated(p) && attestations::archived(p));
-    let runbook = repo.has_file(runbook::NAMES);
+    let runbook = repo.first_file(runbook::NAMES);
     let drill = drill::drillable(repo);
     vec![
         Cell {

@@ -199,8 +199,8 @@ impl Repo {
         out
     }
 
-    /// Whether any of `paths` (relative) is a regular file of the repository.
-    pub fn has_file(&self, paths: &[&str]) -> Option<String> {
+    /// The first of `paths` (relative) that is a regular file of the repository.
+    pub fn first_file(&self, paths: &[&str]) -> Option<String> {
         paths
             .iter()
             .find(|p| {

@@ -2,12 +2,11 @@
 
 use super::{ExitStatus, Failure};
 use crate::audit::AuditError;
-use crate::cli::chora::audit::AuditErrorRef;
 
-impl From<AuditErrorRef<'_>> for Failure {
-    fn from(e: AuditErrorRef<'_>) -> Self {
-        let text = e.0.to_string();
-        match e.0 {
+impl From<&AuditError> for Failure {
+    fn from(e: &AuditError) -> Self {
+        let text = e.to_string();
+        match e {
             AuditError::NotAFolder { .. } => {
                 Failure::usage(text).with_hint("give repository folders (a clone of each)")
             }

@@ -15,7 +15,7 @@ pub const NAMES: &[&str] = &[
 ];
 
 pub fn check(repo: &Repo) -> Vec<Finding> {
-    if repo.publish_jobs().is_empty() || repo.has_file(NAMES).is_some() {
+    if repo.publish_jobs().is_empty() || repo.first_file(NAMES).is_some() {
         return Vec::new();
     }
     let f = Finding::new(

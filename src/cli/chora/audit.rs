@@ -12,7 +12,7 @@ use super::super::output::Output;
 use crate::audit::finding::{Finding, Severity};
 use crate::audit::org::{self, Summary};
 use crate::audit::report::{self, RepoReport};
-use crate::audit::{AuditError, sarif};
+use crate::audit::sarif;
 use crate::exit::{ExitStatus, Failure};
 use crate::text::for_log;
 
@@ -148,14 +148,11 @@ pub fn run(args: &AuditArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failure
     let roots = roots(args)?;
     let mut reports = Vec::new();
     let mut errors = Vec::new();
-    if roots.len() == 1 {
+    if let [root] = roots.as_slice() {
         // One repository: keep its workflows for rendering the findings with their source.
-        let root = &roots[..1];
-        for r in root {
-            match report::audit(r, &args.ledger) {
-                Ok((report, repo)) => reports.push((report, Some(repo))),
-                Err(e) => errors.push((r.clone(), e)),
-            }
+        match report::audit(root, &args.ledger) {
+            Ok((report, repo)) => reports.push((report, Some(repo))),
+            Err(e) => errors.push((root.clone(), e)),
         }
     } else {
         for outcome in org::audit_all(&roots, &args.ledger) {
@@ -216,36 +213,19 @@ pub fn run(args: &AuditArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failure
         }
     }
     if let Some((_, e)) = errors.first() {
-        return Err(failure(e, errors.len()));
+        let mut failure = Failure::from(e);
+        if errors.len() > 1 {
+            failure
+                .message
+                .push_str(&format!(" (and {} more)", errors.len() - 1));
+        }
+        return Err(failure);
     }
     Ok(if reports.iter().any(|r| fails(r, args.fail_on)) {
         ExitStatus::Problem
     } else {
         ExitStatus::Success
     })
-}
-
-fn failure(e: &AuditError, count: usize) -> Failure {
-    let more = if count > 1 {
-        format!(" (and {} more)", count - 1)
-    } else {
-        String::new()
-    };
-    Failure::from(AuditErrorRef(e)).with_more(&more)
-}
-
-/// Borrowed error for the exit mapping (the error itself stays in the report).
-pub struct AuditErrorRef<'a>(pub &'a AuditError);
-
-trait WithMore {
-    fn with_more(self, more: &str) -> Self;
-}
-
-impl WithMore for Failure {
-    fn with_more(mut self, more: &str) -> Self {
-        self.message.push_str(more);
-        self
-    }
 }
 
 /// Control characters replaced byte for byte (offsets stay valid for the snippet spans).

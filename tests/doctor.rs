@@ -367,6 +367,10 @@ fn chora_publishs_own_refusal_becomes_the_setting_to_change() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(log.contains("invalid-publisher"), "{log}");
+    assert!(
+        log.contains("run `chora doctor publisher --log FILE` in the repository"),
+        "the refusal points at the doctor: {log}"
+    );
     std::fs::write(p.dir.join("publish.log"), &log).unwrap();
 
     let run = p.doctor(&["--log", "publish.log"], None);

@@ -145,6 +145,12 @@ pub fn exchange_failure(err: &ExchangeError, ctx: &Context) -> String {
         lines.extend(fix);
     }
     lines.push(String::new());
+    if matches!(err, ExchangeError::Refused { .. }) {
+        lines.push(
+            "Compare with what the repository expects: save this log and run `chora doctor publisher --log FILE` in the repository."
+                .into(),
+        );
+    }
     lines.push("Troubleshooting: https://docs.pypi.org/trusted-publishers/troubleshooting/".into());
     lines.join("\n")
 }

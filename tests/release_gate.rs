@@ -8,7 +8,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::{chora, run, tool_command, with_standard_answers};
+use support::{chora, jobs, needs_of, run, tool_command, with_standard_answers};
 use yaml_serde::Value;
 
 /// A releases file listing one chora-cli release, so publisher=chora can be generated.
@@ -53,26 +53,6 @@ fn workflow(dest: &Path, file: &str) -> (String, Value) {
     let text = std::fs::read_to_string(&path).unwrap();
     let yaml = yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
     (text, yaml)
-}
-
-fn jobs(wf: &Value) -> Vec<(String, Value)> {
-    wf["jobs"]
-        .as_mapping()
-        .expect("jobs")
-        .iter()
-        .map(|(k, v)| (k.as_str().unwrap().to_string(), v.clone()))
-        .collect()
-}
-
-fn needs_of(job: &Value) -> Vec<String> {
-    match &job["needs"] {
-        Value::String(s) => vec![s.clone()],
-        Value::Sequence(seq) => seq
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// Every job `name` needs, directly or through the jobs it needs.

@@ -9,7 +9,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{chora, with_standard_answers};
+use support::{chora, jobs, needs_of, with_standard_answers};
 
 /// The wheel hash of the test releases file.
 const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -43,15 +43,6 @@ fn project(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
     cmd.assert().success();
     drop(home);
     (out, dest)
-}
-
-fn jobs(workflow: &Value) -> Vec<(String, Value)> {
-    workflow["jobs"]
-        .as_mapping()
-        .expect("jobs mapping")
-        .iter()
-        .map(|(k, v)| (k.as_str().unwrap().to_string(), v.clone()))
-        .collect()
 }
 
 fn steps(job: &Value) -> Vec<Value> {
@@ -819,17 +810,6 @@ fn pypi_setup_shows_how_to_verify_provenance_with_the_real_names() {
 /// The position of the step called `name` in `steps`.
 fn step_at(steps: &[Value], name: &str) -> Option<usize> {
     steps.iter().position(|s| s["name"].as_str() == Some(name))
-}
-
-fn needs_of(job: &Value) -> Vec<String> {
-    match &job["needs"] {
-        Value::String(s) => vec![s.clone()],
-        Value::Sequence(seq) => seq
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 #[test]

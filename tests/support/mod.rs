@@ -223,3 +223,27 @@ pub fn new_project(home: &Path, dest: &Path, extra: &[&str]) {
     }
     cmd.assert().success();
 }
+
+/// The jobs of a parsed workflow, by id, in file order.
+#[allow(dead_code)]
+pub fn jobs(workflow: &yaml_serde::Value) -> Vec<(String, yaml_serde::Value)> {
+    workflow["jobs"]
+        .as_mapping()
+        .expect("jobs mapping")
+        .iter()
+        .map(|(k, v)| (k.as_str().unwrap().to_string(), v.clone()))
+        .collect()
+}
+
+/// A job's `needs:` (a name or a list) as a list.
+#[allow(dead_code)]
+pub fn needs_of(job: &yaml_serde::Value) -> Vec<String> {
+    match &job["needs"] {
+        yaml_serde::Value::String(s) => vec![s.clone()],
+        yaml_serde::Value::Sequence(seq) => seq
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect(),
+        _ => Vec::new(),
+    }
+}

@@ -36,6 +36,9 @@ pub struct Verdict {
     pub target: String,
     pub measured: Option<String>,
     pub passed: Option<bool>,
+    /// Where the figure comes from: `ledger`, `github` (runs) or `pypi` (provenance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'static str>,
 }
 
 fn is_testpypi(e: &Entry) -> bool {
@@ -165,6 +168,7 @@ pub fn verdicts(t: &Thresholds, m: &Measures) -> Vec<Verdict> {
             passed: m
                 .testpypi_success_rate
                 .map(|r| r >= t.testpypi_success_rate),
+            source: m.testpypi_success_rate.map(|_| "ledger"),
         },
         Verdict {
             name: "publish-to-install-seconds",
@@ -175,6 +179,7 @@ pub fn verdicts(t: &Thresholds, m: &Measures) -> Vec<Verdict> {
             passed: m
                 .publish_to_install_seconds
                 .map(|s| s <= t.publish_to_install_seconds),
+            source: m.publish_to_install_seconds.map(|_| "ledger"),
         },
         Verdict {
             name: "provenance-coverage",
@@ -183,6 +188,7 @@ pub fn verdicts(t: &Thresholds, m: &Measures) -> Vec<Verdict> {
                 .provenance_coverage
                 .map(|r| format!("{} of {} releases", pct(r), m.pypi_releases)),
             passed: m.provenance_coverage.map(|r| r >= t.provenance_coverage),
+            source: m.provenance_coverage.map(|_| "ledger"),
         },
     ]
 }

@@ -14,6 +14,8 @@ pub struct Cell {
     pub passed: bool,
     /// What shows it (file and job), or what is missing.
     pub evidence: String,
+    /// Where the evidence comes from: `files`, `ledger`, `github`, `pypi`.
+    pub source: Vec<&'static str>,
 }
 
 /// One trusted publisher to register (or registered).
@@ -57,6 +59,7 @@ pub fn acceptance(repo: &Repo) -> Vec<Cell> {
                 || "no TestPyPI upload with Trusted Publishing".to_string(),
                 |p| place(p.workflow, &p.job.id),
             ),
+            source: vec!["files"],
         },
         Cell {
             name: "PyPI + install smoke",
@@ -70,6 +73,7 @@ pub fn acceptance(repo: &Repo) -> Vec<Cell> {
                     )
                 },
             ),
+            source: vec!["files"],
         },
         Cell {
             name: "attestation generated and archived",
@@ -81,6 +85,7 @@ pub fn acceptance(repo: &Repo) -> Vec<Cell> {
                 },
                 |p| place(p.workflow, &p.job.id),
             ),
+            source: vec!["files"],
         },
         Cell {
             name: "rollback executable",
@@ -93,6 +98,7 @@ pub fn acceptance(repo: &Repo) -> Vec<Cell> {
                 (None, true) => "a drill, but no runbook (RELEASING.md)".to_string(),
                 (None, false) => "no runbook (RELEASING.md) and no drill".to_string(),
             },
+            source: vec!["files"],
         },
     ]
 }

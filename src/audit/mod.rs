@@ -5,13 +5,15 @@
 //! an id that reuses zizmor's, Scorecard's or sp-repo-review's where one exists; `matrix` fills
 //! the playbook's acceptance matrix and the trusted-publisher mapping; `ledgers` and `config`
 //! measure the thresholds; `report` is the versioned JSON report and the organisation summary;
-//! `sarif` is the SARIF 2.1.0 log.
+//! `sarif` is the SARIF 2.1.0 log. `online` is the online tier (`--online`): GitHub's runs,
+//! environments, rulesets and releases, and PyPI's provenance, folded into the same report.
 
 pub mod checks;
 pub mod config;
 pub mod finding;
 pub mod ledgers;
 pub mod matrix;
+pub mod online;
 pub mod org;
 pub mod repo;
 pub mod report;

@@ -98,6 +98,12 @@ pub struct RepoReport {
     pub measures: Option<Measures>,
     pub verdicts: Vec<Verdict>,
     pub unreadable: Vec<Unreadable>,
+    /// The project's name (pyproject.toml), what PyPI is asked about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// The online tier's evidence (`--online` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub online: Option<super::online::Online>,
 }
 
 impl RepoReport {
@@ -143,13 +149,21 @@ pub fn audit(root: &Path, ledgers: &[PathBuf]) -> Result<(RepoReport, Repo), Aud
         Some(ledgers::measure(ledgers, thresholds.runs)?)
     };
     let verdicts = ledgers::verdicts(&thresholds, &measures.clone().unwrap_or_default());
+    let mut acceptance = matrix::acceptance(&repo);
+    if measures
+        .as_ref()
+        .is_some_and(|m| m.testpypi_success_rate.is_some())
+        && let Some(c) = acceptance.iter_mut().find(|c| c.name == "TestPyPI via OIDC")
+    {
+        c.source.push("ledger");
+    }
     let report = RepoReport {
         name: repo.name.clone(),
         path: root.to_path_buf(),
         chora_project: repo.chora_project(),
         publishes: !publishing.is_empty(),
         counts: Counts::of(&findings),
-        acceptance: matrix::acceptance(&repo),
+        acceptance,
         trusted_publishers: matrix::publishers(&repo),
         publishing,
         findings,
@@ -164,6 +178,8 @@ pub fn audit(root: &Path, ledgers: &[PathBuf]) -> Result<(RepoReport, Repo), Aud
                 error: error.clone(),
             })
             .collect(),
+        project: repo.facts.project_name.clone(),
+        online: None,
     };
     Ok((report, repo))
 }

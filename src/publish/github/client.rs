@@ -455,6 +455,40 @@ impl<'h> Client<'h> {
         parse(what, &reply.body)
     }
 
+    /// A GET of a JSON document on the API (`chora audit --online`): `None` for a 404, any
+    /// other refusal an error.
+    pub async fn get_optional<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        url: &Url,
+    ) -> Result<Option<T>, GithubError> {
+        let reply = self
+            .send(what, Method::GET, url, &Body::None, self.attempts)
+            .await?;
+        match reply.status {
+            200 => parse(what, &reply.body).map(Some),
+            404 => Ok(None),
+            _ => Err(refused(what, &reply)),
+        }
+    }
+
+    /// `{api}/repos/{owner}/{repo}/{rest…}?{query}`.
+    pub fn repo_query_url(
+        &self,
+        repo: &super::Repository,
+        rest: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<Url, GithubError> {
+        let mut url = self.repo_url(repo, rest)?;
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in query {
+                pairs.append_pair(k, v);
+            }
+        }
+        Ok(url)
+    }
+
     /// The published release of `tag` (`GET …/releases/tags/{tag}`; drafts are not found).
     pub async fn release_by_tag(
         &self,

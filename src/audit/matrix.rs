@@ -27,6 +27,9 @@ pub struct Publisher {
     pub workflow: String,
     pub environment: Option<String>,
     pub job: String,
+    /// The job's `name:` (what GitHub's jobs API answers), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_name: Option<String>,
     /// `oidc`, `token` (to migrate) or `refused`.
     pub auth: &'static str,
 }
@@ -114,6 +117,7 @@ pub fn publishers(repo: &Repo) -> Vec<Publisher> {
             workflow: p.workflow_file(),
             environment: p.job.environment.clone(),
             job: p.job.id.clone(),
+            job_name: p.job.name.clone(),
             auth: match p.auth {
                 Auth::Oidc => "oidc",
                 Auth::Token { .. } => "token",

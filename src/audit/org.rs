@@ -36,6 +36,21 @@ pub struct Summary {
     pub findings: Counts,
     pub thresholds_missed: usize,
     pub errors: usize,
+    /// The online tier's figures (`--online` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub online: Option<OnlineSummary>,
+}
+
+/// The organisation's online figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OnlineSummary {
+    pub repositories: usize,
+    pub with_errors: usize,
+    pub testpypi_below_target: usize,
+    pub unprotected_environments: usize,
+    pub without_tag_ruleset: usize,
+    pub pypi_files: usize,
+    pub pypi_files_with_provenance: usize,
 }
 
 /// The summary of `reports` (and `errors` repositories that could not be audited).
@@ -73,6 +88,34 @@ pub fn summary(reports: &[RepoReport], errors: usize) -> Summary {
         s.findings.low += r.counts.low;
         if r.missed_threshold() {
             s.thresholds_missed += 1;
+        }
+        if let Some(o) = &r.online {
+            let t = s.online.get_or_insert_with(OnlineSummary::default);
+            t.repositories += 1;
+            t.with_errors += usize::from(!o.errors.is_empty());
+            t.testpypi_below_target += usize::from(o.workflows.iter().any(|w| {
+                w.index == "testpypi"
+                    && w.success_rate
+                        .is_some_and(|x| x < r.thresholds.testpypi_success_rate)
+            }));
+            t.unprotected_environments += o
+                .environments
+                .iter()
+                .filter(|e| {
+                    e.index == "pypi"
+                        && (!e.exists || e.branch_policy.is_none() || e.required_reviewers == 0)
+                })
+                .count();
+            t.without_tag_ruleset += usize::from(
+                r.publishes
+                    && o.tag_rulesets
+                        .as_ref()
+                        .is_some_and(|x| !x.covers_release_tags),
+            );
+            if let Some(p) = &o.pypi {
+                t.pypi_files += p.files.len();
+                t.pypi_files_with_provenance += p.files.iter().filter(|f| f.provenance).count();
+            }
         }
     }
     s

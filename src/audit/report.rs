@@ -153,7 +153,9 @@ pub fn audit(root: &Path, ledgers: &[PathBuf]) -> Result<(RepoReport, Repo), Aud
     if measures
         .as_ref()
         .is_some_and(|m| m.testpypi_success_rate.is_some())
-        && let Some(c) = acceptance.iter_mut().find(|c| c.name == "TestPyPI via OIDC")
+        && let Some(c) = acceptance
+            .iter_mut()
+            .find(|c| c.name == "TestPyPI via OIDC")
     {
         c.source.push("ledger");
     }

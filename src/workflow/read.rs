@@ -109,6 +109,8 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
     pub id: String,
+    /// `name:`, what GitHub shows (and its jobs API answers) instead of the id.
+    pub name: Option<String>,
     pub route: Route,
     pub span: Span,
     pub permissions: Option<Permissions>,
@@ -278,6 +280,7 @@ pub fn parse(relative: &Path, kind: FileKind, source: String) -> Result<Workflow
             let steps = read_steps(&locate, runs.get("steps"), &route);
             workflow.jobs.push(Job {
                 id: String::new(),
+                name: None,
                 span: locate.span(&route),
                 route,
                 permissions: None,
@@ -515,6 +518,7 @@ fn read_job(locate: &Locator<'_>, id: String, route: Route, job: &Value) -> Job 
         with: entries(locate, get("with"), &with(&route, key("with"))),
         secrets,
         if_: string(get("if")),
+        name: string(get("name")),
         needs: get("needs").map(scalars).unwrap_or_default(),
         steps: read_steps(locate, get("steps"), &route),
         id,

@@ -112,7 +112,9 @@ pub fn merge(r: &mut RepoReport, online: Online) {
                 ),
                 file.clone(),
             ));
-        } else if e.branch_policy == Some("custom") && !e.patterns.iter().any(|p| p.starts_with("tag:")) {
+        } else if e.branch_policy == Some("custom")
+            && !e.patterns.iter().any(|p| p.starts_with("tag:"))
+        {
             findings.push(at(
                 Finding::new(
                     "chora/environment-branch-policy",
@@ -214,7 +216,11 @@ pub fn merge(r: &mut RepoReport, online: Online) {
     }
 
     if let Some(p) = &online.pypi {
-        let ours = online.repository.as_deref().unwrap_or_default().to_ascii_lowercase();
+        let ours = online
+            .repository
+            .as_deref()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         for f in &p.files {
             if !f.provenance {
                 findings.push(at(
@@ -258,11 +264,15 @@ pub fn merge(r: &mut RepoReport, online: Online) {
         .iter()
         .filter(|w| w.index == "testpypi" && w.success_rate.is_some())
         .collect();
-    if let Some(worst) = testpypi
-        .iter()
-        .min_by(|a, b| a.success_rate.partial_cmp(&b.success_rate).unwrap_or(std::cmp::Ordering::Equal))
-        && let Some(rate) = worst.success_rate
-        && let Some(v) = r.verdicts.iter_mut().find(|v| v.name == "testpypi-success-rate")
+    if let Some(worst) = testpypi.iter().min_by(|a, b| {
+        a.success_rate
+            .partial_cmp(&b.success_rate)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    }) && let Some(rate) = worst.success_rate
+        && let Some(v) = r
+            .verdicts
+            .iter_mut()
+            .find(|v| v.name == "testpypi-success-rate")
     {
         let judged = worst.success + worst.failure + worst.timed_out + worst.startup_failure;
         v.measured = Some(format!(
@@ -278,7 +288,10 @@ pub fn merge(r: &mut RepoReport, online: Online) {
     }
     if let Some(p) = &online.pypi
         && let Some(cov) = p.provenance_coverage
-        && let Some(v) = r.verdicts.iter_mut().find(|v| v.name == "provenance-coverage")
+        && let Some(v) = r
+            .verdicts
+            .iter_mut()
+            .find(|v| v.name == "provenance-coverage")
     {
         v.measured = Some(format!(
             "{} of the {} files of {} {} (PyPI)",
@@ -298,13 +311,21 @@ pub fn merge(r: &mut RepoReport, online: Online) {
                 if let Some(w) = testpypi.first()
                     && let Some(rate) = w.success_rate
                 {
-                    c.evidence.push_str(&format!("; GitHub: {} of the last {} runs succeeded", pct(rate), w.runs));
+                    c.evidence.push_str(&format!(
+                        "; GitHub: {} of the last {} runs succeeded",
+                        pct(rate),
+                        w.runs
+                    ));
                     c.passed &= rate >= t.testpypi_success_rate;
                     c.source.push("github");
                 }
             }
             "PyPI + install smoke" => {
-                if let Some(w) = online.workflows.iter().find(|w| w.index == "pypi" && w.runs > 0) {
+                if let Some(w) = online
+                    .workflows
+                    .iter()
+                    .find(|w| w.index == "pypi" && w.runs > 0)
+                {
                     c.evidence.push_str(&format!(
                         "; GitHub: {} of the last {} publish runs succeeded",
                         w.success, w.runs

@@ -110,7 +110,11 @@ async fn one(client: &Client<'_>, http: &Http, pypi: &reqwest::Url, r: &RepoRepo
         .trusted_publishers
         .iter()
         .find_map(|p| Some((p.owner.clone()?, p.repository.clone()?)))
-        .or_else(|| r.name.split_once('/').map(|(o, n)| (o.to_string(), n.to_string())))
+        .or_else(|| {
+            r.name
+                .split_once('/')
+                .map(|(o, n)| (o.to_string(), n.to_string()))
+        })
     else {
         online.errors.push(
             "the GitHub owner/repository is not known (no GitHub git remote, no github_owner/github_repository answers): nothing fetched".to_string(),
@@ -141,7 +145,17 @@ async fn one(client: &Client<'_>, http: &Http, pypi: &reqwest::Url, r: &RepoRepo
     }
     let thresholds = &r.thresholds;
     for p in &r.trusted_publishers {
-        match runs::fetch(client, &repo, &p.workflow, &p.job, p.index, thresholds.runs).await {
+        match runs::fetch(
+            client,
+            &repo,
+            &p.workflow,
+            &p.job,
+            p.job_name.as_deref(),
+            p.index,
+            thresholds.runs,
+        )
+        .await
+        {
             Ok(w) => online.workflows.push(w),
             Err(e) => online.errors.push(say(&e)),
         }

@@ -84,7 +84,10 @@ pub async fn fetch(http: &Http, base: &reqwest::Url, project: &str) -> Result<Py
         return Ok(out);
     };
     for f in &doc.urls {
-        let purl = url(base, &["integrity", project, &version, &f.filename, "provenance"])?;
+        let purl = url(
+            base,
+            &["integrity", project, &version, &f.filename, "provenance"],
+        )?;
         let got = integrity::fetch(http, &policy, &purl)
             .await
             .map_err(|e| e.to_string())?;
@@ -101,7 +104,6 @@ pub async fn fetch(http: &Http, base: &reqwest::Url, project: &str) -> Result<Py
     }
     out.version = Some(version);
     let with = out.files.iter().filter(|f| f.provenance).count();
-    out.provenance_coverage =
-        (!out.files.is_empty()).then(|| with as f64 / out.files.len() as f64);
+    out.provenance_coverage = (!out.files.is_empty()).then(|| with as f64 / out.files.len() as f64);
     Ok(out)
 }

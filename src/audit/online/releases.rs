@@ -48,7 +48,10 @@ pub async fn fetch(client: &Client<'_>, repo: &Repository) -> Result<Releases, G
         } else {
             out.without_provenance.push(r.tag_name.clone());
         }
-        if r.assets.iter().any(|a| a.name.ends_with(".publish.attestation")) {
+        if r.assets
+            .iter()
+            .any(|a| a.name.ends_with(".publish.attestation"))
+        {
             out.with_publish_attestations += 1;
         }
     }
@@ -56,7 +59,10 @@ pub async fn fetch(client: &Client<'_>, repo: &Repository) -> Result<Releases, G
 }
 
 /// `GET /repos/{o}/{r}/immutable-releases` (`None`: 404, not said).
-pub async fn immutable(client: &Client<'_>, repo: &Repository) -> Result<Option<bool>, GithubError> {
+pub async fn immutable(
+    client: &Client<'_>,
+    repo: &Repository,
+) -> Result<Option<bool>, GithubError> {
     let url = client.repo_url(repo, &["immutable-releases"])?;
     Ok(client
         .get_optional::<Immutable>("GET immutable-releases", &url)

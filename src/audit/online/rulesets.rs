@@ -76,7 +76,11 @@ pub async fn fetch(client: &Client<'_>, repo: &Repository) -> Result<TagRulesets
     let url = client.repo_query_url(
         repo,
         &["rulesets"],
-        &[("targets", "tag"), ("includes_parents", "true"), ("per_page", "100")],
+        &[
+            ("targets", "tag"),
+            ("includes_parents", "true"),
+            ("per_page", "100"),
+        ],
     )?;
     let list: Vec<Summary> = client
         .get_optional("GET tag rulesets", &url)

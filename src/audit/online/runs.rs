@@ -90,6 +90,7 @@ pub async fn fetch(
     repo: &Repository,
     workflow: &str,
     job: &str,
+    job_name: Option<&str>,
     index: &'static str,
     n: usize,
 ) -> Result<WorkflowRuns, GithubError> {
@@ -100,12 +101,16 @@ pub async fn fetch(
         &[("per_page", &per_page), ("status", "completed")],
     )?;
     let what = format!("GET runs of {workflow}");
-    let page: RunsPage = client.get_optional(&what, &url).await?.ok_or_else(|| {
-        GithubError::NotFound {
-            what: what.clone(),
-            message: format!("GitHub knows no workflow {workflow} (is it on the default branch?)"),
-        }
-    })?;
+    let page: RunsPage =
+        client
+            .get_optional(&what, &url)
+            .await?
+            .ok_or_else(|| GithubError::NotFound {
+                what: what.clone(),
+                message: format!(
+                    "GitHub knows no workflow {workflow} (is it on the default branch?)"
+                ),
+            })?;
     let mut w = WorkflowRuns {
         workflow: workflow.to_string(),
         job: job.to_string(),
@@ -126,7 +131,11 @@ pub async fn fetch(
             .get_optional(&format!("GET jobs of run {}", run.id), &url)
             .await?;
         let conclusion = jobs
-            .and_then(|j| j.jobs.into_iter().find(|x| is_job(&x.name, job)))
+            .and_then(|j| {
+                j.jobs
+                    .into_iter()
+                    .find(|x| is_job(&x.name, job) || job_name.is_some_and(|n| is_job(&x.name, n)))
+            })
             .and_then(|j| j.conclusion)
             .or_else(|| run.conclusion.clone())
             .unwrap_or_default();

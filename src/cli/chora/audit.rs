@@ -56,10 +56,20 @@ Examples:
 
 Writes the JSON report to release-supply-chain-audit.json (--output FILE, --no-report).
 
+Online (--online): for each repository whose owner/repository is known, the last `runs`
+completed runs of each publishing workflow and the publish job's conclusion (the TestPyPI
+success rate threshold), the publish job's environment (reviewers, branch/tag policy, admin
+bypass), tag rulesets, releases' provenance assets and immutable releases, and PyPI's
+provenance of the latest version's files. Token: GITHUB_TOKEN, else GH_TOKEN (never the
+command line): fine-grained Actions, Contents, Metadata and Administration: read. An API
+failure is reported for its repository and never stops the others.
+  chora audit --online                         # GitHub and PyPI too
+
 Exit status:
   0  no finding at or above --fail-on (default high), no threshold missed
   1  a finding at or above --fail-on, or a threshold missed its target
-  2  a repository could not be audited (not a folder, bad [tool.chora.audit], broken ledger)
+  2  a repository could not be audited (not a folder, bad [tool.chora.audit], broken ledger),
+     or --online without a token
   4  the report could not be written";
 
 /// Arguments of `chora audit`.
@@ -86,6 +96,46 @@ pub struct AuditArgs {
     /// The least severity that makes the exit status 1.
     #[arg(long, value_enum, default_value = "high")]
     pub fail_on: FailOn,
+    /// Also ask GitHub (runs, environments, tag rulesets, releases) and PyPI (provenance);
+    /// the token comes from GITHUB_TOKEN, else GH_TOKEN.
+    #[arg(long)]
+    pub online: bool,
+    /// The GitHub REST API (default: GITHUB_API_URL, else https://api.github.com).
+    #[arg(long, value_name = "URL", requires = "online")]
+    pub github_api_url: Option<String>,
+    /// The Python package index asked about provenance.
+    #[arg(long, value_name = "URL", requires = "online", default_value = crate::audit::online::DEFAULT_PYPI)]
+    pub pypi_url: String,
+}
+
+/// What `--online` needs from the environment.
+pub const TOKEN_HELP: &str = "set GITHUB_TOKEN (or GH_TOKEN) to a token that may read the repositories: fine-grained Actions: read, Contents: read, Metadata: read, Administration: read (immutable releases); in GitHub Actions, permissions actions: read and contents: read";
+
+/// The online tier's settings from the arguments and the environment (read by the CLI).
+fn online_config(args: &AuditArgs) -> Result<crate::audit::online::Config, Failure> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let token = var("GITHUB_TOKEN")
+        .or_else(|| var("GH_TOKEN"))
+        .map(|t| crate::publish::credentials::Secret::new(t.trim()));
+    if token.is_none() {
+        return Err(Failure::usage(
+            "--online needs a GitHub token: neither GITHUB_TOKEN nor GH_TOKEN is set",
+        )
+        .with_hint(TOKEN_HELP));
+    }
+    Ok(crate::audit::online::Config {
+        github_api: args
+            .github_api_url
+            .clone()
+            .or_else(|| var("GITHUB_API_URL"))
+            .unwrap_or_else(|| crate::audit::online::DEFAULT_GITHUB_API.to_string()),
+        pypi: args.pypi_url.clone(),
+        token,
+        clock: crate::publish::github::limits::Clock::from_knob(
+            var("CHORA_PUBLISH_GITHUB_SECOND_MS").as_deref(),
+        ),
+        timeouts: crate::publish::http::Timeouts::from_lookup(|k| var(k)),
+    })
 }
 
 /// The JSON report: every repository, the errors, the summary.
@@ -146,6 +196,11 @@ fn fails(report: &RepoReport, fail_on: FailOn) -> bool {
 /// Run `chora audit`.
 pub fn run(args: &AuditArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failure> {
     let roots = roots(args)?;
+    let online = if args.online {
+        Some(online_config(args)?)
+    } else {
+        None
+    };
     let mut reports = Vec::new();
     let mut errors = Vec::new();
     if let [root] = roots.as_slice() {
@@ -162,7 +217,13 @@ pub fn run(args: &AuditArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failure
             }
         }
     }
-    let (reports, repos): (Vec<RepoReport>, Vec<_>) = reports.into_iter().unzip();
+    let (mut reports, repos): (Vec<RepoReport>, Vec<_>) = reports.into_iter().unzip();
+    if let Some(config) = &online {
+        crate::audit::online::run(&mut reports, config).map_err(|e| {
+            Failure::usage(format!("--online: {e}"))
+                .with_hint("check --github-api-url and --pypi-url (http or https URLs)")
+        })?;
+    }
     let summary = org::summary(&reports, errors.len());
     let json = Report {
         schema_version: report::SCHEMA_VERSION,
@@ -362,6 +423,9 @@ fn print_repo(
             for_log(&u.error)
         ));
     }
+    if let Some(o) = &r.online {
+        print_online(out, o);
+    }
     if !detailed {
         out.line(format!(
             "  findings: {} high, {} medium, {} low\n",
@@ -377,10 +441,11 @@ fn print_repo(
         out.line("Acceptance matrix:");
         for c in &r.acceptance {
             out.line(format!(
-                "  [{}] {:<36} {}",
+                "  [{}] {:<36} {} ({})",
                 if c.passed { "x" } else { " " },
                 c.name,
-                for_log(&c.evidence)
+                for_log(&c.evidence),
+                c.source.join(", ")
             ));
         }
         out.line("Trusted publishers:");
@@ -406,7 +471,7 @@ fn print_repo(
             match (&v.measured, v.passed) {
                 (Some(m), Some(true)) => format!("met: {m}"),
                 (Some(m), Some(false)) => format!("MISSED: {m}"),
-                _ => "not measured (pass --ledger FILE)".to_string(),
+                _ => "not measured (pass --ledger FILE, or --online)".to_string(),
             }
         ));
     }
@@ -414,6 +479,91 @@ fn print_repo(
         "\n{} high, {} medium, {} low",
         r.counts.high, r.counts.medium, r.counts.low
     ));
+}
+
+fn print_online(out: &mut Output<'_>, o: &crate::audit::online::Online) {
+    let pct = |r: f64| format!("{:.1}%", r * 100.0);
+    for w in &o.workflows {
+        out.line(format!(
+            "  online: {} job {} ({}): {} runs, {} success, {} failed, {} timed out, {} failed to start, {} cancelled, {} skipped, {} re-run{}",
+            for_log(&w.workflow),
+            for_log(&w.job),
+            w.index,
+            w.runs,
+            w.success,
+            w.failure,
+            w.timed_out,
+            w.startup_failure,
+            w.cancelled,
+            w.skipped,
+            w.reruns,
+            w.success_rate
+                .map(|r| format!("; success rate {}", pct(r)))
+                .unwrap_or_default()
+        ));
+    }
+    for e in &o.environments {
+        out.line(if e.exists {
+            format!(
+                "  online: environment {}: {} reviewer(s), wait {} min, deployments from {}{}",
+                for_log(&e.name),
+                e.required_reviewers,
+                e.wait_timer,
+                match e.branch_policy {
+                    Some("protected_branches") => "protected branches".to_string(),
+                    Some(_) => for_log(&e.patterns.join(", ")),
+                    None => "any branch or tag".to_string(),
+                },
+                if e.can_admins_bypass == Some(true) {
+                    ", administrators may bypass"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            format!(
+                "  online: environment {}: does not exist (unprotected)",
+                for_log(&e.name)
+            )
+        });
+    }
+    if let Some(t) = &o.tag_rulesets {
+        out.line(format!(
+            "  online: tag rulesets: {}",
+            if t.covers_release_tags {
+                format!("release tags protected ({})", for_log(&t.active.join(", ")))
+            } else {
+                "release tags not protected".to_string()
+            }
+        ));
+    }
+    if let Some(rel) = &o.releases {
+        out.line(format!(
+            "  online: releases: {} of the last {} with provenance assets; immutable releases {}",
+            rel.with_provenance_assets,
+            rel.checked,
+            match rel.immutable {
+                Some(true) => "on",
+                Some(false) => "off",
+                None => "unknown",
+            }
+        ));
+    }
+    if let Some(p) = &o.pypi {
+        out.line(match (&p.version, p.provenance_coverage) {
+            (Some(v), Some(c)) => format!(
+                "  online: PyPI {} {}: {} of {} files with provenance",
+                for_log(&p.project),
+                for_log(v),
+                pct(c),
+                p.files.len()
+            ),
+            _ => format!("  online: PyPI {}: no release found", for_log(&p.project)),
+        });
+    }
+    for e in &o.errors {
+        out.line(format!("  online error: {}", for_log(e)));
+    }
 }
 
 fn print_summary(out: &mut Output<'_>, s: &Summary) {
@@ -449,6 +599,18 @@ fn print_summary(out: &mut Output<'_>, s: &Summary) {
                 }
             ));
         }
+    }
+    if let Some(o) = &s.online {
+        out.line(format!(
+            "Online: {} repositories asked, {} with errors; TestPyPI success rate below target in {}; unprotected PyPI environments {}; without a tag ruleset {}; PyPI files with provenance {} of {}",
+            o.repositories,
+            o.with_errors,
+            o.testpypi_below_target,
+            o.unprotected_environments,
+            o.without_tag_ruleset,
+            o.pypi_files_with_provenance,
+            o.pypi_files
+        ));
     }
     out.line(format!(
         "Findings: {} high, {} medium, {} low; thresholds missed in {} repositories; {} not audited",

@@ -1,4 +1,6 @@
-//! A GitHub REST stand-in for releases (docs.github.com/rest/releases; the audit notes §3):
+//! A GitHub REST stand-in for releases (docs.github.com/rest/releases; the audit notes §3),
+//! and the read endpoints `chora audit --online` uses (runs, jobs, environments, branch
+//! policies, rulesets, immutable releases: see `route_actions`):
 //! an API host and an uploads host (two servers; the client must use the `upload_url` a
 //! release names, `{?name,label}` template included), with GitHub's behaviour where it
 //! matters to a release tool:
@@ -146,6 +148,52 @@ struct State {
     settled: usize,
     log: Vec<Logged>,
     used: u64,
+    actions: Actions,
+}
+
+/// A completed workflow run held by the stand-in (for `chora audit --online`).
+#[derive(Clone, Debug)]
+pub struct StoredRun {
+    pub id: u64,
+    /// The run's conclusion (`success`, `failure`, `cancelled`, `startup_failure`…).
+    pub conclusion: String,
+    pub run_attempt: u64,
+    /// Its jobs: (name, conclusion).
+    pub jobs: Vec<(String, String)>,
+}
+
+/// A deployment environment held by the stand-in.
+#[derive(Clone, Debug, Default)]
+pub struct StoredEnvironment {
+    pub name: String,
+    pub reviewers: usize,
+    pub wait_timer: u64,
+    /// `None`: any branch; `Some(vec![])` with `protected`: protected branches; else custom
+    /// policies `(type, pattern)`.
+    pub protected_branches: bool,
+    pub policies: Option<Vec<(String, String)>>,
+    pub can_admins_bypass: bool,
+}
+
+/// A ruleset held by the stand-in.
+#[derive(Clone, Debug)]
+pub struct StoredRuleset {
+    pub id: u64,
+    pub name: String,
+    pub target: String,
+    pub enforcement: String,
+    pub include: Vec<String>,
+    pub rules: Vec<String>,
+}
+
+/// Actions, environments, rulesets, the repository's settings.
+#[derive(Default)]
+struct Actions {
+    private: bool,
+    runs: HashMap<String, Vec<StoredRun>>,
+    environments: Vec<StoredEnvironment>,
+    rulesets: Vec<StoredRuleset>,
+    immutable_known: bool,
 }
 
 /// The stand-in: two servers and their shared state; stops on drop.
@@ -181,6 +229,10 @@ impl Github {
             settled: 0,
             log: Vec::new(),
             used: 0,
+            actions: Actions {
+                immutable_known: true,
+                ..Actions::default()
+            },
         }));
         let s = Arc::clone(&state);
         let uploads = Server::start(move |req| handle_upload(&s, clock, req));
@@ -301,6 +353,64 @@ impl Github {
                 });
             }
         }
+    }
+
+    /// Add a completed run of `workflow` (newest last); returns its id.
+    pub fn add_run(
+        &self,
+        workflow: &str,
+        conclusion: &str,
+        attempt: u64,
+        jobs: &[(&str, &str)],
+    ) -> u64 {
+        let mut st = lock(&self.state);
+        let id = st.next_id;
+        st.next_id += 1;
+        st.actions
+            .runs
+            .entry(workflow.to_string())
+            .or_default()
+            .push(StoredRun {
+                id,
+                conclusion: conclusion.to_string(),
+                run_attempt: attempt,
+                jobs: jobs
+                    .iter()
+                    .map(|(n, c)| (n.to_string(), c.to_string()))
+                    .collect(),
+            });
+        id
+    }
+
+    pub fn add_environment(&self, env: StoredEnvironment) {
+        lock(&self.state).actions.environments.push(env);
+    }
+
+    /// Add a ruleset; returns its id.
+    pub fn add_ruleset(
+        &self,
+        name: &str,
+        target: &str,
+        enforcement: &str,
+        include: &[&str],
+        rules: &[&str],
+    ) -> u64 {
+        let mut st = lock(&self.state);
+        let id = st.next_id;
+        st.next_id += 1;
+        st.actions.rulesets.push(StoredRuleset {
+            id,
+            name: name.to_string(),
+            target: target.to_string(),
+            enforcement: enforcement.to_string(),
+            include: include.iter().map(|s| s.to_string()).collect(),
+            rules: rules.iter().map(|s| s.to_string()).collect(),
+        });
+        id
+    }
+
+    pub fn set_private(&self, private: bool) {
+        lock(&self.state).actions.private = private;
     }
 
     /// Every release, oldest first.
@@ -520,6 +630,11 @@ fn route_api(st: &mut State, req: &Request, authed: bool) -> Response {
             None
         }
     };
+    if req.method == "GET"
+        && let Some(resp) = route_actions(st, req, rest)
+    {
+        return resp;
+    }
     match (req.method.as_str(), rest) {
         ("GET", ["releases"]) => {
             let mut visible: Vec<&StoredRelease> =
@@ -770,4 +885,141 @@ fn route_upload(st: &mut State, req: &Request, authed: bool) -> Response {
     let tag = r.tag_name.clone();
     r.assets.push(asset.clone());
     Response::json(201, &asset_json(st, &asset, &tag))
+}
+
+/// The read endpoints of `chora audit --online` (the audit notes §3): the repository, a
+/// workflow's runs (`per_page`, `status=completed`; newest first, as GitHub), a run's jobs,
+/// environments (404 when missing) and their deployment branch policies, rulesets
+/// (`targets`), immutable releases.
+fn route_actions(st: &State, req: &Request, rest: &[&str]) -> Option<Response> {
+    let a = &st.actions;
+    let resp = match rest {
+        [] => Response::json(
+            200,
+            &json!({"full_name": format!("{}/{}", st.owner, st.repo), "private": a.private}),
+        ),
+        ["actions", "workflows", file, "runs"] => {
+            let Some(runs) = a.runs.get(*file) else {
+                return Some(error(404, "Not Found"));
+            };
+            let per_page = req
+                .query_param("per_page")
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(30)
+                .clamp(1, 100);
+            let completed = req.query_param("status").as_deref() == Some("completed");
+            let items: Vec<Value> = runs
+                .iter()
+                .rev()
+                .filter(|_| completed)
+                .take(per_page)
+                .map(|r| {
+                    json!({
+                        "id": r.id, "status": "completed", "conclusion": r.conclusion,
+                        "run_attempt": r.run_attempt, "path": format!(".github/workflows/{file}"),
+                        "event": "push", "head_branch": "v1.0.0",
+                    })
+                })
+                .collect();
+            Response::json(
+                200,
+                &json!({"total_count": runs.len(), "workflow_runs": items}),
+            )
+        }
+        ["actions", "runs", id, "jobs"] => {
+            let id: u64 = id.parse().unwrap_or(0);
+            let Some(run) = a.runs.values().flatten().find(|r| r.id == id) else {
+                return Some(error(404, "Not Found"));
+            };
+            let jobs: Vec<Value> = run
+                .jobs
+                .iter()
+                .enumerate()
+                .map(|(i, (name, c))| json!({"id": id * 100 + i as u64, "run_id": id, "name": name, "status": "completed", "conclusion": c}))
+                .collect();
+            Response::json(200, &json!({"total_count": jobs.len(), "jobs": jobs}))
+        }
+        ["environments", name] => {
+            let Some(e) = a.environments.iter().find(|e| e.name == *name) else {
+                return Some(error(404, "Not Found"));
+            };
+            let mut rules = Vec::new();
+            if e.wait_timer > 0 {
+                rules.push(json!({"id": 1, "type": "wait_timer", "wait_timer": e.wait_timer}));
+            }
+            if e.reviewers > 0 {
+                let reviewers: Vec<Value> = (0..e.reviewers)
+                    .map(|i| json!({"type": "User", "reviewer": {"login": format!("maintainer{i}"), "id": i}}))
+                    .collect();
+                rules.push(json!({"id": 2, "type": "required_reviewers", "prevent_self_review": true, "reviewers": reviewers}));
+            }
+            let policy = match (&e.policies, e.protected_branches) {
+                (_, true) => json!({"protected_branches": true, "custom_branch_policies": false}),
+                (Some(_), false) => {
+                    rules.push(json!({"id": 3, "type": "branch_policy"}));
+                    json!({"protected_branches": false, "custom_branch_policies": true})
+                }
+                (None, false) => Value::Null,
+            };
+            Response::json(
+                200,
+                &json!({
+                    "id": 1, "name": e.name, "can_admins_bypass": e.can_admins_bypass,
+                    "protection_rules": rules, "deployment_branch_policy": policy,
+                }),
+            )
+        }
+        ["environments", name, "deployment-branch-policies"] => {
+            let Some(e) = a.environments.iter().find(|e| e.name == *name) else {
+                return Some(error(404, "Not Found"));
+            };
+            let list: Vec<Value> = e
+                .policies
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, (kind, pattern))| json!({"id": i, "node_id": format!("N{i}"), "name": pattern, "type": kind}))
+                .collect();
+            Response::json(
+                200,
+                &json!({"total_count": list.len(), "branch_policies": list}),
+            )
+        }
+        ["rulesets"] => {
+            let targets = req.query_param("targets");
+            let list: Vec<Value> = a
+                .rulesets
+                .iter()
+                .filter(|r| targets.as_deref().is_none_or(|t| t.split(',').any(|x| x == r.target)))
+                .map(|r| json!({"id": r.id, "name": r.name, "target": r.target, "source_type": "Repository", "source": format!("{}/{}", st.owner, st.repo), "enforcement": r.enforcement}))
+                .collect();
+            Response::json(200, &Value::Array(list))
+        }
+        ["rulesets", id] => {
+            let id: u64 = id.parse().unwrap_or(0);
+            let Some(r) = a.rulesets.iter().find(|r| r.id == id) else {
+                return Some(error(404, "Not Found"));
+            };
+            Response::json(
+                200,
+                &json!({
+                    "id": r.id, "name": r.name, "target": r.target, "enforcement": r.enforcement,
+                    "conditions": {"ref_name": {"include": r.include, "exclude": []}},
+                    "rules": r.rules.iter().map(|k| json!({"type": k})).collect::<Vec<_>>(),
+                    "bypass_actors": [],
+                }),
+            )
+        }
+        ["immutable-releases"] => {
+            if !a.immutable_known {
+                return Some(error(404, "Not Found"));
+            }
+            Response::json(
+                200,
+                &json!({"enabled": st.immutable_releases, "enforced_by_owner": false}),
+            )
+        }
+        _ => return None,
+    };
+    Some(resp)
 }

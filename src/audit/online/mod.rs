@@ -76,7 +76,7 @@ pub(crate) fn say(e: &GithubError) -> String {
 /// Fetch the online evidence of every report and fold it in, all repositories at once over
 /// one client (one rate-limit budget).
 pub fn run(reports: &mut [RepoReport], config: &Config) -> Result<(), OnlineError> {
-    let http = Http::new(config.timeouts.clone()).map_err(|e| OnlineError::Http(e.to_string()))?;
+    let http = Http::new(config.timeouts).map_err(|e| OnlineError::Http(e.to_string()))?;
     let client = Client::new(
         &http,
         ClientConfig {

@@ -470,3 +470,39 @@ fn codecov_and_the_chora_publisher_are_refused_with_gitlab() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(stderr.contains("codecov=true needs ci=github"), "{stderr}");
 }
+
+/// Switching a GitHub project to GitLab is allowed: the chora-managed GitHub files go (chora
+/// owns them, and git keeps their history), the seeds under .github/ stay (they are the
+/// user's), and `chora check` is clean afterwards.
+#[test]
+fn update_switches_a_github_project_to_gitlab_and_keeps_the_seeds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let dest = tmp.path().join("demo-pkg");
+    generate(&home, &dest, &[]);
+    assert!(dest.join(".github/workflows/release.yml").is_file());
+    chora(&home)
+        .current_dir(&dest)
+        .args(["update", "--data", "ci=gitlab"])
+        .assert()
+        .success();
+    for gone in [
+        ".github/workflows/release.yml",
+        ".github/workflows/tests.yml",
+        ".github/dependabot.yml",
+    ] {
+        assert!(!dest.join(gone).exists(), "{gone} is still there");
+    }
+    for kept in [".github/CODEOWNERS", ".github/PULL_REQUEST_TEMPLATE.md"] {
+        assert!(dest.join(kept).is_file(), "the seed {kept} was removed");
+    }
+    assert!(dest.join(".gitlab-ci.yml").is_file());
+    let answers = std::fs::read_to_string(dest.join(".chora-answers.yml")).unwrap();
+    assert!(answers.contains("  ci: gitlab\n"), "{answers}");
+    chora(&home)
+        .current_dir(&dest)
+        .arg("check")
+        .assert()
+        .success();
+}

@@ -1,5 +1,6 @@
-//! Snapshots (in snapshots/) of the whole rendered tree for oidc/token × chora/pypa. The chora
-//! ones render with a releases file (`CHORA_RELEASES_FILE`) listing one chora-cli release of two
+//! Snapshots (in snapshots/) of the whole rendered tree for oidc/token × chora/pypa, and for
+//! oidc/token with ci=gitlab. The chora ones render with a releases file (`CHORA_RELEASES_FILE`)
+//! listing one chora-cli release of two
 //! wheels; with the embedded file, which lists none yet, publisher=chora is refused.
 
 mod support;
@@ -57,6 +58,31 @@ fn snapshot(auth: &str, publisher: &str) {
     settings.bind(|| {
         insta::assert_snapshot!(format!("tree_{auth}_{publisher}"), tree_text(&dest));
     });
+}
+
+/// The GitLab CI variant (`ci=gitlab`): one `.gitlab-ci.yml` instead of `.github/`.
+fn snapshot_gitlab(auth: &str) {
+    let home = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("demo-pkg");
+    let auth_arg = format!("pypi_auth_method={auth}");
+    generate_with(home.path(), &dest, &["ci=gitlab", &auth_arg], None).success();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::assert_snapshot!(format!("tree_gitlab_{auth}"), tree_text(&dest));
+    });
+}
+
+#[test]
+fn tree_gitlab_oidc() {
+    snapshot_gitlab("oidc");
+}
+
+#[test]
+fn tree_gitlab_token() {
+    snapshot_gitlab("token");
 }
 
 #[test]

@@ -1,0 +1,508 @@
+//! The GitLab CI variant of the python-package template (`ci=gitlab`): every generated
+//! `.gitlab-ci.yml` over a matrix of answers validates with check-jsonschema's builtin
+//! `vendor.gitlab-ci` schema and keeps the publishing policy (ID tokens only on publish and sign
+//! jobs with the right audience, publish jobs only on tags and in environments, images pinned
+//! by digest, no caches, no include or trigger); the tag check runs for real in a scratch git
+//! repository; `chora check` reports drift of `.gitlab-ci.yml`.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::{chora, generate, tool_command};
+use yaml_serde::Value;
+
+const MATRIX: &[&[&str]] = &[
+    &[
+        "pypi_auth_method=oidc",
+        "publish_testpypi=true",
+        "attestations=true",
+    ],
+    &[
+        "pypi_auth_method=oidc",
+        "publish_testpypi=true",
+        "attestations=false",
+    ],
+    &[
+        "pypi_auth_method=oidc",
+        "publish_testpypi=false",
+        "attestations=true",
+    ],
+    &[
+        "pypi_auth_method=oidc",
+        "publish_testpypi=false",
+        "attestations=false",
+        "python_versions=3.12",
+    ],
+    &["pypi_auth_method=token", "publish_testpypi=true"],
+    &[
+        "pypi_auth_method=token",
+        "publish_testpypi=false",
+        "token_secret_name=MY_PYPI",
+    ],
+    &[
+        "pypi_auth_method=oidc",
+        "safety=true",
+        "bandit=true",
+        "gitlab_namespace=grp/sub",
+    ],
+];
+
+fn gitlab_project(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let dest = tmp.path().join("demo-pkg");
+    let mut args = vec!["ci=gitlab"];
+    args.extend_from_slice(extra);
+    generate(&home, &dest, &args);
+    (tmp, dest)
+}
+
+fn ci_text(dest: &Path) -> String {
+    std::fs::read_to_string(dest.join(".gitlab-ci.yml")).unwrap()
+}
+
+fn jobs(ci: &Value) -> Vec<(String, Value)> {
+    ci.as_mapping()
+        .unwrap()
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = k.as_str()?.to_string();
+            let reserved = ["stages", "workflow", "default", "variables", "include"];
+            (!reserved.contains(&name.as_str()) && !name.starts_with('.'))
+                .then(|| (name, v.clone()))
+        })
+        .collect()
+}
+
+fn is_publish(name: &str) -> bool {
+    name.starts_with("publish-")
+}
+
+#[test]
+fn every_gitlab_ci_file_validates_with_the_gitlab_schema() {
+    let mut checked = 0;
+    for answers in MATRIX {
+        let (_tmp, dest) = gitlab_project(answers);
+        let mut cmd = tool_command("check-jsonschema");
+        cmd.args(["--builtin-schema", "vendor.gitlab-ci"])
+            .arg(dest.join(".gitlab-ci.yml"));
+        let (ok, output) = support::run(&mut cmd);
+        assert!(ok, "{answers:?}: {output}");
+        checked += 1;
+    }
+    assert_eq!(checked, MATRIX.len());
+}
+
+#[test]
+fn a_broken_gitlab_ci_file_fails_the_schema() {
+    let (_tmp, dest) = gitlab_project(&[]);
+    let file = dest.join(".gitlab-ci.yml");
+    let text = ci_text(&dest).replace("when: never", "when: sometimes");
+    std::fs::write(&file, text).unwrap();
+    let mut cmd = tool_command("check-jsonschema");
+    cmd.args(["--builtin-schema", "vendor.gitlab-ci"])
+        .arg(&file);
+    let (ok, output) = support::run(&mut cmd);
+    assert!(!ok, "`when: sometimes` must not validate: {output}");
+}
+
+#[test]
+fn the_gitlab_variant_replaces_the_github_files() {
+    let (_tmp, dest) = gitlab_project(&[]);
+    assert!(dest.join(".gitlab-ci.yml").is_file());
+    assert!(dest.join(".gitlab/CODEOWNERS").is_file());
+    assert!(dest.join("renovate.json").is_file());
+    assert!(!dest.join(".github").exists(), "no .github/ with ci=gitlab");
+    let setup = std::fs::read_to_string(dest.join("PYPI_SETUP.md")).unwrap();
+    for field in [
+        "| Namespace | `octo-org` |",
+        "| Project name | `demo-pkg` |",
+        "| Top-level pipeline file path | `.gitlab-ci.yml` |",
+        "| Environment name | `pypi` |",
+        "test.pypi.org/manage/account/publishing/",
+        "Protected tags",
+    ] {
+        assert!(
+            setup.contains(field),
+            "PYPI_SETUP.md lacks {field}:\n{setup}"
+        );
+    }
+    let answers = std::fs::read_to_string(dest.join(".chora-answers.yml")).unwrap();
+    assert!(answers.contains("  .gitlab-ci.yml: "), "{answers}");
+    let pyproject = std::fs::read_to_string(dest.join("pyproject.toml")).unwrap();
+    assert!(
+        pyproject.contains("Source = \"https://gitlab.com/octo-org/demo-pkg\""),
+        "{pyproject}"
+    );
+}
+
+#[test]
+fn id_tokens_only_on_publish_and_sign_jobs_with_the_right_audience() {
+    let mut seen = 0;
+    for answers in MATRIX {
+        let (_tmp, dest) = gitlab_project(answers);
+        let text = ci_text(&dest);
+        let ci: Value = yaml_serde::from_str(&text).unwrap();
+        let oidc = answers.contains(&"pypi_auth_method=oidc");
+        let attest = oidc && !answers.contains(&"attestations=false");
+        let testpypi = !answers.contains(&"publish_testpypi=false");
+        let all = jobs(&ci);
+        assert!(all.len() >= 8, "{answers:?}: {all:?}");
+        let mut with_tokens = Vec::new();
+        for (name, job) in &all {
+            let Some(tokens) = job.get("id_tokens") else {
+                continue;
+            };
+            let map = tokens.as_mapping().unwrap();
+            assert_eq!(map.len(), 1, "{name}: one ID token");
+            let (var, spec) = map.iter().next().unwrap();
+            let aud = spec["aud"].as_str().unwrap();
+            let expected = match name.as_str() {
+                "publish-pypi" => ("PYPI_ID_TOKEN", "pypi"),
+                "publish-testpypi" => ("TESTPYPI_ID_TOKEN", "testpypi"),
+                "sign" => ("SIGSTORE_ID_TOKEN", "sigstore"),
+                other => panic!("{answers:?}: job {other} must not get an ID token"),
+            };
+            assert_eq!((var.as_str().unwrap(), aud), expected, "{answers:?} {name}");
+            with_tokens.push(name.clone());
+        }
+        let mut want = Vec::new();
+        if oidc {
+            if attest {
+                want.push("sign");
+            }
+            if testpypi {
+                want.push("publish-testpypi");
+            }
+            want.push("publish-pypi");
+        }
+        with_tokens.sort();
+        want.sort();
+        assert_eq!(with_tokens, want, "{answers:?}");
+        seen += 1;
+    }
+    assert_eq!(seen, MATRIX.len());
+}
+
+#[test]
+fn release_jobs_run_only_on_tags_in_environments_without_caches() {
+    let mut publish_jobs = 0;
+    for answers in MATRIX {
+        let (_tmp, dest) = gitlab_project(answers);
+        let text = ci_text(&dest);
+        let ci: Value = yaml_serde::from_str(&text).unwrap();
+        // The shared release settings: tag rule, not interruptible.
+        let release = &ci[".release"];
+        let rules = yaml_serde::to_string(&release["rules"]).unwrap();
+        assert!(rules.contains("$CI_COMMIT_TAG =~ /^v[0-9]/"), "{rules}");
+        assert_eq!(release["interruptible"], Value::Bool(false));
+        assert!(!text.contains("cache:"), "{answers:?}: no cache anywhere");
+        let testpypi = !answers.contains(&"publish_testpypi=false");
+        let mut names = Vec::new();
+        for (name, job) in jobs(&ci) {
+            let release_job = [
+                "tag-check",
+                "build",
+                "sign",
+                "publish-testpypi",
+                "install-testpypi",
+                "publish-pypi",
+                "install-pypi",
+                "release",
+            ]
+            .contains(&name.as_str());
+            if release_job {
+                assert_eq!(job["extends"].as_str(), Some(".release"), "{name}");
+                assert!(job.get("rules").is_none(), "{name} keeps the tag rule");
+            } else {
+                assert_ne!(job["extends"].as_str(), Some(".release"), "{name}");
+            }
+            if is_publish(&name) {
+                let env = job["environment"]["name"].as_str().unwrap();
+                let index = name.trim_start_matches("publish-");
+                assert_eq!(env, index, "{answers:?}: {name} environment");
+                names.push(name.clone());
+                publish_jobs += 1;
+            }
+        }
+        assert_eq!(names.len(), if testpypi { 2 } else { 1 }, "{answers:?}");
+    }
+    assert!(publish_jobs >= MATRIX.len());
+}
+
+#[test]
+fn every_image_is_pinned_by_digest_and_nothing_is_included() {
+    let pins = std::fs::read_to_string(support::repo_root().join("data/image-pins.tsv")).unwrap();
+    let mut checked = 0;
+    for answers in MATRIX {
+        let (_tmp, dest) = gitlab_project(answers);
+        let text = ci_text(&dest);
+        let images: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("image:"))
+            .map(str::trim)
+            .collect();
+        assert!(!images.is_empty(), "{answers:?}");
+        for image in &images {
+            let (_, digest) = image
+                .split_once("@sha256:")
+                .unwrap_or_else(|| panic!("{image} is not pinned by digest"));
+            assert_eq!(digest.len(), 64, "{image}");
+            assert!(
+                digest
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            );
+            assert!(
+                pins.contains(digest),
+                "{image} is not recorded in data/image-pins.tsv"
+            );
+            checked += 1;
+        }
+        let ci: Value = yaml_serde::from_str(&text).unwrap();
+        assert!(ci.get("include").is_none(), "{answers:?}: no include:");
+        for (name, job) in jobs(&ci) {
+            assert!(job.get("trigger").is_none(), "{name}: no child pipeline");
+            assert!(job.get("include").is_none(), "{name}");
+        }
+    }
+    assert!(checked >= MATRIX.len());
+}
+
+#[test]
+fn token_variables_appear_only_in_token_mode() {
+    let mut checked = 0;
+    for answers in MATRIX {
+        let (_tmp, dest) = gitlab_project(answers);
+        let text = ci_text(&dest);
+        if answers.contains(&"pypi_auth_method=token") {
+            let secret = if answers.contains(&"token_secret_name=MY_PYPI") {
+                "MY_PYPI"
+            } else {
+                "PYPI_API_TOKEN"
+            };
+            assert!(
+                text.contains(&format!("UV_PUBLISH_TOKEN=\"${secret}\"")),
+                "{text}"
+            );
+            assert!(
+                !text.contains("id_tokens"),
+                "{answers:?}: no ID token in token mode"
+            );
+            if !answers.contains(&"publish_testpypi=false") {
+                assert!(text.contains("$TEST_PYPI_API_TOKEN"), "{text}");
+            }
+        } else {
+            for needle in ["UV_PUBLISH_TOKEN", "API_TOKEN", "TWINE_PASSWORD"] {
+                assert!(!text.contains(needle), "{answers:?}: {needle} in oidc mode");
+            }
+            assert!(text.contains("id_tokens"), "{answers:?}");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, MATRIX.len());
+}
+
+#[test]
+fn the_matrix_covers_every_python_version() {
+    let (_tmp, dest) = gitlab_project(&["python_min=3.12", "python_versions=3.12,3.13"]);
+    let ci: Value = yaml_serde::from_str(&ci_text(&dest)).unwrap();
+    let versions = &ci["pytest"]["parallel"]["matrix"][0]["PYTHON_VERSION"];
+    let versions: Vec<&str> = versions
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["3.12", "3.13"]);
+}
+
+/// The second script item of the tag-check job (the first installs git).
+fn tag_check_script(dest: &Path) -> String {
+    let ci: Value = yaml_serde::from_str(&ci_text(dest)).unwrap();
+    let script = ci["tag-check"]["script"].as_sequence().unwrap();
+    assert_eq!(script.len(), 2);
+    script[1].as_str().unwrap().to_string()
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Run the tag check in a clone of a scratch repository, with a `uv` stand-in whose
+/// `lock --check` exits with `lock_status`.
+fn run_tag_check(script: &str, on_main: bool, with_lock: bool, lock_status: i32) -> (bool, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let origin = tmp.path().join("origin");
+    std::fs::create_dir_all(&origin).unwrap();
+    git(&origin, &["init", "-q", "-b", "main"]);
+    std::fs::write(origin.join("pyproject.toml"), "[project]\n").unwrap();
+    if with_lock {
+        std::fs::write(origin.join("uv.lock"), "version = 1\n").unwrap();
+    }
+    git(&origin, &["add", "-A"]);
+    git(&origin, &["commit", "-q", "-m", "one"]);
+    if !on_main {
+        git(&origin, &["checkout", "-q", "-b", "side"]);
+        std::fs::write(origin.join("side.txt"), "x\n").unwrap();
+        git(&origin, &["add", "-A"]);
+        git(&origin, &["commit", "-q", "-m", "side"]);
+    }
+    let sha = git(&origin, &["rev-parse", "HEAD"]);
+    git(&origin, &["tag", "v1.0.0"]);
+    let work = tmp.path().join("work");
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--no-checkout",
+            origin.to_str().unwrap(),
+            "work",
+        ],
+    );
+    git(&work, &["checkout", "-q", "--detach", &sha]);
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let uv = bin.join("uv");
+    std::fs::write(
+        &uv,
+        format!("#!/bin/sh\n[ \"$1 $2\" = \"lock --check\" ] && exit {lock_status}\nexit 99\n"),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&uv, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .current_dir(&work)
+        .env("PATH", path)
+        .env("CI_COMMIT_SHA", &sha)
+        .env("CI_COMMIT_TAG", "v1.0.0")
+        .env("CI_DEFAULT_BRANCH", "main")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn the_tag_check_runs_for_real() {
+    let (_tmp, dest) = gitlab_project(&[]);
+    let script = tag_check_script(&dest);
+    let (ok, out) = run_tag_check(&script, true, true, 0);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("v1.0.0 is on main and uv.lock is up to date."),
+        "{out}"
+    );
+    let (ok, out) = run_tag_check(&script, false, true, 0);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("which is not on the default branch main; nothing was published"),
+        "{out}"
+    );
+    let (ok, out) = run_tag_check(&script, true, false, 0);
+    assert!(!ok, "{out}");
+    assert!(out.contains("uv.lock is not committed at v1.0.0"), "{out}");
+    let (ok, out) = run_tag_check(&script, true, true, 1);
+    assert!(!ok, "{out}");
+    assert!(out.contains("uv.lock is out of date"), "{out}");
+}
+
+#[test]
+fn chora_check_is_clean_and_reports_drift_of_the_gitlab_ci_file() {
+    let (tmp, dest) = gitlab_project(&[]);
+    let home = tmp.path().join("home");
+    chora(&home)
+        .current_dir(&dest)
+        .arg("check")
+        .assert()
+        .success();
+    let file = dest.join(".gitlab-ci.yml");
+    let text = ci_text(&dest).replace("interruptible: false", "interruptible: true");
+    std::fs::write(&file, text).unwrap();
+    let out = chora(&home)
+        .current_dir(&dest)
+        .arg("check")
+        .assert()
+        .failure();
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.get_output().stdout),
+        String::from_utf8_lossy(&out.get_output().stderr)
+    );
+    assert!(output.contains(".gitlab-ci.yml"), "{output}");
+}
+
+#[test]
+fn codecov_and_the_chora_publisher_are_refused_with_gitlab() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let mut cmd = chora(&home);
+    cmd.arg("new")
+        .arg(tmp.path().join("p"))
+        .args(["--defaults", "--no-git"]);
+    for a in support::with_standard_answers(&["ci=gitlab", "codecov=true"]) {
+        cmd.arg("--data").arg(a);
+    }
+    let out = cmd.assert().failure();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("codecov=true needs ci=github"), "{stderr}");
+}
+
+/// Switching a GitHub project to GitLab is allowed: the chora-managed GitHub files go (chora
+/// owns them, and git keeps their history), the seeds under .github/ stay (they are the
+/// user's), and `chora check` is clean afterwards.
+#[test]
+fn update_switches_a_github_project_to_gitlab_and_keeps_the_seeds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let dest = tmp.path().join("demo-pkg");
+    generate(&home, &dest, &[]);
+    assert!(dest.join(".github/workflows/release.yml").is_file());
+    chora(&home)
+        .current_dir(&dest)
+        .args(["update", "--data", "ci=gitlab"])
+        .assert()
+        .success();
+    for gone in [
+        ".github/workflows/release.yml",
+        ".github/workflows/tests.yml",
+        ".github/dependabot.yml",
+    ] {
+        assert!(!dest.join(gone).exists(), "{gone} is still there");
+    }
+    for kept in [".github/CODEOWNERS", ".github/PULL_REQUEST_TEMPLATE.md"] {
+        assert!(dest.join(kept).is_file(), "the seed {kept} was removed");
+    }
+    assert!(dest.join(".gitlab-ci.yml").is_file());
+    let answers = std::fs::read_to_string(dest.join(".chora-answers.yml")).unwrap();
+    assert!(answers.contains("  ci: gitlab\n"), "{answers}");
+    chora(&home)
+        .current_dir(&dest)
+        .arg("check")
+        .assert()
+        .success();
+}

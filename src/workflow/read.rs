@@ -258,12 +258,7 @@ fn parse_with(
     relative: &Path,
     kind: FileKind,
     source: String,
-    spans: impl FnOnce(
-        &str,
-        usize,
-        usize,
-        ReadWith<'_>,
-    ) -> Result<Result<Workflow, ReadError>, ()>,
+    spans: impl FnOnce(&str, usize, usize, ReadWith<'_>) -> Result<Result<Workflow, ReadError>, ()>,
 ) -> Result<Workflow, ReadError> {
     let path = relative.display().to_string();
     if source.contains('\0') {

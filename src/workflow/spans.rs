@@ -9,8 +9,10 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroU16;
+use std::sync::OnceLock;
 
-use tree_sitter::{Node, Parser};
+use tree_sitter::{Language, Node, Parser};
 
 use super::model::{Segment, Span};
 use super::read::Locate;
@@ -59,7 +61,7 @@ impl<'s> Tree<'s> {
             source: self.source,
             top: top_object(self.tree.root_node()),
             anchors,
-            descended: RefCell::new(HashMap::new()),
+            descended: RefCell::new(Vec::new()),
             bom,
             len,
         })
@@ -76,13 +78,13 @@ fn anchor_map<'t>(source: &'t str, root: Node<'t>) -> Option<Anchors<'t>> {
     let mut cursor = root.walk();
     loop {
         let node = cursor.node();
-        if node.kind() == "anchor" {
+        if is(&node, Kind::Anchor) {
             let name = text(source, node).get(1..)?;
             let parent = node.parent()?;
             let mut siblings = parent.walk();
             let target = parent
                 .named_children(&mut siblings)
-                .find(|c| !is(c, "anchor") && !is(c, "comment"))?;
+                .find(|c| !is(c, Kind::Anchor) && !is(c, Kind::Comment))?;
             map.entry(name)
                 .or_default()
                 .insert(node.start_byte(), target);
@@ -101,16 +103,77 @@ fn anchor_map<'t>(source: &'t str, root: Node<'t>) -> Option<Anchors<'t>> {
     }
 }
 
-fn is(node: &Node<'_>, kind: &str) -> bool {
-    node.kind() == kind
+/// The node kinds the queries tell apart.
+#[derive(Clone, Copy)]
+enum Kind {
+    Alias,
+    Anchor,
+    BlockMapping,
+    BlockMappingPair,
+    BlockNode,
+    BlockSequence,
+    BlockSequenceItem,
+    Comment,
+    Document,
+    DoubleQuoteScalar,
+    FlowMapping,
+    FlowNode,
+    FlowPair,
+    FlowSequence,
+    SingleQuoteScalar,
+}
+
+const KINDS: [&str; 15] = [
+    "alias",
+    "anchor",
+    "block_mapping",
+    "block_mapping_pair",
+    "block_node",
+    "block_sequence",
+    "block_sequence_item",
+    "comment",
+    "document",
+    "double_quote_scalar",
+    "flow_mapping",
+    "flow_node",
+    "flow_pair",
+    "flow_sequence",
+    "single_quote_scalar",
+];
+
+/// The grammar's ids of [`KINDS`] and of the `key` and `value` fields (comparing ids, not names).
+struct Ids {
+    kinds: [u16; KINDS.len()],
+    key: Option<NonZeroU16>,
+    value: Option<NonZeroU16>,
+}
+
+fn ids() -> &'static Ids {
+    static IDS: OnceLock<Ids> = OnceLock::new();
+    IDS.get_or_init(|| {
+        let language: Language = tree_sitter_yaml::LANGUAGE.into();
+        Ids {
+            kinds: KINDS.map(|name| language.id_for_node_kind(name, true)),
+            key: language.field_id_for_name("key"),
+            value: language.field_id_for_name("value"),
+        }
+    })
+}
+
+fn is(node: &Node<'_>, kind: Kind) -> bool {
+    node.kind_id() == ids().kinds[kind as usize]
 }
 
 fn is_pair(node: &Node<'_>) -> bool {
-    matches!(node.kind(), "block_mapping_pair" | "flow_pair")
+    is(node, Kind::BlockMappingPair) || is(node, Kind::FlowPair)
 }
 
 fn is_block_or_flow_node(node: &Node<'_>) -> bool {
-    matches!(node.kind(), "block_node" | "flow_node")
+    is(node, Kind::BlockNode) || is(node, Kind::FlowNode)
+}
+
+fn field<'t>(node: &Node<'t>, id: Option<NonZeroU16>) -> Option<Node<'t>> {
+    node.child_by_field_id(id?.get())
 }
 
 fn text<'t>(source: &'t str, node: Node<'_>) -> &'t str {
@@ -124,7 +187,7 @@ fn top_object(root: Node<'_>) -> Option<Node<'_>> {
     let mut cursor = root.walk();
     let document = root
         .named_children(&mut cursor)
-        .find(|c| is(c, "document"))?;
+        .find(|c| is(c, Kind::Document))?;
     let mut cursor = document.walk();
     document
         .named_children(&mut cursor)
@@ -136,8 +199,9 @@ pub(super) struct Spans<'t> {
     source: &'t str,
     top: Option<Node<'t>>,
     anchors: Anchors<'t>,
-    /// Route -> the node a descent along it reaches (`None`: it fails there).
-    descended: RefCell<HashMap<Vec<Segment>, Option<Node<'t>>>>,
+    /// The last route descended, each segment with the node reached there (`None`: the descent
+    /// failed); routes come in document order, so the next one mostly shares its start.
+    descended: RefCell<Vec<(Segment, Option<Node<'t>>)>>,
     bom: usize,
     len: usize,
 }
@@ -154,21 +218,26 @@ impl<'t> Spans<'t> {
 
     /// The node reached by descending `route` from the top object.
     fn descend_route(&self, route: &[Segment]) -> Option<Node<'t>> {
-        let Some((last, parent)) = route.split_last() else {
-            return self.top;
+        let Ok(mut stack) = self.descended.try_borrow_mut() else {
+            return route
+                .iter()
+                .try_fold(self.top?, |node, segment| self.descend(node, segment));
         };
-        if let Ok(cache) = self.descended.try_borrow()
-            && let Some(found) = cache.get(route)
-        {
-            return *found;
+        let shared = stack
+            .iter()
+            .zip(route)
+            .take_while(|((done, _), next)| done == *next)
+            .count();
+        stack.truncate(shared);
+        let mut node = match stack.last() {
+            Some((_, node)) => *node,
+            None => self.top,
+        };
+        for segment in &route[shared..] {
+            node = node.and_then(|n| self.descend(n, segment));
+            stack.push((segment.clone(), node));
         }
-        let found = self
-            .descend_route(parent)
-            .and_then(|node| self.descend(node, last));
-        if let Ok(mut cache) = self.descended.try_borrow_mut() {
-            cache.insert(route.to_vec(), found);
-        }
-        found
+        node
     }
 
     /// One step down from a block or flow node.
@@ -176,16 +245,16 @@ impl<'t> Spans<'t> {
         let mut cursor = node.walk();
         let mut child = node
             .named_children(&mut cursor)
-            .find(|n| !is(n, "anchor"))?;
-        if is(&child, "alias") {
+            .find(|n| !is(n, Kind::Anchor))?;
+        if is(&child, Kind::Alias) {
             let name = text(self.source, node).get(1..)?;
             child = self.resolve(name, node.start_byte())?;
         }
-        match (child.kind(), segment) {
-            ("block_mapping" | "flow_mapping", Segment::Key(key)) => self.descend_mapping(child, key),
-            ("block_sequence" | "flow_sequence", Segment::Index(i)) => {
-                descend_sequence(child, *i)
-            }
+        let mapping = is(&child, Kind::BlockMapping) || is(&child, Kind::FlowMapping);
+        let sequence = is(&child, Kind::BlockSequence) || is(&child, Kind::FlowSequence);
+        match segment {
+            Segment::Key(key) if mapping => self.descend_mapping(child, key),
+            Segment::Index(i) if sequence => descend_sequence(child, *i),
             _ => None,
         }
     }
@@ -194,18 +263,21 @@ impl<'t> Spans<'t> {
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
             let key = if is_pair(&child) {
-                child.child_by_field_name("key")?
-            } else if is(&child, "flow_node") {
+                field(&child, ids().key)?
+            } else if is(&child, Kind::FlowNode) {
                 child
             } else {
                 continue;
             };
             let mut inner = key.walk();
-            let scalar = key.named_children(&mut inner).find(|n| !is(n, "anchor"));
+            let scalar = key
+                .named_children(&mut inner)
+                .find(|n| !is(n, Kind::Anchor));
             let name = match scalar {
                 Some(scalar) => {
                     let name = text(self.source, scalar);
-                    if matches!(scalar.kind(), "single_quote_scalar" | "double_quote_scalar") {
+                    if is(&scalar, Kind::SingleQuoteScalar) || is(&scalar, Kind::DoubleQuoteScalar)
+                    {
                         let mut chars = name.chars();
                         chars.next();
                         chars.next_back();
@@ -217,7 +289,7 @@ impl<'t> Spans<'t> {
                 None => text(self.source, key),
             };
             if name == expected {
-                return Some(child.child_by_field_name("value").unwrap_or(child));
+                return Some(field(&child, ids().value).unwrap_or(child));
             }
         }
         None
@@ -227,15 +299,15 @@ impl<'t> Spans<'t> {
     fn query(&self, route: &[Segment], pretty: bool) -> Option<Node<'t>> {
         let reached = self.descend_route(route)?;
         let resolved = match reached.child(0) {
-            Some(child) if is(&child, "alias") => {
+            Some(child) if is(&child, Kind::Alias) => {
                 let name = text(self.source, child).get(1..)?;
                 self.resolve(name, child.start_byte())?
             }
-            Some(child) if is(&child, "anchor") => {
+            Some(child) if is(&child, Kind::Anchor) => {
                 let mut cursor = reached.walk();
                 reached
                     .named_children(&mut cursor)
-                    .find(|n| !is(n, "anchor"))
+                    .find(|n| !is(n, Kind::Anchor))
                     .unwrap_or(reached)
             }
             _ => reached,
@@ -255,7 +327,7 @@ impl<'t> Spans<'t> {
         } else {
             structural
         };
-        if ends_in_key && !is(&node, "block_mapping_pair") {
+        if ends_in_key && !is(&node, Kind::BlockMappingPair) {
             node = node.parent()?;
         }
         Some(node)
@@ -277,21 +349,21 @@ fn descend_sequence(node: Node<'_>, idx: usize) -> Option<Node<'_>> {
     let mut cursor = node.walk();
     let mut items = Vec::new();
     for child in node.named_children(&mut cursor) {
-        let item = match child.kind() {
-            "block_sequence_item" => {
-                let mut inner = child.walk();
-                child
-                    .named_children(&mut inner)
-                    .find(is_block_or_flow_node)?
-            }
-            "flow_node" | "flow_pair" => child,
-            _ => continue,
+        let item = if is(&child, Kind::BlockSequenceItem) {
+            let mut inner = child.walk();
+            child
+                .named_children(&mut inner)
+                .find(is_block_or_flow_node)?
+        } else if is(&child, Kind::FlowNode) || is(&child, Kind::FlowPair) {
+            child
+        } else {
+            continue;
         };
         items.push(item);
     }
     let item = *items.get(idx)?;
-    if is(&item, "flow_pair") {
-        return Some(item.child_by_field_name("value").unwrap_or(item));
+    if is(&item, Kind::FlowPair) {
+        return Some(field(&item, ids().value).unwrap_or(item));
     }
     Some(item)
 }

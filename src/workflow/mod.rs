@@ -8,3 +8,4 @@ pub mod detect;
 pub mod model;
 pub mod read;
 pub mod report;
+mod spans;

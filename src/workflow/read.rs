@@ -1,5 +1,6 @@
 //! Reading one GitHub Actions workflow (or composite action) into plain data with source spans:
-//! values come from `yaml_serde` (aliases resolved, `<<` merged), spans from `yamlpath`. Input
+//! values come from `yaml_serde` (aliases resolved, `<<` merged), spans from the tree-sitter YAML
+//! tree (`spans`: yamlpath's query semantics with each route prefix descended once). Input
 //! is bounded (size, flow depth) and never panics; a bad file is a typed error of its own.
 
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use yaml_serde::Value;
 use yamlpath::{Component, Document};
 
 use super::model::{Route, Segment, Span};
+use super::spans::Tree;
 
 /// Largest workflow or action file read (1 MiB; the biggest real workflows are ~60 KiB).
 pub const MAX_WORKFLOW_BYTES: u64 = 1 << 20;
@@ -219,6 +221,47 @@ pub fn read_file(root: &Path, relative: &Path) -> Result<Workflow, ReadError> {
 
 /// Parse workflow text (a BOM is accepted; CRLF works).
 pub fn parse(relative: &Path, kind: FileKind, source: String) -> Result<Workflow, ReadError> {
+    parse_with(relative, kind, source, |body, bom, len, read| {
+        let tree = Tree::parse(body).ok_or(())?;
+        Ok(read(&tree.locator(bom, len).ok_or(())?))
+    })
+}
+
+/// [`parse`] with spans from `yamlpath` queries, one from the document root per route: the
+/// reference the span tests compare [`parse`] against (same values, same spans).
+#[doc(hidden)]
+pub fn parse_with_yamlpath(
+    relative: &Path,
+    kind: FileKind,
+    source: String,
+) -> Result<Workflow, ReadError> {
+    parse_with(relative, kind, source, |body, bom, len, read| {
+        let doc = Document::new(body.to_string()).map_err(|_| ())?;
+        Ok(read(&Locator {
+            doc: &doc,
+            bom,
+            len,
+        }))
+    })
+}
+
+/// Where spans come from: the `key: value` pair (or sequence item) at a route, the value alone.
+pub(super) trait Locate {
+    /// The `key: value` pair (or the sequence item) at `route`, else the nearest ancestor found,
+    /// else the whole file.
+    fn span(&self, route: &[Segment]) -> Span;
+    /// The value alone at `route` (e.g. a `run:` scalar), else [`Self::span`].
+    fn value_span(&self, route: &[Segment]) -> Span;
+}
+
+type ReadWith<'r> = &'r dyn Fn(&dyn Locate) -> Result<Workflow, ReadError>;
+
+fn parse_with(
+    relative: &Path,
+    kind: FileKind,
+    source: String,
+    spans: impl FnOnce(&str, usize, usize, ReadWith<'_>) -> Result<Result<Workflow, ReadError>, ()>,
+) -> Result<Workflow, ReadError> {
     let path = relative.display().to_string();
     if source.contains('\0') {
         return Err(ReadError::Binary { path });
@@ -232,23 +275,30 @@ pub fn parse(relative: &Path, kind: FileKind, source: String) -> Result<Workflow
     crate::template::yaml::check_depth(body).map_err(|e| invalid(e.to_string()))?;
     let mut value: Value = yaml_serde::from_str(body).map_err(|e| invalid(e.to_string()))?;
     value.apply_merge().map_err(|e| invalid(e.to_string()))?;
-    let doc = Document::new(body.to_string())
-        .map_err(|_| invalid("the YAML syntax tree has errors".to_string()))?;
-    let locate = Locator {
-        doc: &doc,
-        bom,
-        len: source.len(),
-    };
+    let read = |locate: &dyn Locate| read_workflow(relative, kind, &path, &value, locate);
+    let mut workflow = spans(body, bom, source.len(), &read)
+        .map_err(|()| invalid("the YAML syntax tree has errors".to_string()))??;
+    workflow.source = source;
+    Ok(workflow)
+}
+
+fn read_workflow(
+    relative: &Path,
+    kind: FileKind,
+    path: &str,
+    value: &Value,
+    locate: &dyn Locate,
+) -> Result<Workflow, ReadError> {
     let what = match kind {
         FileKind::Workflow => "workflow",
         FileKind::CompositeAction => "composite action",
     };
     let not = |reason| ReadError::NotWorkflow {
-        path: path.clone(),
+        path: path.to_string(),
         what,
         reason,
     };
-    let Value::Mapping(top) = untag(&value) else {
+    let Value::Mapping(top) = untag(value) else {
         return Err(not("the document is not a mapping"));
     };
     let mut workflow = Workflow {
@@ -256,7 +306,7 @@ pub fn parse(relative: &Path, kind: FileKind, source: String) -> Result<Workflow
         kind,
         source: String::new(),
         triggers: Vec::new(),
-        env: entries(&locate, top.get("env"), &[key("env")]),
+        env: entries(locate, top.get("env"), &[key("env")]),
         permissions: permissions(top.get("permissions")),
         jobs: Vec::new(),
     };
@@ -265,11 +315,11 @@ pub fn parse(relative: &Path, kind: FileKind, source: String) -> Result<Workflow
             let Some(Value::Mapping(jobs)) = top.get("jobs").map(untag) else {
                 return Err(not("it has no `jobs:` mapping"));
             };
-            workflow.triggers = triggers(&locate, top.get("on"));
+            workflow.triggers = triggers(locate, top.get("on"));
             for (id, job) in jobs {
                 let Some(id) = scalar(id) else { continue };
                 let route = vec![key("jobs"), key(&id)];
-                workflow.jobs.push(read_job(&locate, id, route, job));
+                workflow.jobs.push(read_job(locate, id, route, job));
             }
         }
         FileKind::CompositeAction => {
@@ -277,7 +327,7 @@ pub fn parse(relative: &Path, kind: FileKind, source: String) -> Result<Workflow
                 return Err(not("it has no `runs:` mapping"));
             };
             let route = vec![key("runs")];
-            let steps = read_steps(&locate, runs.get("steps"), &route);
+            let steps = read_steps(locate, runs.get("steps"), &route);
             workflow.jobs.push(Job {
                 id: String::new(),
                 name: None,
@@ -295,19 +345,17 @@ pub fn parse(relative: &Path, kind: FileKind, source: String) -> Result<Workflow
             });
         }
     }
-    workflow.source = source;
     Ok(workflow)
 }
 
-/// Spans for routes: the `yamlpath` query, else the nearest ancestor found, else the whole file.
+/// Spans from `yamlpath` queries: each route queried from the document root.
 struct Locator<'a> {
     doc: &'a Document,
     bom: usize,
     len: usize,
 }
 
-impl Locator<'_> {
-    /// The `key: value` pair (or the sequence item) at `route`.
+impl Locate for Locator<'_> {
     fn span(&self, route: &[Segment]) -> Span {
         let mut route = route;
         loop {
@@ -321,14 +369,15 @@ impl Locator<'_> {
         }
     }
 
-    /// The value alone at `route` (e.g. a `run:` scalar), else [`Self::span`].
     fn value_span(&self, route: &[Segment]) -> Span {
         match self.doc.query_exact(&to_yamlpath(route)) {
             Ok(Some(feature)) => self.span_of(&feature.location),
             _ => self.span(route),
         }
     }
+}
 
+impl Locator<'_> {
     fn span_of(&self, location: &yamlpath::Location) -> Span {
         let ((row, column), _) = location.point_span;
         let (start, end) = location.byte_span;
@@ -393,7 +442,7 @@ fn string(value: Option<&Value>) -> Option<String> {
     value.and_then(scalar)
 }
 
-fn entries(locate: &Locator<'_>, value: Option<&Value>, route: &[Segment]) -> Vec<Entry> {
+fn entries(locate: &dyn Locate, value: Option<&Value>, route: &[Segment]) -> Vec<Entry> {
     let Some(Value::Mapping(map)) = value.map(untag) else {
         return Vec::new();
     };
@@ -422,7 +471,7 @@ fn permissions(value: Option<&Value>) -> Option<Permissions> {
     }
 }
 
-fn triggers(locate: &Locator<'_>, value: Option<&Value>) -> Vec<Trigger> {
+fn triggers(locate: &dyn Locate, value: Option<&Value>) -> Vec<Trigger> {
     let route = [key("on")];
     let Some(value) = value.map(untag) else {
         return Vec::new();
@@ -488,7 +537,7 @@ fn environment(value: Option<&Value>) -> Option<String> {
     }
 }
 
-fn read_job(locate: &Locator<'_>, id: String, route: Route, job: &Value) -> Job {
+fn read_job(locate: &dyn Locate, id: String, route: Route, job: &Value) -> Job {
     let map = match untag(job) {
         Value::Mapping(map) => Some(map),
         _ => None,
@@ -526,7 +575,7 @@ fn read_job(locate: &Locator<'_>, id: String, route: Route, job: &Value) -> Job 
     }
 }
 
-fn read_steps(locate: &Locator<'_>, value: Option<&Value>, parent: &[Segment]) -> Vec<Step> {
+fn read_steps(locate: &dyn Locate, value: Option<&Value>, parent: &[Segment]) -> Vec<Step> {
     let Some(Value::Sequence(items)) = value.map(untag) else {
         return Vec::new();
     };

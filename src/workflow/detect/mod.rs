@@ -181,7 +181,8 @@ pub(crate) fn find_invocation(
 ) -> Option<usize> {
     let words = &command.words;
     for (i, word) in words.iter().enumerate() {
-        if tool_name(&word.text) != tool {
+        // The tool's name is part of the word (a cheap test first: most words are not tools).
+        if !word.text.contains(tool) || tool_name(&word.text) != tool {
             continue;
         }
         let mut j = i + 1;

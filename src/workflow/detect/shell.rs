@@ -98,7 +98,9 @@ fn word(script: &str, start: usize) -> (Word, usize) {
                     } else if b == b'"' {
                         break;
                     } else {
-                        let next = next_char(script, j);
+                        // A run of ordinary bytes at once (`\\` and `"` are ASCII, so the run
+                        // ends on a character boundary).
+                        let next = find(bytes, j + 1, |b| b == b'\\' || b == b'"');
                         push(&mut text, j, next);
                         j = next;
                     }
@@ -133,7 +135,25 @@ fn word(script: &str, start: usize) -> (Word, usize) {
                 i = close;
             }
             _ => {
-                let next = next_char(script, i);
+                // This character and the ordinary ones after it at once (every byte handled
+                // above is ASCII, so the run ends on a character boundary).
+                let next = find(bytes, next_char(script, i), |b| {
+                    matches!(
+                        b,
+                        b' ' | b'\t'
+                            | b'\r'
+                            | b'\n'
+                            | b';'
+                            | b'|'
+                            | b'&'
+                            | b'('
+                            | b')'
+                            | b'\\'
+                            | b'\''
+                            | b'"'
+                            | b'$'
+                    )
+                });
                 push(&mut text, i, next);
                 i = next;
             }

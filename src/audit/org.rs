@@ -131,6 +131,7 @@ pub fn audit_all(roots: &[PathBuf], ledgers: &[PathBuf]) -> Vec<Outcome> {
         .min(roots.len())
         .max(1);
     let next = AtomicUsize::new(0);
+    let cache = crate::workflow::report::ScanCache::default();
     let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..roots.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -138,7 +139,7 @@ pub fn audit_all(roots: &[PathBuf], ledgers: &[PathBuf]) -> Vec<Outcome> {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(root) = roots.get(i) else { break };
-                    let outcome = super::report::audit(root, ledgers)
+                    let outcome = super::report::audit_cached(root, ledgers, &cache)
                         .map(|(report, _)| report)
                         .map_err(|e| (root.clone(), e));
                     if let Ok(mut all) = results.lock()

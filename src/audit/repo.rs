@@ -10,7 +10,7 @@ use crate::migrate::facts::ProjectFacts;
 use crate::template::answers_file::{self, AnswersFile};
 use crate::workflow::model::{Detection, Index, Refusal, Tool, Verdict};
 use crate::workflow::read::{Job, Workflow};
-use crate::workflow::report::{Scanned, scan};
+use crate::workflow::report::{ScanCache, Scanned, scan_cached};
 
 use super::AuditError;
 
@@ -63,12 +63,17 @@ impl PublishJob<'_> {
 impl Repo {
     /// Read `root`: every workflow and composite action, the answers file, the remote.
     pub fn load(root: &Path) -> Result<Repo, AuditError> {
+        Repo::load_cached(root, &ScanCache::default())
+    }
+
+    /// [`Repo::load`], with workflows other repositories of this run share read once.
+    pub fn load_cached(root: &Path, cache: &ScanCache) -> Result<Repo, AuditError> {
         if !root.is_dir() {
             return Err(AuditError::NotAFolder {
                 path: root.display().to_string(),
             });
         }
-        let files = scan(root).map_err(|source| AuditError::Unlistable {
+        let files = scan_cached(root, cache).map_err(|source| AuditError::Unlistable {
             path: root.join(".github").display().to_string(),
             source,
         })?;

@@ -2,6 +2,7 @@
 //! `release-supply-chain-audit.json`, schema in docs/schemas/), and the audit of one repository
 //! from its folder to that report.
 
+use crate::workflow::report::ScanCache;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -120,7 +121,16 @@ impl RepoReport {
 
 /// Audit the repository at `root`; `ledgers` are its chora-publish ledgers, if any.
 pub fn audit(root: &Path, ledgers: &[PathBuf]) -> Result<(RepoReport, Repo), AuditError> {
-    let repo = Repo::load(root)?;
+    audit_cached(root, ledgers, &ScanCache::default())
+}
+
+/// [`audit`], with the workflows repositories share read once (`cache` spans the run).
+pub fn audit_cached(
+    root: &Path,
+    ledgers: &[PathBuf],
+    cache: &ScanCache,
+) -> Result<(RepoReport, Repo), AuditError> {
+    let repo = Repo::load_cached(root, cache)?;
     let thresholds = config::load(root)?;
     let findings = super::checks::run(&repo);
     let publishing = repo

@@ -211,12 +211,16 @@ pub fn kind_of_path(relative: &Path) -> FileKind {
 
 /// Read `relative` under `root` (no symbolic links, at most [`MAX_WORKFLOW_BYTES`]) and parse it.
 pub fn read_file(root: &Path, relative: &Path) -> Result<Workflow, ReadError> {
+    let source = read_source(root, relative)?;
+    parse(relative, kind_of_path(relative), source)
+}
+
+/// The text of `relative` under `root` (no symbolic links, at most [`MAX_WORKFLOW_BYTES`],
+/// UTF-8), not yet parsed.
+pub fn read_source(root: &Path, relative: &Path) -> Result<String, ReadError> {
     let shown = relative.display().to_string();
     let bytes = crate::fs::read_under(root, &shown, MAX_WORKFLOW_BYTES, "a workflow file")?;
-    let source = String::from_utf8(bytes).map_err(|_| ReadError::Binary {
-        path: shown.clone(),
-    })?;
-    parse(relative, kind_of_path(relative), source)
+    String::from_utf8(bytes).map_err(|_| ReadError::Binary { path: shown })
 }
 
 /// Parse workflow text (a BOM is accepted; CRLF works).

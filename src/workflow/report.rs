@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 use super::detect::{self, FileVerdict};
 use super::model::{CredentialPlace, Detection, Index, Level, Refusal, Tool, Verdict};
 use super::read::{self, Job, ReadError, Workflow};
@@ -16,7 +18,7 @@ pub struct ScannedFile {
 }
 
 /// A file that was read.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Scanned {
     pub workflow: Workflow,
     pub detections: Vec<Detection>,
@@ -47,6 +49,83 @@ pub fn scan(root: &Path) -> std::io::Result<Vec<ScannedFile>> {
             ScannedFile { path, outcome }
         })
         .collect())
+}
+
+/// [`scan`], with files already classified in `cache` (same path, same bytes) taken from it.
+pub fn scan_cached(root: &Path, cache: &ScanCache) -> std::io::Result<Vec<ScannedFile>> {
+    Ok(read::discover(root)?
+        .into_iter()
+        .map(|path| {
+            let outcome = read::read_source(root, &path).and_then(|source| {
+                let key = (
+                    path.clone(),
+                    <[u8; 32]>::from(Sha256::digest(source.as_bytes())),
+                );
+                if let Some(hit) = cache.get(&key) {
+                    return Ok(hit);
+                }
+                let scanned =
+                    read::parse(&path, read::kind_of_path(&path), source).map(Scanned::classify)?;
+                cache.offer(key, &scanned);
+                Ok(scanned)
+            });
+            ScannedFile { path, outcome }
+        })
+        .collect())
+}
+
+/// The most files a [`ScanCache`] remembers having seen once, and the most it keeps.
+pub const SCAN_CACHE_SEEN: usize = 1 << 16;
+pub const SCAN_CACHE_KEPT: usize = 1 << 10;
+
+type CacheKey = (PathBuf, [u8; 32]);
+
+/// Workflows classified once per process when many repositories hold the same file (an
+/// organisation's repositories made from one template): keyed by the relative path and the
+/// sha256 of the bytes, so a hit is exactly what reading the file would give. A file is kept
+/// from its second sighting on (files seen once cost a digest, not a copy), at most
+/// [`SCAN_CACHE_KEPT`] of them.
+#[derive(Debug, Default)]
+pub struct ScanCache {
+    inner: std::sync::Mutex<CacheInner>,
+}
+
+#[derive(Debug, Default)]
+struct CacheInner {
+    /// `None`: seen once, not kept.
+    entries: std::collections::HashMap<CacheKey, Option<Scanned>>,
+    kept: usize,
+}
+
+impl ScanCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, key: &CacheKey) -> Option<Scanned> {
+        self.lock().entries.get(key).and_then(Clone::clone)
+    }
+
+    fn offer(&self, key: CacheKey, scanned: &Scanned) {
+        let mut inner = self.lock();
+        let CacheInner { entries, kept } = &mut *inner;
+        let len = entries.len();
+        match entries.entry(key) {
+            std::collections::hash_map::Entry::Occupied(mut seen) => {
+                if seen.get().is_none() && *kept < SCAN_CACHE_KEPT {
+                    seen.insert(Some(scanned.clone()));
+                    *kept += 1;
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(first) => {
+                if len < SCAN_CACHE_SEEN {
+                    first.insert(None);
+                }
+            }
+        }
+    }
 }
 
 /// A detection in words, for the summary table and JSON.
@@ -238,6 +317,47 @@ fn action(workflow: &Workflow, job: Option<&Job>, d: &Detection, credentials: &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TOKEN_UPLOAD: &str = "on:\n  push:\n    tags: ['v*']\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - run: twine upload dist/*\n        env:\n          TWINE_PASSWORD: ${{ secrets.PYPI_TOKEN }}\n";
+    const OIDC_UPLOAD: &str = "on:\n  push:\n    tags: ['v*']\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    permissions:\n      id-token: write\n    steps:\n      - uses: pypa/gh-action-pypi-publish@release/v1\n";
+
+    #[test]
+    fn the_scan_cache_gives_what_reading_gives() {
+        let dir = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => panic!("{e}"),
+        };
+        // Same path and bytes three times (the third is a hit), then other bytes at the same
+        // path, then the same bytes at another path: each must equal an uncached scan.
+        let repos = [
+            ("r1", "release.yml", TOKEN_UPLOAD),
+            ("r2", "release.yml", TOKEN_UPLOAD),
+            ("r3", "release.yml", TOKEN_UPLOAD),
+            ("r4", "release.yml", OIDC_UPLOAD),
+            ("r5", "publish.yml", TOKEN_UPLOAD),
+        ];
+        let cache = ScanCache::default();
+        let mut compared = 0;
+        for (name, file, text) in repos {
+            let root = dir.path().join(name);
+            let workflows = root.join(".github/workflows");
+            assert!(std::fs::create_dir_all(&workflows).is_ok());
+            assert!(std::fs::write(workflows.join(file), text).is_ok());
+            let (Ok(cached), Ok(plain)) = (scan_cached(&root, &cache), scan(&root)) else {
+                panic!("scan failed in {name}");
+            };
+            assert_eq!(cached.len(), 1, "{name}");
+            assert_eq!(format!("{cached:?}"), format!("{plain:?}"), "{name}");
+            compared += 1;
+        }
+        assert_eq!(compared, repos.len());
+        let inner = cache.lock();
+        assert_eq!(
+            inner.kept, 1,
+            "kept from the second sighting of r1's file on"
+        );
+        assert_eq!(inner.entries.len(), 3, "three distinct (path, bytes)");
+    }
 
     #[test]
     fn redaction() {

@@ -62,11 +62,8 @@ impl PublishJob<'_> {
 
 impl Repo {
     /// Read `root`: every workflow and composite action, the answers file, the remote.
-    pub fn load(root: &Path) -> Result<Repo, AuditError> {
-        Repo::load_cached(root, &ScanCache::default())
-    }
-
-    /// [`Repo::load`], with workflows other repositories of this run share read once.
+    /// Workflows other repositories of this run share (same path and bytes) are read once,
+    /// through `cache`.
     pub fn load_cached(root: &Path, cache: &ScanCache) -> Result<Repo, AuditError> {
         if !root.is_dir() {
             return Err(AuditError::NotAFolder {

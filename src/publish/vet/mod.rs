@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 
 use super::dist::{self, Dist, DistKind};
 
+pub mod finding;
+
+pub use finding::{Finding, Severity};
+
 /// The `Metadata-Version` values chora-publish understands. `2.0` never existed as a standard,
 /// but old `bdist_wheel` wrote it and PyPI accepts it.
 pub const METADATA_VERSIONS: &[&str] = &[

@@ -506,3 +506,149 @@ fn update_switches_a_github_project_to_gitlab_and_keeps_the_seeds() {
         .assert()
         .success();
 }
+
+/// uv is installed by content: the `.uv` before_script writes a requirement carrying the
+/// SHA-256 of uv's Linux wheels, and pip with `--require-hashes` accepts the real wheel of this
+/// machine's platform from PyPI (a wrong or missing hash fails the download).
+#[test]
+fn uv_is_installed_by_hash_and_the_hashes_match_pypi() {
+    let (_tmp, dest) = gitlab_project(&[]);
+    let ci: Value = yaml_serde::from_str(&ci_text(&dest)).unwrap();
+    let lines: Vec<String> = ci[".uv"]["before_script"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[1].contains("--require-hashes") && lines[1].contains("--no-deps"),
+        "{lines:?}"
+    );
+    let requirement = lines[0]
+        .strip_prefix("echo \"")
+        .and_then(|l| l.strip_suffix("\" > /tmp/uv-requirements.txt"))
+        .unwrap_or_else(|| panic!("unexpected first line: {}", lines[0]));
+    let hashes = requirement.matches(" --hash=sha256:").count();
+    assert_eq!(hashes, 4, "{requirement}");
+    assert!(requirement.starts_with("uv=="), "{requirement}");
+
+    let work = tempfile::tempdir().unwrap();
+    let req = work.path().join("uv-requirements.txt");
+    std::fs::write(&req, format!("{requirement}\n")).unwrap();
+    let download = |req: &Path| {
+        support::tool_command("python")
+            .args(["-m", "pip", "download", "--quiet", "--no-cache-dir"])
+            .args([
+                "--disable-pip-version-check",
+                "--require-hashes",
+                "--no-deps",
+            ])
+            .args(["--only-binary", ":all:", "--dest"])
+            .arg(work.path().join("wheels"))
+            .arg("-r")
+            .arg(req)
+            .output()
+            .unwrap()
+    };
+    let out = download(&req);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same requirement with the hashes changed is refused.
+    let wrong = work.path().join("wrong.txt");
+    let tampered: String = requirement
+        .split(' ')
+        .map(|part| match part.strip_prefix("--hash=sha256:") {
+            Some(h) => format!("--hash=sha256:{}", h.replace(['e', '8'], "0")),
+            None => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    std::fs::remove_dir_all(work.path().join("wheels")).unwrap();
+    std::fs::write(&wrong, format!("{tampered}\n")).unwrap();
+    let out = download(&wrong);
+    assert!(!out.status.success(), "tampered hashes were accepted");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("HASHES"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// With attestations, the PyPI install job reads every published file's provenance back from
+/// PyPI (after the install, in the same job, with the signed files from the sign job), and the
+/// uploads go through uv, which sends each file's attestation beside it.
+#[test]
+fn provenance_is_verified_after_the_pypi_install_with_attestations() {
+    for (attestations, expect) in [("attestations=true", true), ("attestations=false", false)] {
+        let (_tmp, dest) = gitlab_project(&["pypi_auth_method=oidc", attestations]);
+        let ci: Value = yaml_serde::from_str(&ci_text(&dest)).unwrap();
+        let job = &ci["install-pypi"];
+        let script: Vec<&str> = job["script"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap())
+            .collect();
+        let needs: Vec<&str> = job["needs"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect();
+        if expect {
+            assert_eq!(script.len(), 2, "{script:?}");
+            assert!(
+                !script[0].contains("exit 0"),
+                "the install must not end the job early"
+            );
+            assert!(
+                script[1].contains(
+                    "pypi-attestations@0.0.30 verify pypi --repository \"${CI_PROJECT_URL}\""
+                ),
+                "{}",
+                script[1]
+            );
+            assert_eq!(needs, ["publish-pypi", "sign"]);
+        } else {
+            assert_eq!(script.len(), 1, "{script:?}");
+            assert_eq!(needs, ["publish-pypi"]);
+        }
+        let publish: Vec<&str> = ci["publish-pypi"]["script"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap())
+            .collect();
+        assert_eq!(publish, ["uv publish --trusted-publishing always dist/*"]);
+    }
+}
+
+/// Every script line of every job (hidden templates included) is a string: a line such as
+/// `pip install --only-binary :all: -r x` would parse as a mapping, which GitLab rejects.
+#[test]
+fn every_script_line_is_a_string() {
+    let mut files = 0;
+    for answers in MATRIX {
+        let (_tmp, dest) = gitlab_project(answers);
+        let ci: Value = yaml_serde::from_str(&ci_text(&dest)).unwrap();
+        let mut lines = 0;
+        for (name, job) in ci.as_mapping().unwrap() {
+            for key in ["before_script", "script", "after_script"] {
+                let Some(items) = job.get(key).and_then(Value::as_sequence) else {
+                    continue;
+                };
+                for item in items {
+                    assert!(item.is_string(), "{answers:?}: {name:?}.{key}: {item:?}");
+                    lines += 1;
+                }
+            }
+        }
+        assert!(lines > 10, "{answers:?}: only {lines} script lines");
+        files += 1;
+    }
+    assert_eq!(files, MATRIX.len());
+}

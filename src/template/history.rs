@@ -229,6 +229,7 @@ impl History {
         .unwrap_or(Runtime {
             chora: None,
             uv: String::new(),
+            uv_wheels: Vec::new(),
         });
         let release = Release {
             chora_version: snapshot.chora_version.clone(),

@@ -77,6 +77,7 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "chora_runtime",
     "python_releases",
     "uv_version",
+    "uv_requirement",
     "dest_name",
     "current_year",
 ];
@@ -91,6 +92,10 @@ pub fn builtins(facts: &Facts) -> Vec<(&'static str, Value)> {
         ("chora_runtime", runtime_value(facts)),
         (super::python::NAME, super::python::template_value()),
         ("uv_version", Value::from(facts.release.runtime.uv.as_str())),
+        (
+            "uv_requirement",
+            Value::from(facts.release.runtime.uv_requirement()),
+        ),
         ("dest_name", Value::from(facts.dest_name.as_str())),
         ("current_year", Value::from(facts.current_year)),
     ]

@@ -74,15 +74,30 @@ impl ChoraRelease {
 pub struct Runtime {
     pub chora: Option<ChoraRelease>,
     pub uv: String,
+    /// The Linux wheels of that uv release with their SHA-256 (`uv-wheel` lines), which a
+    /// GitLab pipeline installs uv from with `pip install --require-hashes`.
+    pub uv_wheels: Vec<Wheel>,
 }
 
 impl Runtime {
+    /// The requirement line that installs uv by hash: `uv==V --hash=sha256:<wheel> …` (just
+    /// `uv==V` when the pins list no wheel).
+    pub fn uv_requirement(&self) -> String {
+        let mut line = format!("uv=={}", self.uv);
+        for wheel in &self.uv_wheels {
+            line.push_str(" --hash=sha256:");
+            line.push_str(&wheel.sha256);
+        }
+        line
+    }
+
     /// The embedded tables (no knob). A table that does not parse counts as empty; a unit test
     /// keeps the embedded ones valid.
     pub fn embedded() -> Runtime {
         Runtime::from_tables(RELEASES_TSV, RUNTIME_PINS_TSV).unwrap_or(Runtime {
             chora: None,
             uv: String::new(),
+            uv_wheels: Vec::new(),
         })
     }
 
@@ -125,9 +140,11 @@ impl Runtime {
     ) -> Result<Runtime, RuntimeError> {
         let releases = parse_releases(releases_name, releases)?;
         let uv = parse_uv(pins_name, pins)?;
+        let uv_wheels = parse_uv_wheels(pins_name, pins, &uv)?;
         Ok(Runtime {
             chora: latest(&releases).cloned(),
             uv,
+            uv_wheels,
         })
     }
 }
@@ -247,6 +264,57 @@ fn parse_uv(file: &str, text: &str) -> Result<String, RuntimeError> {
     Err(RuntimeError::NoUv(file.to_string()))
 }
 
+/// The `uv-wheel<TAB>file<TAB>sha256` lines of a pins table: wheels of uv at `version`, each
+/// hash 64 lowercase hex digits, no file twice.
+fn parse_uv_wheels(file: &str, text: &str, version: &str) -> Result<Vec<Wheel>, RuntimeError> {
+    let mut out: Vec<Wheel> = Vec::new();
+    for (line, content) in data_lines(text) {
+        let cols: Vec<&str> = content.split('\t').collect();
+        if cols.first() != Some(&"uv-wheel") {
+            continue;
+        }
+        let bad = |reason: String| RuntimeError::Line {
+            file: file.to_string(),
+            line,
+            reason,
+        };
+        let [_, wheel, sha256] = cols[..] else {
+            return Err(bad(format!(
+                "expected uv-wheel, wheel file name and sha256 (tab-separated), found {} columns",
+                cols.len()
+            )));
+        };
+        let prefix = format!("uv-{version}-");
+        let safe = wheel
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if !wheel.starts_with(&prefix) || !wheel.ends_with(".whl") || !safe {
+            return Err(bad(format!(
+                "{} is not a wheel of uv {version} (the `uv` line's release)",
+                crate::text::excerpt(wheel, 120)
+            )));
+        }
+        if sha256.len() != 64
+            || !sha256
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            return Err(bad(format!(
+                "{} is not a SHA-256 in lowercase hex (64 digits)",
+                crate::text::excerpt(sha256, 80)
+            )));
+        }
+        if out.iter().any(|w| w.file == wheel) {
+            return Err(bad(format!("{wheel} is listed twice")));
+        }
+        out.push(Wheel {
+            file: wheel.to_string(),
+            sha256: sha256.to_string(),
+        });
+    }
+    Ok(out)
+}
+
 /// The newest release by PEP 440 ordering.
 pub fn latest(releases: &[ChoraRelease]) -> Option<&ChoraRelease> {
     releases
@@ -315,6 +383,10 @@ mod tests {
     fn the_embedded_tables_are_valid() {
         let runtime = Runtime::from_tables(RELEASES_TSV, RUNTIME_PINS_TSV).unwrap();
         assert_eq!(runtime.uv.split('.').count(), 3);
+        assert!(
+            runtime.uv_wheels.len() >= 2,
+            "the GitLab pipeline installs uv by the hashes of its Linux wheels"
+        );
         assert_eq!(Runtime::embedded(), runtime);
     }
 
@@ -340,6 +412,45 @@ mod tests {
                 .chora
                 .is_none()
         );
+    }
+
+    #[test]
+    fn uv_wheels_give_a_hashed_requirement_and_bad_ones_are_refused() {
+        let wheel = "uv-0.13.8-py3-none-manylinux_2_28_aarch64.whl";
+        let pins = format!(
+            "uv\t0.13.8\nuv-wheel\t{wheel}\t{SHA_A}\nuv-wheel\tuv-0.13.8-py3-none-win32.whl\t{SHA_B}\n"
+        );
+        let runtime = Runtime::from_tables("", &pins).unwrap();
+        assert_eq!(
+            runtime.uv_requirement(),
+            format!("uv==0.13.8 --hash=sha256:{SHA_A} --hash=sha256:{SHA_B}")
+        );
+        let bare = Runtime::from_tables("", "uv\t0.13.8\n").unwrap();
+        assert_eq!(bare.uv_requirement(), "uv==0.13.8");
+        for (extra, says) in [
+            (format!("uv-wheel\t{wheel}"), "found 2 columns"),
+            (
+                format!("uv-wheel\tuv-0.13.7-py3-none-any.whl\t{SHA_A}"),
+                "not a wheel of uv 0.13.8",
+            ),
+            (
+                format!("uv-wheel\tuv-0.13.8-py3-none-any.tar.gz\t{SHA_A}"),
+                "not a wheel",
+            ),
+            (
+                format!("uv-wheel\tuv-0.13.8-py3\";rm-none-any.whl\t{SHA_A}"),
+                "not a wheel",
+            ),
+            (format!("uv-wheel\t{wheel}\tABC"), "lowercase hex"),
+            (
+                format!("uv-wheel\t{wheel}\t{SHA_A}\nuv-wheel\t{wheel}\t{SHA_B}"),
+                "listed twice",
+            ),
+        ] {
+            let text = format!("uv\t0.13.8\n{extra}\n");
+            let err = Runtime::from_tables("", &text).unwrap_err().to_string();
+            assert!(err.contains(says), "{extra}: {err}");
+        }
     }
 
     #[test]

@@ -652,3 +652,91 @@ fn every_script_line_is_a_string() {
     }
     assert_eq!(files, MATRIX.len());
 }
+
+/// A GitLab project's documents speak GitLab: no file mentions GitHub except third-party
+/// links (pre-commit hook repositories, the code of conduct's source, chora itself).
+#[test]
+fn gitlab_documents_do_not_speak_github() {
+    let mut checked = 0;
+    for auth in ["pypi_auth_method=oidc", "pypi_auth_method=token"] {
+        let (_tmp, dest) = gitlab_project(&[auth]);
+        for name in [
+            "README.md",
+            "SECURITY.md",
+            "CONTRIBUTING.md",
+            "PYPI_SETUP.md",
+            "RELEASING.md",
+        ] {
+            let text = std::fs::read_to_string(dest.join(name)).unwrap();
+            let stray: Vec<&str> = text
+                .lines()
+                .filter(|l| l.to_lowercase().contains("github"))
+                .filter(|l| !l.contains("https://github.com/chora-dev/chora"))
+                .collect();
+            assert!(stray.is_empty(), "{auth} {name}: {stray:#?}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 10);
+}
+
+/// A GitLab token project carries the GitLab token→OIDC guide; `chora update --data
+/// pypi_auth_method=oidc` then gives the publish jobs ID tokens, stops reading the token
+/// variables, removes the guide (nothing left to migrate) and leaves `chora check` clean.
+#[test]
+fn the_gitlab_token_guide_and_the_switch_to_trusted_publishing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let dest = tmp.path().join("demo-pkg");
+    generate(
+        &home,
+        &dest,
+        &[
+            "ci=gitlab",
+            "pypi_auth_method=token",
+            "publish_testpypi=true",
+        ],
+    );
+    let guide = dest.join("docs/migrating-to-trusted-publishing.md");
+    let text = std::fs::read_to_string(&guide).unwrap();
+    for field in [
+        "| Namespace | `octo-org` |",
+        "| Project name | `demo-pkg` |",
+        "| Top-level pipeline file path | `.gitlab-ci.yml` |",
+        "| Environment name | `pypi` |",
+        "chora update --data pypi_auth_method=oidc",
+        "`ci_config_ref_uri` is empty",
+        "Delete `PYPI_API_TOKEN` and `TEST_PYPI_API_TOKEN`",
+    ] {
+        assert!(text.contains(field), "the guide lacks {field:?}:\n{text}");
+    }
+    assert!(!text.contains("GitHub"), "{text}");
+    let before = ci_text(&dest);
+    assert!(before.contains("UV_PUBLISH_TOKEN"), "{before}");
+    assert!(!before.contains("_ID_TOKEN"), "{before}");
+
+    chora(&home)
+        .current_dir(&dest)
+        .args(["update", "--data", "pypi_auth_method=oidc"])
+        .assert()
+        .success();
+    let after = ci_text(&dest);
+    assert!(!after.contains("UV_PUBLISH_TOKEN"), "{after}");
+    assert!(!after.contains("PYPI_API_TOKEN"), "{after}");
+    let ci: Value = yaml_serde::from_str(&after).unwrap();
+    assert_eq!(
+        ci["publish-pypi"]["id_tokens"]["PYPI_ID_TOKEN"]["aud"],
+        "pypi"
+    );
+    assert_eq!(
+        ci["publish-testpypi"]["id_tokens"]["TESTPYPI_ID_TOKEN"]["aud"],
+        "testpypi"
+    );
+    assert!(!guide.exists(), "the guide outlived the migration");
+    chora(&home)
+        .current_dir(&dest)
+        .arg("check")
+        .assert()
+        .success();
+}

@@ -6,6 +6,7 @@
 //! repository; `chora check` reports drift of `.gitlab-ci.yml`.
 
 mod support;
+use support::git;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -326,21 +327,6 @@ fn tag_check_script(dest: &Path) -> String {
     let script = ci["tag-check"]["script"].as_sequence().unwrap();
     assert_eq!(script.len(), 2);
     script[1].as_str().unwrap().to_string()
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// Run the tag check in a clone of a scratch repository, with a `uv` stand-in whose

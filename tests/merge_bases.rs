@@ -5,6 +5,7 @@
 //! user would.
 
 mod support;
+use support::git_home as git;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,25 +13,6 @@ use std::process::Command;
 use support::{STANDARD_ANSWERS, chora, run};
 
 const RELEASE: &str = ".github/workflows/release.yml";
-
-fn git(home: &Path, dir: &Path, args: &[&str]) -> String {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.org"])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "protocol.file.allow=always",
-        ])
-        .args(args);
-    let (ok, output) = run(&mut cmd);
-    assert!(ok, "git {args:?} in {}:\n{output}", dir.display());
-    output
-}
 
 fn commit_all(home: &Path, dir: &Path, message: &str) {
     git(home, dir, &["add", "-A"]);

@@ -7,6 +7,7 @@
 #![cfg(unix)] // permissions and setpriv(1) for the read-only case
 
 mod support;
+use support::git;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -35,26 +36,6 @@ fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
         std::fs::write(&full, text).unwrap();
     }
     dir
-}
-
-/// `git ARGS` in `dir` with a fixed identity and no user configuration.
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.org")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.org")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A git repository holding `files`, all committed.

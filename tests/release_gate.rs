@@ -4,6 +4,7 @@
 //! every publish job, and the drill (workflow_dispatch: TestPyPI only, a `.devN` version).
 
 mod support;
+use support::git;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -492,26 +493,6 @@ fn the_version_step_derives_the_drill_version_and_checks_the_tag() {
     );
 }
 
-/// git with an isolated configuration and a fixed identity.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Ada")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.org")
-        .env("GIT_COMMITTER_NAME", "Ada")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.org")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 #[test]
 fn the_gate_refuses_a_commit_off_the_default_branch() {

@@ -7,6 +7,7 @@
 //! reporting step, and pyproject's maintainers and Documentation URL.
 
 mod support;
+use support::git_home as git;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -1282,18 +1283,6 @@ fn the_question_issue_form_parses_with_its_fields() {
 // ---------------------------------------------------------------------------------------------
 // Switching the options on later
 // ---------------------------------------------------------------------------------------------
-
-fn git(home: &Path, dir: &Path, args: &[&str]) {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.org"])
-        .args(args);
-    let (ok, output) = run(&mut cmd);
-    assert!(ok, "git {args:?}:\n{output}");
-}
 
 /// A project generated with the defaults, then `chora update` with codecov, safety and bandit
 /// on: coverage.yml (managed) and the seed .safety-policy.yml are created, security.yml gains

@@ -5,30 +5,17 @@
 //! several answer sets.
 
 mod support;
+use support::git_home as git;
 
 use std::path::Path;
-use std::process::Command;
 
 use chora::template::answers_file::AnswersFile;
 use chora::template::history::History;
-use support::{chora, run};
+use support::chora;
 
 /// The template state of the last landing before the second edition (issue 14 items 1, 3 and
 /// 7): commit 774a0c5, `python3 scripts/template-history.py --check` in its checkout.
 const PREVIOUS_STATE: &str = "835428525c5f8437";
-
-fn git(home: &Path, dir: &Path, args: &[&str]) {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .env("HOME", home)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"))
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.org"])
-        .args(["-c", "init.defaultBranch=main"])
-        .args(args);
-    let (ok, output) = run(&mut cmd);
-    assert!(ok, "git {args:?}:\n{output}");
-}
 
 /// Every file under `dir` but .git/, by relative path.
 fn files(dir: &Path) -> Vec<String> {

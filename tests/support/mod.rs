@@ -108,6 +108,48 @@ pub fn run(cmd: &mut Command) -> (bool, String) {
     (output.status.success(), text)
 }
 
+/// Run git in `dir`, isolated from the machine's and the developer's configuration, with a
+/// fixed identity, `main` as the initial branch and file:// clones allowed. Panics with git's
+/// stderr when it fails; returns its stdout, trimmed.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("git");
+    cmd.env("GIT_CONFIG_GLOBAL", "/dev/null");
+    git_output(cmd, dir, args)
+}
+
+/// [`git`] with `home`'s `.gitconfig` as the global configuration (for tests whose chora runs
+/// with the same HOME and reads it).
+pub fn git_home(home: &Path, dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("git");
+    cmd.env("HOME", home)
+        .env("GIT_CONFIG_GLOBAL", home.join(".gitconfig"));
+    git_output(cmd, dir, args)
+}
+
+fn git_output(mut cmd: Command, dir: &Path, args: &[&str]) -> String {
+    cmd.current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.org"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "protocol.file.allow=always",
+        ])
+        .args(args);
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run git {args:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "git {args:?} in {}: {}{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// Every regular file under `root` (relative, `/`-separated, sorted), skipping `.git`.
 pub fn list_files(root: &Path) -> Vec<String> {
     let mut out = Vec::new();

@@ -78,6 +78,10 @@ fn jobs(ci: &Value) -> Vec<(String, Value)> {
         .collect()
 }
 
+fn testpypi_of(answers: &[&str]) -> bool {
+    !answers.contains(&"publish_testpypi=false")
+}
+
 fn is_publish(name: &str) -> bool {
     name.starts_with("publish-")
 }
@@ -200,6 +204,12 @@ fn release_jobs_run_only_on_tags_in_environments_without_caches() {
         let rules = yaml_serde::to_string(&release["rules"]).unwrap();
         assert!(rules.contains("$CI_COMMIT_TAG =~ /^v[0-9]/"), "{rules}");
         assert_eq!(release["interruptible"], Value::Bool(false));
+        if testpypi_of(answers) {
+            let drill = &ci[".release-or-drill"];
+            assert_eq!(drill["extends"], ".release");
+            let rules = yaml_serde::to_string(&drill["rules"]).unwrap();
+            assert!(rules.contains("$CI_COMMIT_TAG =~ /^v[0-9]/"), "{rules}");
+        }
         assert!(!text.contains("cache:"), "{answers:?}: no cache anywhere");
         let testpypi = !answers.contains(&"publish_testpypi=false");
         let mut names = Vec::new();
@@ -215,11 +225,35 @@ fn release_jobs_run_only_on_tags_in_environments_without_caches() {
                 "release",
             ]
             .contains(&name.as_str());
-            if release_job {
-                assert_eq!(job["extends"].as_str(), Some(".release"), "{name}");
-                assert!(job.get("rules").is_none(), "{name} keeps the tag rule");
+            // With TestPyPI, the jobs up to its install test may also run in the drill
+            // (`.release-or-drill`, itself a `.release` with one more rule).
+            let drill = testpypi
+                && [
+                    "tag-check",
+                    "build",
+                    "sign",
+                    "publish-testpypi",
+                    "install-testpypi",
+                ]
+                .contains(&name.as_str());
+            let expected = if drill {
+                ".release-or-drill"
             } else {
-                assert_ne!(job["extends"].as_str(), Some(".release"), "{name}");
+                ".release"
+            };
+            if release_job {
+                assert_eq!(
+                    job["extends"].as_str(),
+                    Some(expected),
+                    "{answers:?}: {name}"
+                );
+                assert!(job.get("rules").is_none(), "{name} keeps the shared rules");
+            } else {
+                let extends = job["extends"].as_str();
+                assert!(
+                    extends != Some(".release") && extends != Some(".release-or-drill"),
+                    "{name}"
+                );
             }
             if is_publish(&name) {
                 let env = job["environment"]["name"].as_str().unwrap();
@@ -598,10 +632,10 @@ fn provenance_is_verified_after_the_pypi_install_with_attestations() {
                 "{}",
                 script[1]
             );
-            assert_eq!(needs, ["publish-pypi", "sign"]);
+            assert_eq!(needs, ["publish-pypi", "build", "sign"]);
         } else {
             assert_eq!(script.len(), 1, "{script:?}");
-            assert_eq!(needs, ["publish-pypi"]);
+            assert_eq!(needs, ["publish-pypi", "build"]);
         }
         let publish: Vec<&str> = ci["publish-pypi"]["script"]
             .as_sequence()
@@ -725,4 +759,123 @@ fn the_gitlab_token_guide_and_the_switch_to_trusted_publishing() {
         .arg("check")
         .assert()
         .success();
+}
+
+/// Run the build job's script with `uv`/`uvx` stand-ins (`uv version --short` prints
+/// `declared`, `uv version --frozen V` records V, `uv build` writes a file) and the given
+/// tag (none: the drill). Returns success, output, the recorded version and release.env.
+fn run_build(script: &str, declared: &str, tag: Option<&str>) -> (bool, String, String, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let uv = format!(
+        "#!/bin/sh\n\
+         case \"$1 $2\" in\n\
+         \"version --short\") echo {declared} ;;\n\
+         \"version --frozen\") echo \"$3\" > \"$RECORD\" ;;\n\
+         \"build --no-sources\") mkdir -p dist && touch dist/demo.tar.gz ;;\n\
+         *) exit 99 ;;\n\
+         esac\n"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    for (name, body) in [("uv", uv.as_str()), ("uvx", "#!/bin/sh\nexit 0\n")] {
+        let path = bin.join(name);
+        std::fs::write(&path, body).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let record = tmp.path().join("record");
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(script)
+        .current_dir(&work)
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("RECORD", &record)
+        .env("CI_JOB_ID", "4242")
+        .env_remove("CI_COMMIT_TAG");
+    if let Some(tag) = tag {
+        cmd.env("CI_COMMIT_TAG", tag);
+    }
+    let out = cmd.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recorded = std::fs::read_to_string(&record).unwrap_or_default();
+    let env = std::fs::read_to_string(work.join("release.env")).unwrap_or_default();
+    (out.status.success(), text, recorded, env)
+}
+
+/// The drill: with TestPyPI, a pipeline run by hand with CHORA_DRILL=true runs the gate, the
+/// build with a `.dev<job id>` version, the TestPyPI upload and its install test, and never
+/// the PyPI jobs or the release; the build script computes the version for real (a tag must
+/// still equal pyproject's version), and the install tests read it from release.env.
+#[test]
+fn the_drill_rehearses_against_testpypi_only() {
+    let (_tmp, dest) = gitlab_project(&["publish_testpypi=true"]);
+    let ci: Value = yaml_serde::from_str(&ci_text(&dest)).unwrap();
+    let drill_rule = "$CI_PIPELINE_SOURCE == \"web\" && $CHORA_DRILL == \"true\"";
+    let rules = ci[".release-or-drill"]["rules"].as_sequence().unwrap();
+    assert_eq!(rules.len(), 2);
+    assert_eq!(rules[1]["if"], drill_rule);
+    let mut drilled = Vec::new();
+    for (name, job) in jobs(&ci) {
+        if job["extends"] == ".release-or-drill" {
+            drilled.push(name);
+        }
+    }
+    drilled.sort();
+    assert_eq!(
+        drilled,
+        [
+            "build",
+            "install-testpypi",
+            "publish-testpypi",
+            "sign",
+            "tag-check"
+        ]
+    );
+    for tag_only in ["publish-pypi", "install-pypi", "release"] {
+        assert_eq!(ci[tag_only]["extends"], ".release", "{tag_only}");
+    }
+    assert_eq!(ci["build"]["artifacts"]["reports"]["dotenv"], "release.env");
+    for job in ["install-testpypi", "install-pypi"] {
+        let script = ci[job]["script"][0].as_str().unwrap();
+        assert!(
+            script.contains("version=\"${RELEASE_VERSION}\""),
+            "{job}: {script}"
+        );
+    }
+
+    let script = ci["build"]["script"][0].as_str().unwrap();
+    let (ok, out, recorded, env) = run_build(script, "1.2.0.dev3", None);
+    assert!(ok, "{out}");
+    assert_eq!(recorded.trim(), "1.2.0.dev4242");
+    assert_eq!(env, "RELEASE_VERSION=1.2.0.dev4242\n");
+    assert!(
+        out.contains("Drill: building 1.2.0.dev4242 for TestPyPI."),
+        "{out}"
+    );
+    let (ok, out, recorded, env) = run_build(script, "1.2.0", Some("v1.2.0"));
+    assert!(ok, "{out}");
+    assert_eq!(recorded, "", "a tag release must not rewrite the version");
+    assert_eq!(env, "RELEASE_VERSION=1.2.0\n");
+    let (ok, out, _, env) = run_build(script, "1.2.0", Some("v1.3.0"));
+    assert!(!ok, "{out}");
+    assert!(out.contains("does not match the version 1.2.0"), "{out}");
+    assert_eq!(env, "");
+
+    // Without TestPyPI there is no drill: every release job is tag-only.
+    let (_tmp, dest) = gitlab_project(&["publish_testpypi=false"]);
+    let text = ci_text(&dest);
+    assert!(!text.contains("CHORA_DRILL"), "{text}");
+    let ci: Value = yaml_serde::from_str(&text).unwrap();
+    let (ok, out, recorded, _) =
+        run_build(ci["build"]["script"][0].as_str().unwrap(), "1.2.0", None);
+    assert!(!ok && recorded.is_empty(), "{out}");
 }

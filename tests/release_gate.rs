@@ -493,7 +493,6 @@ fn the_version_step_derives_the_drill_version_and_checks_the_tag() {
     );
 }
 
-
 #[test]
 fn the_gate_refuses_a_commit_off_the_default_branch() {
     let (_tmp, dest, _) = generate(&[], false);

@@ -86,7 +86,11 @@ fn upload(oidc: &GitlabOidc, index: &Index) -> Run {
     publish(
         &dir,
         &oidc.env_vars("pypi"),
-        &["--repository-url", &index.upload_url(), "--attestations=never"],
+        &[
+            "--repository-url",
+            &index.upload_url(),
+            "--attestations=never",
+        ],
     )
 }
 
@@ -128,7 +132,11 @@ fn refused(claims: GitlabClaims, publisher: GitlabPublisher, code: &str) -> (Run
 fn gitlab_issuer_serves_discovery_and_jwks() {
     let oidc = GitlabOidc::start(None, GitlabClaims::default());
     let base = oidc.server().unwrap().url();
-    assert_eq!(oidc.issuer(), base, "a self-managed issuer is the server itself");
+    assert_eq!(
+        oidc.issuer(),
+        base,
+        "a self-managed issuer is the server itself"
+    );
     let conf = standin::client::get(&format!("{base}/.well-known/openid-configuration")).json();
     assert_eq!(conf["issuer"], base);
     let jwks_uri = conf["jwks_uri"].as_str().unwrap();
@@ -138,7 +146,14 @@ fn gitlab_issuer_serves_discovery_and_jwks() {
     // Its tokens verify against the served keys and carry GitLab's claims.
     let token = oidc.mint("pypi");
     let claims = standin::jwt::verify(&token, &keys).unwrap();
-    for name in ["project_path", "namespace_path", "ci_config_ref_uri", "ref_path", "sha", "jti"] {
+    for name in [
+        "project_path",
+        "namespace_path",
+        "ci_config_ref_uri",
+        "ref_path",
+        "sha",
+        "jti",
+    ] {
         assert!(claims.get(name).is_some(), "{name} in {claims}");
     }
     assert_eq!(
@@ -156,7 +171,11 @@ fn gitlab_trusted_publishing_uploads() {
     let index = index_with(&oidc, registered());
     let run = upload(&oidc, &index);
     assert_eq!(run.code, 0, "{}", run.all());
-    assert!(run.stdout.contains("exchanged the GitLab CI identity"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("exchanged the GitLab CI identity"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(index.uploads().iter().filter(|u| u.accepted()).count(), 2);
     let mints = index.mints();
     assert_eq!(mints.len(), 1);
@@ -192,7 +211,15 @@ fn an_environment_specific_publisher_beats_a_general_one() {
     let run2 = upload(&oidc2, &index2);
     assert_ne!(run2.code, 0, "{}", run2.all());
     assert_eq!(index2.mints()[0].status, 200);
-    assert!(index2.uploads().iter().all(|u| u.status == 403), "{:?}", index2.uploads().iter().map(|u| u.status).collect::<Vec<_>>());
+    assert!(
+        index2.uploads().iter().all(|u| u.status == 403),
+        "{:?}",
+        index2
+            .uploads()
+            .iter()
+            .map(|u| u.status)
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -202,24 +229,42 @@ fn wrong_project_is_explained_with_the_values_to_register() {
         registered(),
         "invalid-publisher",
     );
-    assert!(d.contains("Publisher with matching claims was not found"), "{d}");
+    assert!(
+        d.contains("Publisher with matching claims was not found"),
+        "{d}"
+    );
     let e = &run.stderr;
     assert!(
         e.contains("no GitLab trusted publisher on 127.0.0.1 has namespace `octo-org`, project `demo-pkg-fork`"),
         "{e}"
     );
     assert!(e.contains("wrong project name"), "{e}");
-    assert!(e.contains("  Namespace:                        octo-org"), "{e}");
-    assert!(e.contains("  Project name:                     demo-pkg-fork"), "{e}");
-    assert!(e.contains("  Top-level pipeline file path:     .gitlab-ci.yml"), "{e}");
-    assert!(e.contains("  Environment name:                 pypi"), "{e}");
+    assert!(
+        e.contains("  Namespace:                        octo-org"),
+        "{e}"
+    );
+    assert!(
+        e.contains("  Project name:                     demo-pkg-fork"),
+        "{e}"
+    );
+    assert!(
+        e.contains("  Top-level pipeline file path:     .gitlab-ci.yml"),
+        "{e}"
+    );
+    assert!(
+        e.contains("  Environment name:                 pypi"),
+        "{e}"
+    );
     assert!(
         e.contains("/manage/project/demo-pkg/settings/publishing/?provider=gitlab&namespace=octo-org&project=demo-pkg-fork&workflow_filepath=.gitlab-ci.yml&environment=pypi"),
         "{e}"
     );
     assert!(e.contains("pending publisher"), "{e}");
     // The claims, GitLab's (never GitHub's) and the parsed ci_config_ref_uri.
-    assert!(e.contains("project_path         octo-org/demo-pkg-fork"), "{e}");
+    assert!(
+        e.contains("project_path         octo-org/demo-pkg-fork"),
+        "{e}"
+    );
     assert!(e.contains("  pipeline file      .gitlab-ci.yml"), "{e}");
     assert!(!e.contains("job_workflow_ref"), "{e}");
 }
@@ -231,12 +276,24 @@ fn wrong_namespace_is_explained() {
         registered(),
         "invalid-publisher",
     );
-    assert!(d.contains("Publisher with matching claims was not found"), "{d}");
+    assert!(
+        d.contains("Publisher with matching claims was not found"),
+        "{d}"
+    );
     let e = &run.stderr;
-    assert!(e.contains("namespace `other-group/sub`, project `demo-pkg`"), "{e}");
+    assert!(
+        e.contains("namespace `other-group/sub`, project `demo-pkg`"),
+        "{e}"
+    );
     assert!(e.contains("wrong namespace or group"), "{e}");
-    assert!(e.contains("  Namespace:                        other-group/sub"), "{e}");
-    assert!(e.contains("namespace=other-group%2Fsub&project=demo-pkg"), "{e}");
+    assert!(
+        e.contains("  Namespace:                        other-group/sub"),
+        "{e}"
+    );
+    assert!(
+        e.contains("namespace=other-group%2Fsub&project=demo-pkg"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -246,11 +303,20 @@ fn wrong_pipeline_file_is_explained() {
         registered(),
         "invalid-publisher",
     );
-    assert!(d.contains("Publisher with matching claims was not found"), "{d}");
+    assert!(
+        d.contains("Publisher with matching claims was not found"),
+        "{d}"
+    );
     let e = &run.stderr;
-    assert!(e.contains("top-level pipeline file path `ci/release.yml`"), "{e}");
+    assert!(
+        e.contains("top-level pipeline file path `ci/release.yml`"),
+        "{e}"
+    );
     assert!(e.contains("another pipeline file"), "{e}");
-    assert!(e.contains("  Top-level pipeline file path:     ci/release.yml"), "{e}");
+    assert!(
+        e.contains("  Top-level pipeline file path:     ci/release.yml"),
+        "{e}"
+    );
     assert!(e.contains("workflow_filepath=ci%2Frelease.yml"), "{e}");
 }
 
@@ -270,9 +336,18 @@ fn a_child_pipeline_is_explained_and_warned_about_before_the_exchange() {
     let e = &run.stderr;
     assert!(e.contains("`ci_config_ref_uri` is empty"), "{e}");
     assert!(e.contains("child pipeline (`trigger: include:`)"), "{e}");
-    assert!(e.contains("included from another project or an external URL"), "{e}");
-    assert!(e.contains("in the project's own top-level `.gitlab-ci.yml`"), "{e}");
-    assert!(e.contains("(empty: a child pipeline, or included/external CI config)"), "{e}");
+    assert!(
+        e.contains("included from another project or an external URL"),
+        "{e}"
+    );
+    assert!(
+        e.contains("in the project's own top-level `.gitlab-ci.yml`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("(empty: a child pipeline, or included/external CI config)"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -284,7 +359,9 @@ fn included_or_external_config_is_explained() {
         "invalid-publisher",
     );
     assert!(
-        run.all().contains("included from another project or an external URL, or it runs in a child pipeline"),
+        run.all().contains(
+            "included from another project or an external URL, or it runs in a child pipeline"
+        ),
         "{}",
         run.all()
     );
@@ -297,11 +374,23 @@ fn wrong_environment_is_explained() {
         registered(),
         "invalid-publisher",
     );
-    assert!(d.contains("Publisher with matching claims was not found"), "{d}");
+    assert!(
+        d.contains("Publisher with matching claims was not found"),
+        "{d}"
+    );
     let e = &run.stderr;
-    assert!(e.contains("with environment `staging` or with no environment"), "{e}");
-    assert!(e.contains("an environment name that differs from the job's `environment:`"), "{e}");
-    assert!(e.contains("  Environment name:                 staging"), "{e}");
+    assert!(
+        e.contains("with environment `staging` or with no environment"),
+        "{e}"
+    );
+    assert!(
+        e.contains("an environment name that differs from the job's `environment:`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("  Environment name:                 staging"),
+        "{e}"
+    );
 
     // No environment in the job, one on the publisher.
     let (run, _) = refused(
@@ -309,8 +398,17 @@ fn wrong_environment_is_explained() {
         registered(),
         "invalid-publisher",
     );
-    assert!(run.stderr.contains("with no environment (this job has none"), "{}", run.stderr);
-    assert!(run.stderr.contains("add one, e.g. `environment: pypi`"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("with no environment (this job has none"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("add one, e.g. `environment: pypi`"),
+        "{}",
+        run.stderr
+    );
 
     // The lookup lowercases the claim; the check compares exactly.
     let (run, d) = refused(
@@ -318,9 +416,16 @@ fn wrong_environment_is_explained() {
         registered(),
         "invalid-publisher",
     );
-    assert!(d.contains("Check failed for optional claim 'environment'"), "{d}");
+    assert!(
+        d.contains("Check failed for optional claim 'environment'"),
+        "{d}"
+    );
     assert!(run.stderr.contains("case-sensitively"), "{}", run.stderr);
-    assert!(run.stderr.contains("environment` claim (PyPI)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("environment` claim (PyPI)"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -335,7 +440,8 @@ fn a_ci_config_ref_uri_for_another_ref_is_explained() {
     );
     assert!(d.contains("The ci_config_ref_uri claim does not match, expecting one of ['gitlab.com/octo-org/demo-pkg//.gitlab-ci.yml@3a1f4c5e9d2b7a8c6e0f1b2d3c4a5e6f7a8b9c0d', 'gitlab.com/octo-org/demo-pkg//.gitlab-ci.yml@refs/tags/v0.1.0']"), "{d}");
     assert!(
-        run.stderr.contains("its ref `refs/heads/main` is neither the ref_path nor the sha"),
+        run.stderr
+            .contains("its ref `refs/heads/main` is neither the ref_path nor the sha"),
         "{}",
         run.stderr
     );
@@ -358,15 +464,28 @@ fn a_reused_job_token_says_to_re_run_the_job() {
     let run = publish(
         &dir,
         &env,
-        &["--repository-url", &index.upload_url(), "--attestations=never"],
+        &[
+            "--repository-url",
+            &index.upload_url(),
+            "--attestations=never",
+        ],
     );
     assert_eq!(run.code, 3, "{}", run.all());
     let mints = index.mints();
     assert_eq!(mints.len(), 2);
-    assert_eq!(mints[1].error_codes, vec!["invalid-reuse-token".to_string()]);
+    assert_eq!(
+        mints[1].error_codes,
+        vec!["invalid-reuse-token".to_string()]
+    );
     let e = &run.stderr;
-    assert!(e.contains("`invalid-reuse-token`: invalid token: already used"), "{e}");
-    assert!(e.contains("GitLab job's ID token (PYPI_ID_TOKEN) was already exchanged"), "{e}");
+    assert!(
+        e.contains("`invalid-reuse-token`: invalid token: already used"),
+        "{e}"
+    );
+    assert!(
+        e.contains("GitLab job's ID token (PYPI_ID_TOKEN) was already exchanged"),
+        "{e}"
+    );
     assert!(e.contains("cannot fetch a fresh one"), "{e}");
     assert!(e.contains("Re-run the job"), "{e}");
     assert!(index.uploads().is_empty());
@@ -384,8 +503,14 @@ fn a_missing_id_token_names_the_yaml_to_add() {
     );
     assert_ne!(run.code, 0, "{}", run.all());
     let e = &run.stderr;
-    assert!(e.contains("no ID token for the `pypi` audience: PYPI_ID_TOKEN is not set"), "{e}");
-    assert!(e.contains("  id_tokens:\n    PYPI_ID_TOKEN:\n      aud: pypi\n"), "{e}");
+    assert!(
+        e.contains("no ID token for the `pypi` audience: PYPI_ID_TOKEN is not set"),
+        "{e}"
+    );
+    assert!(
+        e.contains("  id_tokens:\n    PYPI_ID_TOKEN:\n      aud: pypi\n"),
+        "{e}"
+    );
     assert!(index.mints().is_empty(), "no exchange without a token");
 
     // TestPyPI's audience: the variable and the `aud` follow it (a PYPI_ID_TOKEN is not used).
@@ -397,11 +522,16 @@ fn a_missing_id_token_names_the_yaml_to_add() {
     );
     assert_ne!(run.code, 0, "{}", run.all());
     assert!(
-        run.stderr.contains("  id_tokens:\n    TESTPYPI_ID_TOKEN:\n      aud: testpypi\n"),
+        run.stderr
+            .contains("  id_tokens:\n    TESTPYPI_ID_TOKEN:\n      aud: testpypi\n"),
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("The audience must be `testpypi`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("The audience must be `testpypi`"),
+        "{}",
+        run.stderr
+    );
     assert!(index.mints().is_empty());
 }
 
@@ -422,7 +552,11 @@ fn the_id_token_variable_alone_is_not_gitlab_ci() {
         &["--repository-url", &index.upload_url(), "--auth", "oidc"],
     );
     assert_ne!(run.code, 0, "{}", run.all());
-    assert!(run.stderr.contains("no CI identity was found"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no CI identity was found"),
+        "{}",
+        run.stderr
+    );
     assert!(index.mints().is_empty());
 }
 
@@ -472,8 +606,14 @@ fn attestations_on_gitlab_sign_with_sigstore_id_token() {
     }
     let sent: serde_json::Value = standin::jwt::decode_unverified(&sigstore_token).unwrap().1;
     assert_eq!(sent["aud"], "sigstore");
-    assert!(!run.all().contains(&sigstore_token), "the sigstore token never prints");
-    assert!(!run.all().contains("not gitlab.com"), "gitlab.com: no issuer warning");
+    assert!(
+        !run.all().contains(&sigstore_token),
+        "the sigstore token never prints"
+    );
+    assert!(
+        !run.all().contains("not gitlab.com"),
+        "gitlab.com: no issuer warning"
+    );
 }
 
 #[test]
@@ -487,15 +627,25 @@ fn attestations_on_gitlab_without_sigstore_id_token_name_the_id_tokens_entry() {
     let run = publish(
         &dir,
         &oidc.env_vars("pypi"),
-        &["--repository-url", &index.upload_url(), "--attestations=always"],
+        &[
+            "--repository-url",
+            &index.upload_url(),
+            "--attestations=always",
+        ],
     );
     assert_ne!(run.code, 0, "{}", run.all());
     assert!(
-        run.all().contains("GitLab CI offers no SIGSTORE_ID_TOKEN to sign with"),
+        run.all()
+            .contains("GitLab CI offers no SIGSTORE_ID_TOKEN to sign with"),
         "{}",
         run.all()
     );
-    assert!(run.all().contains("id_tokens: SIGSTORE_ID_TOKEN: {aud: sigstore}"), "{}", run.all());
+    assert!(
+        run.all()
+            .contains("id_tokens: SIGSTORE_ID_TOKEN: {aud: sigstore}"),
+        "{}",
+        run.all()
+    );
     assert!(index.uploads().is_empty());
 }
 
@@ -555,19 +705,38 @@ fn google_cloud_metadata_identity_is_detected_and_exchanged() {
     assert_eq!(claims["iss"], "https://accounts.google.com");
     assert_eq!(claims["aud"], "pypi");
     assert_eq!(claims["email"], metadata.email());
-    assert!(run.stderr.contains("`invalid-payload`: unknown trusted publishing issuer"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("`invalid-payload`: unknown trusted publishing issuer"),
+        "{}",
+        run.stderr
+    );
     for t in metadata.issued() {
-        assert!(!run.all().contains(&t.jwt), "a Google identity token leaked");
+        assert!(
+            !run.all().contains(&t.jwt),
+            "a Google identity token leaked"
+        );
     }
 
     // With an API token, the VM keeps using the token.
     index.add_api_token("pypi-stand-in-gcp-token", None);
     let mut with_token = env.clone();
-    with_token.push(("CHORA_PUBLISH_TOKEN".into(), "pypi-stand-in-gcp-token".into()));
+    with_token.push((
+        "CHORA_PUBLISH_TOKEN".into(),
+        "pypi-stand-in-gcp-token".into(),
+    ));
     let before = metadata.server().requests().len();
-    let run = publish(&dir, &with_token, &["--repository-url", &index.upload_url()]);
+    let run = publish(
+        &dir,
+        &with_token,
+        &["--repository-url", &index.upload_url()],
+    );
     assert_eq!(run.code, 0, "{}", run.all());
-    assert_eq!(metadata.server().requests().len(), before, "no metadata request");
+    assert_eq!(
+        metadata.server().requests().len(),
+        before,
+        "no metadata request"
+    );
 }
 
 #[test]
@@ -579,13 +748,20 @@ fn google_service_account_impersonation_uses_iam_generate_id_token() {
     let env = vec![
         ("CHORA_PUBLISH_GCP_METADATA_URL".to_string(), metadata.url()),
         ("CHORA_PUBLISH_GCP_IAM_URL".to_string(), metadata.url()),
-        ("GOOGLE_SERVICE_ACCOUNT_NAME".to_string(), account.to_string()),
+        (
+            "GOOGLE_SERVICE_ACCOUNT_NAME".to_string(),
+            account.to_string(),
+        ),
     ];
     let run = publish(&dir, &env, &["--repository-url", &index.upload_url()]);
     assert_eq!(run.code, 3, "{}", run.all());
     let requests = metadata.server().requests();
-    assert!(requests.iter().any(|r| r.path.ends_with("/service-accounts/default/token")
-        && r.header("metadata-flavor") == Some("Google")));
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.path.ends_with("/service-accounts/default/token")
+                && r.header("metadata-flavor") == Some("Google"))
+    );
     let generate: Vec<_> = requests
         .iter()
         .filter(|r| r.path.ends_with(":generateIdToken"))
@@ -601,9 +777,15 @@ fn google_service_account_impersonation_uses_iam_generate_id_token() {
             Some(format!("Bearer {}", metadata.access_token()).as_str())
         );
         let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-        assert_eq!(body, serde_json::json!({"audience": "pypi", "includeEmail": true}));
+        assert_eq!(
+            body,
+            serde_json::json!({"audience": "pypi", "includeEmail": true})
+        );
     }
     let claims = index.mints()[0].claims.clone().unwrap();
     assert_eq!(claims["email"], account);
-    assert!(!run.all().contains(&metadata.access_token()), "the access token never prints");
+    assert!(
+        !run.all().contains(&metadata.access_token()),
+        "the access token never prints"
+    );
 }

@@ -244,11 +244,23 @@ mod tests {
 
     #[test]
     fn gitlab_attestations_warn_outside_gitlab_com() {
-        assert_eq!(gitlab_issuer_warning("GitLab CI", Some("https://gitlab.com")), None);
-        assert_eq!(gitlab_issuer_warning("GitLab CI", Some("https://gitlab.com/")), None);
-        assert_eq!(gitlab_issuer_warning("GitHub Actions", Some("https://x")), None);
+        assert_eq!(
+            gitlab_issuer_warning("GitLab CI", Some("https://gitlab.com")),
+            None
+        );
+        assert_eq!(
+            gitlab_issuer_warning("GitLab CI", Some("https://gitlab.com/")),
+            None
+        );
+        assert_eq!(
+            gitlab_issuer_warning("GitHub Actions", Some("https://x")),
+            None
+        );
         let w = gitlab_issuer_warning("GitLab CI", Some("https://gitlab.example.org")).unwrap();
-        assert!(w.contains("https://gitlab.example.org") && w.contains("only from gitlab.com"), "{w}");
+        assert!(
+            w.contains("https://gitlab.example.org") && w.contains("only from gitlab.com"),
+            "{w}"
+        );
     }
 
     #[test]

@@ -232,14 +232,24 @@ mod tests {
                 git_ref: "refs/tags/v1.0".into(),
             }
         );
-        let sha = ConfigRef::parse("gitlab.example.org:8443/g/p//.gitlab-ci.yaml@3a1f4c5e").unwrap();
+        let sha =
+            ConfigRef::parse("gitlab.example.org:8443/g/p//.gitlab-ci.yaml@3a1f4c5e").unwrap();
         assert_eq!(sha.host, "gitlab.example.org:8443");
         assert_eq!(sha.file, ".gitlab-ci.yaml");
         assert_eq!(sha.git_ref, "3a1f4c5e");
         // An `@` in the file name is kept: the split is at the `@` after `.yml`.
         let at = ConfigRef::parse("gitlab.com/g/p//a@b.yml@refs/heads/main").unwrap();
-        assert_eq!((at.file.as_str(), at.git_ref.as_str()), ("a@b.yml", "refs/heads/main"));
-        for bad in ["", "gitlab.com/g/p/.gitlab-ci.yml@x", "gitlab.com/p//f.yml@r", "gitlab.com/g/p//f.txt@r", "gitlab.com/g/p//dir/.yml@r"] {
+        assert_eq!(
+            (at.file.as_str(), at.git_ref.as_str()),
+            ("a@b.yml", "refs/heads/main")
+        );
+        for bad in [
+            "",
+            "gitlab.com/g/p/.gitlab-ci.yml@x",
+            "gitlab.com/p//f.yml@r",
+            "gitlab.com/g/p//f.txt@r",
+            "gitlab.com/g/p//dir/.yml@r",
+        ] {
             assert_eq!(ConfigRef::parse(bad), None, "{bad}");
         }
     }
@@ -256,10 +266,19 @@ mod tests {
         assert_eq!(get("  pipeline file"), Some(".gitlab-ci.yml"));
         assert_eq!(get("  ref"), Some("refs/tags/v1"));
         assert_eq!(get("namespace_path"), Some("g"));
-        assert_eq!(get("repository"), None, "no GitHub fields for a GitLab token");
+        assert_eq!(
+            get("repository"),
+            None,
+            "no GitHub fields for a GitLab token"
+        );
         let child = decode(&jwt(r#"{"project_path":"g/p","ci_config_ref_uri":""}"#)).unwrap();
         assert!(child.config_ref_is_empty());
-        assert!(child.describe().iter().any(|(n, v)| *n == "ci_config_ref_uri" && v.contains("child pipeline")));
+        assert!(
+            child
+                .describe()
+                .iter()
+                .any(|(n, v)| *n == "ci_config_ref_uri" && v.contains("child pipeline"))
+        );
     }
 
     #[test]

@@ -414,7 +414,10 @@ pub async fn fetch_jwt(
             })
             .await?;
             let access: GoogleAccessToken = serde_json::from_slice(&bytes).map_err(|_| {
-                fail("the metadata server's access-token reply is not JSON with `access_token`".into())
+                fail(
+                    "the metadata server's access-token reply is not JSON with `access_token`"
+                        .into(),
+                )
             })?;
             let access = Secret::new(access.access_token);
             let id_url = format!(
@@ -609,7 +612,10 @@ mod tests {
             ("Standard PC (Q35 + ICH9, 2009)\n", false),
         ] {
             std::fs::write(&dmi, name).unwrap();
-            let e = env(&[(GCP_DMI_PATH_VAR, dmi_s), (GCP_METADATA_URL_VAR, "http://m:1/")]);
+            let e = env(&[
+                (GCP_DMI_PATH_VAR, dmi_s),
+                (GCP_METADATA_URL_VAR, "http://m:1/"),
+            ]);
             match detect_ambient(&e, "pypi") {
                 Some(Ambient::Google { metadata_url }) if google => {
                     assert_eq!(metadata_url, "http://m:1")
@@ -619,7 +625,10 @@ mod tests {
             }
         }
         let e = env(&[
-            ("GOOGLE_SERVICE_ACCOUNT_NAME", "pub@p.iam.gserviceaccount.com"),
+            (
+                "GOOGLE_SERVICE_ACCOUNT_NAME",
+                "pub@p.iam.gserviceaccount.com",
+            ),
             (GCP_DMI_PATH_VAR, "/nonexistent/dmi"),
         ]);
         assert!(matches!(

@@ -115,7 +115,10 @@ fn gitlab_fix_lines(ctx: &Context, claims: &Claims) -> Vec<String> {
     out.push(format!(
         "On {web}, the GitLab trusted publisher must have exactly (PyPI's form, provider GitLab):"
     ));
-    out.push(format!("  Namespace:                        {}", v.namespace));
+    out.push(format!(
+        "  Namespace:                        {}",
+        v.namespace
+    ));
     out.push(format!("  Project name:                     {}", v.project));
     out.push(format!(
         "  Top-level pipeline file path:     {}",
@@ -142,7 +145,10 @@ fn gitlab_fix_lines(ctx: &Context, claims: &Claims) -> Vec<String> {
         }
     }
     if links > 0 {
-        out.push("  (the link pre-fills the project's publishing form; check every field before saving)".into());
+        out.push(
+            "  (the link pre-fills the project's publishing form; check every field before saving)"
+                .into(),
+        );
     }
     out.push(format!(
         "  First release (project not on {web} yet): add a pending publisher at https://{web}/manage/account/publishing/ (GitLab tab; that form takes no pre-filled values) with the same values."

@@ -98,7 +98,9 @@ fn issue(state: &Mutex<State>, audience: &str, email: Option<&str>) -> String {
     let mut st = lock(state);
     let now = now_unix();
     let jti = random_uuid();
-    let email = email.map(str::to_string).unwrap_or_else(|| st.email.clone());
+    let email = email
+        .map(str::to_string)
+        .unwrap_or_else(|| st.email.clone());
     let claims = json!({
         "iss": GOOGLE_ISSUER,
         "aud": audience,
@@ -141,7 +143,10 @@ fn handler(state: &Mutex<State>, req: &Request) -> Response {
                 &json!({"access_token": token, "expires_in": 3599, "token_type": "Bearer"}),
             )
         }
-        ("POST", p) if p.starts_with("/v1/projects/-/serviceAccounts/") && p.ends_with(":generateIdToken") => {
+        ("POST", p)
+            if p.starts_with("/v1/projects/-/serviceAccounts/")
+                && p.ends_with(":generateIdToken") =>
+        {
             let expected = format!("Bearer {}", lock(state).access_token);
             if req.header("authorization") != Some(expected.as_str()) {
                 return Response::json(
@@ -155,7 +160,10 @@ fn handler(state: &Mutex<State>, req: &Request) -> Response {
                 .replace("%40", "@");
             let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
             let Some(audience) = body["audience"].as_str() else {
-                return Response::json(400, &json!({"error": {"code": 400, "message": "audience is required", "status": "INVALID_ARGUMENT"}}));
+                return Response::json(
+                    400,
+                    &json!({"error": {"code": 400, "message": "audience is required", "status": "INVALID_ARGUMENT"}}),
+                );
             };
             Response::json(200, &json!({"token": issue(state, audience, Some(&email))}))
         }

@@ -709,9 +709,8 @@ impl GitlabOidc {
         let issuer_cell: Arc<Mutex<String>> = Arc::new(Mutex::new(String::new()));
         let handler_key = key.clone();
         let handler_issuer = Arc::clone(&issuer_cell);
-        let server = Server::start(move |req| {
-            gitlab_handler(&lock(&handler_issuer), &handler_key, req)
-        });
+        let server =
+            Server::start(move |req| gitlab_handler(&lock(&handler_issuer), &handler_key, req));
         let iss = issuer.map(str::to_string).unwrap_or_else(|| server.url());
         *lock(&issuer_cell) = iss.clone();
         GitlabOidc {

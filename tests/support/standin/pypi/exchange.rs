@@ -539,7 +539,9 @@ fn lookup_gitlab<'a>(
         .iter()
         .filter_map(|(i, p)| match p {
             Publisher::Gitlab(gp)
-                if gp.namespace == ns && gp.project == project && gp.workflow_filepath == workflow =>
+                if gp.namespace == ns
+                    && gp.project == project
+                    && gp.workflow_filepath == workflow =>
             {
                 Some((*i, *p, gp))
             }
@@ -562,7 +564,12 @@ fn lookup_gitlab<'a>(
 
 /// warehouse's `verify_claims` for a GitLab publisher, in its order: `sub`, `project_path`,
 /// `ci_config_ref_uri`, `jti` (reuse), then the optional `environment`.
-fn verify_gitlab(p: &GitlabPublisher, claims: &Value, iss: &str, st: &State) -> Result<(), FindError> {
+fn verify_gitlab(
+    p: &GitlabPublisher,
+    claims: &Value,
+    iss: &str,
+    st: &State,
+) -> Result<(), FindError> {
     let check_failed =
         |c: &str| FindError::Invalid(format!("Check failed for required claim {}", py_repr(c)));
     let project_path = format!("{}/{}", p.namespace, p.project);
@@ -583,19 +590,26 @@ fn verify_gitlab(p: &GitlabPublisher, claims: &Value, iss: &str, st: &State) -> 
     }
     let uri = claim(claims, "ci_config_ref_uri").unwrap_or("");
     if uri.is_empty() {
-        return Err(FindError::Invalid("The ci_config_ref_uri claim is empty".into()));
+        return Err(FindError::Invalid(
+            "The ci_config_ref_uri claim is empty".into(),
+        ));
     }
     let ref_path = claim(claims, "ref_path").unwrap_or("");
     let sha = claim(claims, "sha").unwrap_or("");
     if ref_path.is_empty() || sha.is_empty() {
-        return Err(FindError::Invalid("The ref_path and sha claims are empty".into()));
+        return Err(FindError::Invalid(
+            "The ref_path and sha claims are empty".into(),
+        ));
     }
     let base = format!(
         "{}/{project_path}//{}",
         issuer_host(iss),
         p.workflow_filepath
     );
-    let mut expected: Vec<String> = [ref_path, sha].iter().map(|r| format!("{base}@{r}")).collect();
+    let mut expected: Vec<String> = [ref_path, sha]
+        .iter()
+        .map(|r| format!("{base}@{r}"))
+        .collect();
     expected.sort();
     expected.dedup();
     if !expected.iter().any(|e| e == uri) {
@@ -621,8 +635,14 @@ mod tests {
 
     #[test]
     fn workflow_filepath_is_extracted_as_warehouse_does() {
-        assert_eq!(x("gitlab.com/g/p//.gitlab-ci.yml@refs/tags/v1").as_deref(), Some(".gitlab-ci.yml"));
-        assert_eq!(x("gitlab.com/g/p//ci/release.yaml@abc").as_deref(), Some("ci/release.yaml"));
+        assert_eq!(
+            x("gitlab.com/g/p//.gitlab-ci.yml@refs/tags/v1").as_deref(),
+            Some(".gitlab-ci.yml")
+        );
+        assert_eq!(
+            x("gitlab.com/g/p//ci/release.yaml@abc").as_deref(),
+            Some("ci/release.yaml")
+        );
         assert_eq!(x(""), None);
         assert_eq!(x("gitlab.com/g/p//ci/.yml@r"), None);
         assert_eq!(x("gitlab.com/g/p//f.txt@r"), None);

@@ -62,15 +62,14 @@ impl ConfigRef {
             return None;
         }
         let at = rest
-            .match_indices('@')
+            .rmatch_indices('@')
             .map(|(i, _)| i)
-            .filter(|&i| {
+            .find(|&i| {
                 let file = &rest[..i];
                 (file.ends_with(".yml") || file.ends_with(".yaml"))
                     && !file.ends_with("/.yml")
                     && !file.ends_with("/.yaml")
-            })
-            .last()?;
+            })?;
         Some(ConfigRef {
             host,
             namespace: namespace.join("/"),

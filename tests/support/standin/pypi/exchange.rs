@@ -497,16 +497,15 @@ fn extract_workflow_filepath(uri: &str) -> Option<String> {
         let from = start + 2;
         let rest = &uri[from..];
         let best = rest
-            .match_indices('@')
+            .rmatch_indices('@')
             .map(|(i, _)| &rest[..i])
-            .filter(|cand| {
+            .find(|cand| {
                 let stem = cand
                     .strip_suffix(".yml")
                     .or_else(|| cand.strip_suffix(".yaml"));
                 // `.+[^/]` before the suffix: at least two characters, the last not `/`.
                 stem.is_some_and(|s| s.chars().count() >= 2 && !s.ends_with('/'))
-            })
-            .last();
+            });
         if let Some(b) = best {
             return Some(b.to_string());
         }

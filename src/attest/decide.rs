@@ -99,7 +99,7 @@ pub fn decide(s: &Situation) -> Result<Decision, Refused> {
             Credential::TrustedPublishing {
                 provider: "GitLab CI",
             } => (
-                "GitLab CI offers no SIGSTORE_ID_TOKEN to sign with".to_string(),
+                "GitLab CI offers no SIGSTORE_ID_TOKEN to sign with (add `id_tokens: SIGSTORE_ID_TOKEN: {aud: sigstore}` to the publishing job)".to_string(),
                 "add `id_tokens: SIGSTORE_ID_TOKEN: {aud: sigstore}` to the publishing job"
                     .to_string(),
             ),
@@ -114,6 +114,24 @@ pub fn decide(s: &Situation) -> Result<Decision, Refused> {
         };
     }
     Ok(Decision::Sign)
+}
+
+/// The issuer PyPI verifies GitLab attestations from.
+pub const GITLAB_COM_ISSUER: &str = "https://gitlab.com";
+
+/// A warning when signing on GitLab CI with an identity not issued by gitlab.com: Sigstore's
+/// public Fulcio and PyPI's verifier accept GitLab identities only from gitlab.com, so the
+/// upload of a self-managed instance's attestations will be refused.
+pub fn gitlab_issuer_warning(provider: &str, issuer: Option<&str>) -> Option<String> {
+    if provider != "GitLab CI" {
+        return None;
+    }
+    let issuer = issuer?.trim_end_matches('/');
+    (issuer != GITLAB_COM_ISSUER).then(|| {
+        format!(
+            "this GitLab identity is issued by {issuer}, not gitlab.com: PyPI verifies GitLab attestations only from gitlab.com (and the public Fulcio trusts only gitlab.com), so expect the attestations to be refused; use --attestations=never for a self-managed GitLab instance"
+        )
+    })
 }
 
 /// The first reason PyPI would not take attestations from this upload.
@@ -222,6 +240,27 @@ mod tests {
             checked += 1;
         }
         assert_eq!(checked, 4);
+    }
+
+    #[test]
+    fn gitlab_attestations_warn_outside_gitlab_com() {
+        assert_eq!(
+            gitlab_issuer_warning("GitLab CI", Some("https://gitlab.com")),
+            None
+        );
+        assert_eq!(
+            gitlab_issuer_warning("GitLab CI", Some("https://gitlab.com/")),
+            None
+        );
+        assert_eq!(
+            gitlab_issuer_warning("GitHub Actions", Some("https://x")),
+            None
+        );
+        let w = gitlab_issuer_warning("GitLab CI", Some("https://gitlab.example.org")).unwrap();
+        assert!(
+            w.contains("https://gitlab.example.org") && w.contains("only from gitlab.com"),
+            "{w}"
+        );
     }
 
     #[test]

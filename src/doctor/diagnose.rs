@@ -117,16 +117,32 @@ pub fn diagnose(
         }
     };
 
+    let gitlab = crate::publish::explain::gitlab_values(claims);
     if let Some(iss) = claims.iss.as_deref().filter(|i| *i != GITHUB_ISSUER) {
+        let fix = match &gitlab {
+            Some(v) => format!(
+                "this identity token was issued by GitLab CI ({iss}): register a GitLab publisher on {web} with namespace `{}`, project name `{}`, top-level pipeline file path `{}` and environment `{}`{}, or publish from GitHub Actions.",
+                v.namespace,
+                v.project,
+                v.file.clone().unwrap_or_else(|| "? (ci_config_ref_uri is empty: a child pipeline or included/external CI config, which PyPI cannot match; publish from the project's own top-level .gitlab-ci.yml)".into()),
+                v.environment.clone().unwrap_or_else(|| "(none)".into()),
+                if v.custom_issuer.is_some() {
+                    " (a self-managed GitLab instance: a PyPI organisation must register its issuer)"
+                } else {
+                    ""
+                },
+            ),
+            None => format!(
+                "this identity token was not issued by GitHub Actions: register a publisher for the CI that ran (GitLab: the project path, the top-level pipeline file and the environment) on {web}, or publish from GitHub Actions."
+            ),
+        };
         out.push(Difference {
             kind: Kind::NotGithub,
             claim: "iss",
             observed: Some(iss.to_string()),
             expected: Some(GITHUB_ISSUER.to_string()),
             expected_from: Some("a GitHub trusted publisher".into()),
-            fix: format!(
-                "this identity token was not issued by GitHub Actions: register a publisher for the CI that ran (GitLab: the project path, the top-level pipeline file and the environment) on {web}, or publish from GitHub Actions."
-            ),
+            fix,
         });
     }
 
@@ -305,10 +321,13 @@ pub fn diagnose(
         project_name: project,
         index,
     };
+    let gitlab_link = gitlab.as_ref().and_then(|v| {
+        crate::publish::explain::gitlab_publisher_link(target.web_host(), &pending.project_name, v)
+    });
     Diagnosis {
         index: target.web_host(),
         differences: out,
-        matching_publisher_link: matching.as_ref().map(pypi_form_link),
+        matching_publisher_link: gitlab_link.or_else(|| matching.as_ref().map(pypi_form_link)),
         pending_publisher_link: pending_publisher_link(&pending),
     }
 }
@@ -316,6 +335,50 @@ pub fn diagnose(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gitlab_token_gets_the_gitlab_publisher_values_and_link() {
+        let claims = Claims {
+            iss: Some("https://gitlab.com".into()),
+            sub: Some("project_path:grp/pkg:ref_type:tag:ref:v1".into()),
+            project_path: Some("grp/pkg".into()),
+            ci_config_ref_uri: Some("gitlab.com/grp/pkg//.gitlab-ci.yml@refs/tags/v1".into()),
+            environment: Some("pypi".into()),
+            ..Claims::default()
+        };
+        let mapping = Mapping {
+            project: Some(super::super::expected::Value {
+                value: "pkg".into(),
+                source: "pyproject.toml".into(),
+            }),
+            ..Mapping::default()
+        };
+        let d = diagnose(&claims, &mapping, Target::Pypi, &[], false);
+        assert_eq!(d.differences[0].kind, Kind::NotGithub);
+        let fix = &d.differences[0].fix;
+        assert!(
+            fix.contains("namespace `grp`, project name `pkg`, top-level pipeline file path `.gitlab-ci.yml` and environment `pypi`"),
+            "{fix}"
+        );
+        assert_eq!(
+            d.matching_publisher_link.as_deref(),
+            Some(
+                "https://pypi.org/manage/project/pkg/settings/publishing/?provider=gitlab&namespace=grp&project=pkg&workflow_filepath=.gitlab-ci.yml&environment=pypi"
+            )
+        );
+        // A child pipeline: no file to register, said so.
+        let child = Claims {
+            ci_config_ref_uri: Some(String::new()),
+            ..claims
+        };
+        let d = diagnose(&child, &mapping, Target::Pypi, &[], false);
+        assert!(
+            d.differences[0].fix.contains("child pipeline"),
+            "{:?}",
+            d.differences
+        );
+        assert_eq!(d.matching_publisher_link, None);
+    }
 
     #[test]
     fn default_subjects_are_recognised() {

@@ -57,7 +57,7 @@ fn claims_of_json(value: &serde_json::Value) -> Result<Claims, DoctorError> {
 }
 
 /// The claim names a log may show, as printed.
-const CLAIM_NAMES: [&str; 10] = [
+const CLAIM_NAMES: [&str; 16] = [
     "sub",
     "repository",
     "repository_owner",
@@ -68,6 +68,12 @@ const CLAIM_NAMES: [&str; 10] = [
     "environment",
     "event_name",
     "iss",
+    "project_path",
+    "namespace_path",
+    "ci_config_ref_uri",
+    "ref_path",
+    "sha",
+    "pipeline_source",
 ];
 
 /// A GitHub Actions log line without its `2026-12-01T10:00:00.1234567Z ` prefix.
@@ -134,6 +140,12 @@ fn set(claims: &mut Claims, name: &str, value: Option<String>) {
         "environment" => &mut claims.environment,
         "event_name" => &mut claims.event_name,
         "iss" => &mut claims.iss,
+        "project_path" => &mut claims.project_path,
+        "namespace_path" => &mut claims.namespace_path,
+        "ci_config_ref_uri" => &mut claims.ci_config_ref_uri,
+        "ref_path" => &mut claims.ref_path,
+        "sha" => &mut claims.sha,
+        "pipeline_source" => &mut claims.pipeline_source,
         _ => return,
     };
     // The first time a log shows a claim wins (later lines may quote other runs' values).
@@ -230,6 +242,21 @@ mod tests {
         assert_eq!(e.claims.environment, None);
         assert_eq!(e.refusals.len(), 1);
         assert_eq!(e.refusals[0].0, "invalid-publisher");
+    }
+
+    #[test]
+    fn reads_chora_publish_gitlab_claims() {
+        let log = "  iss                  https://gitlab.com\n  project_path         grp/pkg\n  namespace_path       grp\n  ci_config_ref_uri    gitlab.com/grp/pkg//.gitlab-ci.yml@refs/tags/v1\n  ref_path             refs/tags/v1\n  sha                  abc123\n  environment          pypi\n";
+        let e = from_log(log);
+        assert_eq!(e.claims.project_path.as_deref(), Some("grp/pkg"));
+        assert_eq!(e.claims.namespace_path.as_deref(), Some("grp"));
+        assert_eq!(
+            e.claims.config_ref().map(|c| c.file).as_deref(),
+            Some(".gitlab-ci.yml")
+        );
+        assert_eq!(e.claims.ref_path.as_deref(), Some("refs/tags/v1"));
+        assert_eq!(e.claims.sha.as_deref(), Some("abc123"));
+        assert_eq!(e.claims.git_ref, None, "`ref` is not `ref_path`");
     }
 
     #[test]

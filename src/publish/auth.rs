@@ -136,8 +136,12 @@ pub struct Request<'a> {
     pub policy: Policy,
 }
 
-fn has_ambient_hint(env: &Env) -> bool {
-    env.get("ACTIONS_ID_TOKEN_REQUEST_URL").is_some() || env.get("GITLAB_CI").is_some()
+/// `--auth auto` uses Trusted Publishing in GitHub Actions and GitLab CI, and on Google Cloud
+/// when no API token was given (a developer's VM with a token keeps using the token).
+fn has_ambient_hint(env: &Env, has_token: bool) -> bool {
+    env.get("ACTIONS_ID_TOKEN_REQUEST_URL").is_some()
+        || env.get("GITLAB_CI").is_some()
+        || (!has_token && credentials::google_hint(env))
 }
 
 /// Stage 2: pick the credential per `--auth` and set it up. For Trusted Publishing: the
@@ -156,12 +160,14 @@ async fn obtain_async(
     let use_oidc = match req.mode {
         AuthMode::Token => false,
         AuthMode::Oidc => true,
-        AuthMode::Auto => has_ambient_hint(req.env),
+        AuthMode::Auto => has_ambient_hint(req.env, token.is_some()),
     };
     let mut context = explain::Context {
         host: req.upload_url.host_str().unwrap_or_default().to_string(),
         projects: req.projects.to_vec(),
         claims: None,
+        provider: None,
+        id_token_variable: None,
     };
     if !use_oidc {
         return match token {
@@ -183,10 +189,13 @@ async fn obtain_async(
                 } else {
                     format!(
                         "no credentials: no CI identity for Trusted Publishing, and no API token ({})",
-                        explain::missing_identity(req.env).lines().next().unwrap_or_default()
+                        explain::missing_identity(req.env, "pypi")
+                            .lines()
+                            .next()
+                            .unwrap_or_default()
                     )
                 },
-                hint: "with Trusted Publishing, run in GitHub Actions with `permissions: id-token: write` (or GitLab CI with `id_tokens`); with a token, set CHORA_PUBLISH_TOKEN in the step's env or pass --token-file FILE (never on the command line)".into(),
+                hint: "with Trusted Publishing, run in GitHub Actions with `permissions: id-token: write`, GitLab CI with `id_tokens`, or on Google Cloud; with a token, set CHORA_PUBLISH_TOKEN in the step's env or pass --token-file FILE (never on the command line)".into(),
             }),
         };
     }
@@ -199,7 +208,7 @@ async fn obtain_async(
         .map_err(|e| exchange_error(e, &context))?;
     let Some(ambient) = credentials::detect_ambient(req.env, &audience) else {
         return Err(AuthError::Setup {
-            message: explain::missing_identity(req.env),
+            message: explain::missing_identity(req.env, &audience),
             hint: "or publish with an API token: --auth token with CHORA_PUBLISH_TOKEN".into(),
         });
     };
@@ -214,6 +223,10 @@ async fn obtain_async(
         });
     }
     context.claims = decoded;
+    context.provider = Some(ambient.provider());
+    if let Ambient::GitLab { variable, .. } = &ambient {
+        context.id_token_variable = Some(variable.clone());
+    }
     let minter = Minter {
         upload_url: req.upload_url.clone(),
         ambient,

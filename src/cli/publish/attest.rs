@@ -81,6 +81,14 @@ pub(super) fn attest_stage(
             out.line("Attestations: sending the attestation files next to the distributions.");
         }
         attest::decide::Decision::Sign => {
+            if let Auth::TrustedPublishing(m) = auth
+                && let Some(text) = attest::decide::gitlab_issuer_warning(
+                    m.provider(),
+                    m.context.claims.as_ref().and_then(|c| c.iss.as_deref()),
+                )
+            {
+                out.warning("Attestations", &text);
+            }
             sign_files(http, &mut plan, env, policy, args, out, ledger)?
         }
     }

@@ -10,7 +10,10 @@
 //!   ([`http::Fault`]: resets mid-body, 5xx, 429/503 + Retry-After in seconds or as an HTTP
 //!   date, slow bodies, redirects, dropped connections).
 //! - [`oidc`]: [`oidc::GithubOidc`] (token endpoint + JWKS) and [`oidc::GitlabOidc`]
-//!   (mints `PYPI_ID_TOKEN` values).
+//!   (GitLab's claim set in `<AUD>_ID_TOKEN` values; optionally an HTTP issuer with discovery
+//!   and JWKS).
+//! - [`gcp`]: [`gcp::GoogleMetadata`], a GCP metadata server (identity, access token) and the
+//!   IAM Credentials `generateIdToken` API.
 //! - [`pypi`]: [`pypi::Index`], warehouse's `/_/oidc/*` (audience, mint-token, burn-token),
 //!   `/legacy/` (with the 14-day rule, the attestation rules and an optional verification
 //!   hook), Simple and JSON APIs, and the Integrity API (`/integrity/…/provenance`).
@@ -25,6 +28,7 @@
 
 pub mod client;
 pub mod dist;
+pub mod gcp;
 pub mod github;
 pub mod http;
 pub mod jwt;

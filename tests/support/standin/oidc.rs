@@ -1,5 +1,7 @@
-//! OIDC identity stand-ins: the GitHub Actions token endpoint ([`GithubOidc`]) and a
-//! GitLab-style issuer that only mints `PYPI_ID_TOKEN` strings ([`GitlabOidc`]).
+//! OIDC identity stand-ins: the GitHub Actions token endpoint ([`GithubOidc`]) and a GitLab
+//! issuer ([`GitlabOidc`]: GitLab's claim set for `<AUD>_ID_TOKEN` job variables, and with
+//! [`GitlabOidc::start`] an HTTP issuer serving `/.well-known/openid-configuration` and its
+//! JWKS at `/oauth/discovery/keys`, as gitlab.com does).
 //!
 //! Wire format (reference/publish.md §1): the runner hands the job
 //! `ACTIONS_ID_TOKEN_REQUEST_URL` (already carrying a query) and
@@ -547,6 +549,44 @@ impl Default for GitlabClaims {
 }
 
 impl GitlabClaims {
+    /// Set `project_path` (`namespace/project`).
+    pub fn project(mut self, path: &str) -> Self {
+        self.project_path = path.to_string();
+        self
+    }
+
+    /// Set the top-level CI config file path.
+    pub fn config_path(mut self, path: &str) -> Self {
+        self.ci_config_path = path.to_string();
+        self
+    }
+
+    /// Set or clear `environment`.
+    pub fn environment(mut self, env: Option<&str>) -> Self {
+        self.environment = env.map(str::to_string);
+        self
+    }
+
+    /// Replace or add a claim.
+    pub fn set(mut self, name: &str, value: Value) -> Self {
+        self.extra.insert(name.to_string(), value);
+        self
+    }
+
+    /// Remove a claim.
+    pub fn without(mut self, name: &str) -> Self {
+        self.omit.push(name.to_string());
+        self
+    }
+
+    /// A child pipeline (`trigger: include:`): GitLab leaves `ci_config_ref_uri` and
+    /// `ci_config_sha` empty and sets `pipeline_source` to `parent_pipeline`.
+    pub fn child_pipeline(mut self) -> Self {
+        self.pipeline_source = "parent_pipeline".into();
+        self.set("ci_config_ref_uri", json!(""))
+            .set("ci_config_sha", json!(""))
+    }
+
     /// `refs/tags/<ref>` or `refs/heads/<ref>`.
     pub fn ref_path(&self) -> String {
         if self.ref_type == "tag" {
@@ -632,13 +672,16 @@ impl GitlabClaims {
     }
 }
 
-/// A GitLab-style issuer without a server: it mints the JWT that GitLab CI puts into
-/// `PYPI_ID_TOKEN` (`id_tokens: PYPI_ID_TOKEN: aud: pypi`). Trust it in the PyPI stand-in
-/// with [`super::pypi::Index::trust_gitlab`].
+/// A GitLab issuer: it mints the JWTs GitLab CI puts into `<AUD>_ID_TOKEN` variables
+/// (`id_tokens: PYPI_ID_TOKEN: aud: pypi`). [`GitlabOidc::new`] has no server;
+/// [`GitlabOidc::start`] also serves discovery and JWKS. Trust it in the PyPI stand-in with
+/// [`super::pypi::Index::trust_gitlab`].
 pub struct GitlabOidc {
     issuer: String,
     key: JwtKey,
     claims: Mutex<GitlabClaims>,
+    issued: Arc<Mutex<Vec<IssuedToken>>>,
+    server: Option<Server>,
 }
 
 impl GitlabOidc {
@@ -653,7 +696,35 @@ impl GitlabOidc {
             issuer: issuer.to_string(),
             key: JwtKey::generate(alg),
             claims: Mutex::new(claims),
+            issued: Arc::new(Mutex::new(Vec::new())),
+            server: None,
         }
+    }
+
+    /// An HTTP issuer: `GET /.well-known/openid-configuration` (issuer, `jwks_uri`, GitLab's
+    /// claims) and `GET /oauth/discovery/keys` (the JWKS). `issuer`: the `iss` of its tokens;
+    /// `None` makes it the server's own URL (a self-managed instance).
+    pub fn start(issuer: Option<&str>, claims: GitlabClaims) -> GitlabOidc {
+        let key = JwtKey::generate(Alg::Es256);
+        let issuer_cell: Arc<Mutex<String>> = Arc::new(Mutex::new(String::new()));
+        let handler_key = key.clone();
+        let handler_issuer = Arc::clone(&issuer_cell);
+        let server =
+            Server::start(move |req| gitlab_handler(&lock(&handler_issuer), &handler_key, req));
+        let iss = issuer.map(str::to_string).unwrap_or_else(|| server.url());
+        *lock(&issuer_cell) = iss.clone();
+        GitlabOidc {
+            issuer: iss,
+            key,
+            claims: Mutex::new(claims),
+            issued: Arc::new(Mutex::new(Vec::new())),
+            server: Some(server),
+        }
+    }
+
+    /// The HTTP server of [`GitlabOidc::start`].
+    pub fn server(&self) -> Option<&Server> {
+        self.server.as_ref()
     }
 
     pub fn issuer(&self) -> String {
@@ -676,33 +747,51 @@ impl GitlabOidc {
         *lock(&self.claims) = claims;
     }
 
-    /// A fresh token (new `jti`) for `audience`.
+    /// A fresh token (new `jti`) for `audience`, recorded.
     pub fn mint(&self, audience: &str) -> String {
-        let claims = lock(&self.claims).to_json(&self.issuer, audience, &random_uuid());
-        self.key.sign(&claims)
+        let jti = random_uuid();
+        let claims = lock(&self.claims).to_json(&self.issuer, audience, &jti);
+        let jwt = self.key.sign(&claims);
+        lock(&self.issued).push(IssuedToken {
+            audience: audience.to_string(),
+            jti,
+            jwt: jwt.clone(),
+            claims,
+        });
+        jwt
+    }
+
+    /// Every token minted so far.
+    pub fn issued(&self) -> Vec<IssuedToken> {
+        lock(&self.issued).clone()
     }
 
     /// The GitLab CI job environment: `<AUD>_ID_TOKEN` (for audience `pypi`:
     /// `PYPI_ID_TOKEN`) holding a fresh token, plus `GITLAB_CI`, `CI`, `CI_PROJECT_PATH`, ...
     pub fn env_vars(&self, audience: &str) -> Vec<(String, String)> {
+        let mut env = self.env_vars_without_id_token();
+        env.insert(0, (gitlab_variable(audience), self.mint(audience)));
+        env
+    }
+
+    /// The same job environment for several audiences (`pypi` and `sigstore`).
+    pub fn env_vars_for(&self, audiences: &[&str]) -> Vec<(String, String)> {
+        let mut env = self.env_vars_without_id_token();
+        for aud in audiences {
+            env.push((gitlab_variable(aud), self.mint(aud)));
+        }
+        env
+    }
+
+    /// A GitLab CI job without `id_tokens:` (no `<AUD>_ID_TOKEN`).
+    pub fn env_vars_without_id_token(&self) -> Vec<(String, String)> {
         let c = self.claims();
-        let var: String = audience
-            .chars()
-            .map(|ch| {
-                if ch.is_ascii_alphanumeric() {
-                    ch.to_ascii_uppercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
         let server = self.issuer.trim_end_matches('/').to_string();
         let host = server
             .trim_start_matches("https://")
             .trim_start_matches("http://")
             .to_string();
         vec![
-            (format!("{var}_ID_TOKEN"), self.mint(audience)),
             ("GITLAB_CI".into(), "true".into()),
             ("CI".into(), "true".into()),
             ("CI_SERVER_URL".into(), server),
@@ -714,6 +803,47 @@ impl GitlabOidc {
             ("CI_CONFIG_PATH".into(), c.ci_config_path.clone()),
             ("CI_PIPELINE_SOURCE".into(), c.pipeline_source.clone()),
         ]
+    }
+}
+
+/// `<AUD>_ID_TOKEN` as GitLab's `id_tokens:` users name it (ambient-id's rule).
+pub fn gitlab_variable(audience: &str) -> String {
+    let var: String = audience
+        .chars()
+        .enumerate()
+        .map(|(i, ch)| {
+            let ch = ch.to_ascii_uppercase();
+            if ch.is_ascii_uppercase() || ch == '_' || (i > 0 && ch.is_ascii_digit()) {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{var}_ID_TOKEN")
+}
+
+fn gitlab_handler(issuer: &str, key: &JwtKey, req: &Request) -> Response {
+    match (req.method.as_str(), req.path.as_str()) {
+        ("GET", "/oauth/discovery/keys") => Response::json(200, &jwks(&[key])),
+        ("GET", "/.well-known/openid-configuration") => Response::json(
+            200,
+            &json!({
+                "issuer": issuer,
+                "jwks_uri": format!("{}/oauth/discovery/keys", req.base_url()),
+                "response_types_supported": ["code", "token", "id_token"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+                "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nbf", "jti",
+                    "namespace_id", "namespace_path", "project_id", "project_path",
+                    "user_id", "user_login", "user_email", "user_access_level",
+                    "pipeline_id", "pipeline_source", "job_id", "ref", "ref_type",
+                    "ref_path", "ref_protected", "environment", "environment_protected",
+                    "deployment_tier", "runner_id", "runner_environment", "sha",
+                    "project_visibility", "ci_config_ref_uri", "ci_config_sha"],
+            }),
+        ),
+        _ => Response::json(404, &json!({"message": "404 Not Found"})),
     }
 }
 

@@ -311,8 +311,10 @@ fn find_among<'a>(
         .enumerate()
         .filter(|(_, p)| p.kind() == kind)
         .collect();
-    let idx = lookup_and_verify(&candidates, claims, iss)?;
-    check_reuse(st, claims)?;
+    let idx = lookup_and_verify(&candidates, claims, iss, st)?;
+    if kind == IssuerKind::Github {
+        check_reuse(st, claims)?;
+    }
     Ok(idx)
 }
 
@@ -327,6 +329,7 @@ fn lookup_and_verify(
     candidates: &[(usize, &Publisher)],
     claims: &Value,
     iss: &str,
+    st: &State,
 ) -> Result<usize, FindError> {
     let kind = candidates.first().map(|(_, p)| p.kind());
     // The claim set warehouse requires before any lookup.
@@ -360,14 +363,13 @@ fn lookup_and_verify(
     let found = match kind {
         None => return Err(not_found()),
         Some(IssuerKind::Github) => lookup_github(candidates, claims),
-        Some(IssuerKind::Gitlab) => lookup_gitlab(candidates, claims, iss),
+        Some(IssuerKind::Gitlab) => lookup_gitlab(candidates, claims)?,
     };
     let (idx, publisher) = found.ok_or_else(not_found)?;
     match publisher {
-        Publisher::Github(p) => verify_github(p, claims),
-        Publisher::Gitlab(p) => verify_gitlab(p, claims, iss),
+        Publisher::Github(p) => verify_github(p, claims).map_err(FindError::Invalid)?,
+        Publisher::Gitlab(p) => verify_gitlab(p, claims, iss, st)?,
     }
-    .map_err(FindError::Invalid)?;
     Ok(idx)
 }
 
@@ -486,78 +488,162 @@ fn issuer_host(iss: &str) -> &str {
         .trim_end_matches('/')
 }
 
-fn lookup_gitlab<'a>(
-    candidates: &[(usize, &'a Publisher)],
-    claims: &Value,
-    iss: &str,
-) -> Option<(usize, &'a Publisher)> {
-    let project_path = claim(claims, "project_path")?;
-    let (ns, project) = project_path.rsplit_once('/')?;
-    let uri = claim(claims, "ci_config_ref_uri")?;
-    let prefix = format!("{}/{project_path}//", issuer_host(iss));
-    let workflow = uri.strip_prefix(&prefix).unwrap_or(uri);
-    let env = claim(claims, "environment").unwrap_or("");
-    let strategies: Vec<&str> = if env.is_empty() {
-        vec![""]
-    } else {
-        vec![env, ""]
-    };
-    for want_env in strategies {
-        for (i, p) in candidates {
-            if let Publisher::Gitlab(gp) = p
-                && gp.namespace.eq_ignore_ascii_case(ns)
-                && gp.project.eq_ignore_ascii_case(project)
-                && gp.environment == want_env
-                && workflow.starts_with(&format!("{}@", gp.workflow_filepath))
-            {
-                return Some((*i, *p));
-            }
+/// warehouse's `_extract_workflow_filepath`: the regex `(?<=//)(.+[^/]\.(yml|yaml))(?=@)`
+/// (greedy: the longest such run after the first `//`).
+fn extract_workflow_filepath(uri: &str) -> Option<String> {
+    // The lookbehind needs `//` just before the match; `.+` is greedy, so for each `//`
+    // (leftmost first) take the longest candidate ending in `.yml`/`.yaml` before an `@`.
+    for (start, _) in uri.match_indices("//") {
+        let from = start + 2;
+        let rest = &uri[from..];
+        let best = rest
+            .rmatch_indices('@')
+            .map(|(i, _)| &rest[..i])
+            .find(|cand| {
+                let stem = cand
+                    .strip_suffix(".yml")
+                    .or_else(|| cand.strip_suffix(".yaml"));
+                // `.+[^/]` before the suffix: at least two characters, the last not `/`.
+                stem.is_some_and(|s| s.chars().count() >= 2 && !s.ends_with('/'))
+            });
+        if let Some(b) = best {
+            return Some(b.to_string());
         }
     }
     None
 }
 
-fn verify_gitlab(p: &GitlabPublisher, claims: &Value, iss: &str) -> Result<(), String> {
-    let check_failed = |c: &str| format!("Check failed for required claim {}", py_repr(c));
-    let project_path = format!("{}/{}", p.namespace, p.project);
-    let sub = claim(claims, "sub").unwrap_or("");
-    if !sub
-        .to_lowercase()
-        .starts_with(&format!("project_path:{}", project_path.to_lowercase()))
+/// warehouse's `GitLabPublisherMixin.lookup_by_claims`: namespace and project from
+/// `project_path` (split at the last `/`), the pipeline file from `ci_config_ref_uri`
+/// (refused when it cannot be extracted, e.g. an empty claim), compared exactly (SQL
+/// `filter_by`); an environment-specific publisher (`environment == claim.lower()`) beats a
+/// general one.
+fn lookup_gitlab<'a>(
+    candidates: &[(usize, &'a Publisher)],
+    claims: &Value,
+) -> Result<Option<(usize, &'a Publisher)>, FindError> {
+    let Some(project_path) = claim(claims, "project_path") else {
+        return Ok(None);
+    };
+    let Some((ns, project)) = project_path.rsplit_once('/') else {
+        return Ok(None);
+    };
+    let uri = claim(claims, "ci_config_ref_uri").unwrap_or("");
+    let Some(workflow) = extract_workflow_filepath(uri) else {
+        return Err(FindError::Invalid(
+            "Could not extract workflow filename from OIDC claims".into(),
+        ));
+    };
+    let matching: Vec<(usize, &'a Publisher, &GitlabPublisher)> = candidates
+        .iter()
+        .filter_map(|(i, p)| match p {
+            Publisher::Gitlab(gp)
+                if gp.namespace == ns
+                    && gp.project == project
+                    && gp.workflow_filepath == workflow =>
+            {
+                Some((*i, *p, gp))
+            }
+            _ => None,
+        })
+        .collect();
+    let env = claim(claims, "environment").unwrap_or("");
+    if !env.is_empty()
+        && let Some((i, p, _)) = matching
+            .iter()
+            .find(|(_, _, gp)| gp.environment == env.to_lowercase())
     {
+        return Ok(Some((*i, *p)));
+    }
+    Ok(matching
+        .iter()
+        .find(|(_, _, gp)| gp.environment.is_empty())
+        .map(|(i, p, _)| (*i, *p)))
+}
+
+/// warehouse's `verify_claims` for a GitLab publisher, in its order: `sub`, `project_path`,
+/// `ci_config_ref_uri`, `jti` (reuse), then the optional `environment`.
+fn verify_gitlab(
+    p: &GitlabPublisher,
+    claims: &Value,
+    iss: &str,
+    st: &State,
+) -> Result<(), FindError> {
+    let check_failed =
+        |c: &str| FindError::Invalid(format!("Check failed for required claim {}", py_repr(c)));
+    let project_path = format!("{}/{}", p.namespace, p.project);
+    // sub: `project_path:NS/PROJ[:...]`, the first two `:` fields, case-insensitively.
+    let sub = claim(claims, "sub").unwrap_or("");
+    let comps: Vec<&str> = sub.split(':').collect();
+    let sub_ok = comps.len() >= 2
+        && !comps[0].is_empty()
+        && !comps[1].is_empty()
+        && format!("{}:{}", comps[0], comps[1]).to_lowercase()
+            == format!("project_path:{project_path}").to_lowercase();
+    if !sub_ok {
         return Err(check_failed("sub"));
     }
-    if claim(claims, "project_path").map(str::to_lowercase) != Some(project_path.to_lowercase()) {
+    let pp = claim(claims, "project_path").unwrap_or("");
+    if pp.is_empty() || pp.to_lowercase() != project_path.to_lowercase() {
         return Err(check_failed("project_path"));
     }
     let uri = claim(claims, "ci_config_ref_uri").unwrap_or("");
-    let refs: Vec<&str> = ["ref_path", "sha"]
-        .iter()
-        .filter_map(|k| claim(claims, k))
-        .filter(|v| !v.is_empty())
-        .collect();
-    if refs.is_empty() {
-        return Err("The ref_path and sha claims are empty".into());
+    if uri.is_empty() {
+        return Err(FindError::Invalid(
+            "The ci_config_ref_uri claim is empty".into(),
+        ));
+    }
+    let ref_path = claim(claims, "ref_path").unwrap_or("");
+    let sha = claim(claims, "sha").unwrap_or("");
+    if ref_path.is_empty() || sha.is_empty() {
+        return Err(FindError::Invalid(
+            "The ref_path and sha claims are empty".into(),
+        ));
     }
     let base = format!(
         "{}/{project_path}//{}",
         issuer_host(iss),
         p.workflow_filepath
     );
-    let mut expected: Vec<String> = refs.iter().map(|r| format!("{base}@{r}")).collect();
+    let mut expected: Vec<String> = [ref_path, sha]
+        .iter()
+        .map(|r| format!("{base}@{r}"))
+        .collect();
     expected.sort();
-    if !expected.iter().any(|e| e.eq_ignore_ascii_case(uri)) {
-        return Err(format!(
+    expected.dedup();
+    if !expected.iter().any(|e| e == uri) {
+        return Err(FindError::Invalid(format!(
             "The ci_config_ref_uri claim does not match, expecting one of {}, got {}",
             py_repr_list(&expected),
             py_repr(uri)
-        ));
+        )));
     }
-    if !p.environment.is_empty() && claim(claims, "environment") != Some(p.environment.as_str()) {
-        return Err(format!(
+    check_reuse(st, claims)?;
+    if !p.environment.is_empty() && claim(claims, "environment").unwrap_or("") != p.environment {
+        return Err(FindError::Invalid(format!(
             "Check failed for optional claim {}",
             py_repr("environment")
-        ));
+        )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::extract_workflow_filepath as x;
+
+    #[test]
+    fn workflow_filepath_is_extracted_as_warehouse_does() {
+        assert_eq!(
+            x("gitlab.com/g/p//.gitlab-ci.yml@refs/tags/v1").as_deref(),
+            Some(".gitlab-ci.yml")
+        );
+        assert_eq!(
+            x("gitlab.com/g/p//ci/release.yaml@abc").as_deref(),
+            Some("ci/release.yaml")
+        );
+        assert_eq!(x(""), None);
+        assert_eq!(x("gitlab.com/g/p//ci/.yml@r"), None);
+        assert_eq!(x("gitlab.com/g/p//f.txt@r"), None);
+    }
 }

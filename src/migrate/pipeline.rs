@@ -199,7 +199,7 @@ impl Migration {
 /// workflow folder cannot be listed; a bad file is an error of its own.
 pub fn migrate(root: &Path, options: &PlanOptions) -> std::io::Result<Migration> {
     let facts = facts::gather(root);
-    let files = report::scan(root)?
+    let files = report::scan_all(root)?
         .into_iter()
         .map(|scanned| migrate_file(scanned, &facts, options))
         .collect();

@@ -266,11 +266,75 @@ pub fn detect(workflow: &Workflow) -> Vec<Detection> {
         );
         out.extend(services::job_level(workflow, job, &claimed));
     }
+    out.extend(gitlab_extends(workflow, &refusal));
     let claimed: Vec<_> = out
         .iter()
         .flat_map(|d| d.credentials.iter().map(|c| c.route.clone()))
         .collect();
     out.extend(services::workflow_level(workflow, &claimed));
+    out
+}
+
+/// GitLab jobs without a `script:` of their own that inherit an upload from a template they
+/// `extends:`: one detection per inherited upload, refused unless it is already trusted
+/// (no credential and the job's ID token for the index).
+fn gitlab_extends(workflow: &Workflow, refusal: &Option<Refusal>) -> Vec<Detection> {
+    let Some(pipeline) = workflow.gitlab.as_deref() else {
+        return Vec::new();
+    };
+    if pipeline.templates.is_empty() {
+        return Vec::new();
+    }
+    let mut shim = workflow.clone();
+    shim.jobs = pipeline.templates.clone();
+    if let Some(p) = shim.gitlab.as_deref_mut() {
+        p.templates.clear();
+    }
+    let inherited = detect(&shim);
+    let mut out = Vec::new();
+    for job in &workflow.jobs {
+        let Some(gitlab_job) = pipeline.job(&job.id) else {
+            continue;
+        };
+        if gitlab_job.has_script {
+            continue;
+        }
+        let Some(template) = pipeline
+            .ancestors(&job.id)
+            .into_iter()
+            .find(|t| t.has_script)
+        else {
+            continue;
+        };
+        for d in inherited.iter().filter(|d| d.job == template.id) {
+            if matches!(d.verdict, Verdict::OtherService) {
+                continue;
+            }
+            let aud = match d.index {
+                Index::TestPypi => "testpypi",
+                _ => "pypi",
+            };
+            let verdict = if let Some(r) = refusal {
+                Verdict::Refuse(r.clone())
+            } else if d.credentials.is_empty()
+                && matches!(d.tool, Tool::Twine | Tool::Uv | Tool::ChoraPublish)
+                && pipeline.has_id_token(&job.id, aud)
+            {
+                Verdict::AlreadyTrusted
+            } else {
+                Verdict::Refuse(Refusal::GitlabExtends {
+                    template: template.id.clone(),
+                })
+            };
+            out.push(Detection {
+                job: job.id.clone(),
+                step: None,
+                verdict,
+                span: job.span,
+                ..d.clone()
+            });
+        }
+    }
     out
 }
 
@@ -311,8 +375,11 @@ const FORK_EVENTS: &[&str] = &[
 
 /// Why this workflow cannot be a Trusted Publisher, if it cannot.
 fn refusal(workflow: &Workflow) -> Option<Refusal> {
-    if workflow.kind == FileKind::CompositeAction {
-        return None;
+    match workflow.kind {
+        FileKind::CompositeAction | FileKind::GitlabCi => return None,
+        FileKind::GitlabIncluded => return Some(Refusal::GitlabInclude),
+        FileKind::GitlabChild => return Some(Refusal::GitlabChildPipeline),
+        FileKind::Workflow => {}
     }
     if workflow.has_trigger("workflow_call") {
         return Some(Refusal::ReusableWorkflow);

@@ -8,7 +8,7 @@ use crate::workflow::model::{Detection, Refusal, Verdict};
 use super::{FilePlan, RefusedJob};
 
 /// Record every refused job once; return the jobs to leave untouched (none with `force`).
-pub(super) fn record(
+pub(crate) fn record(
     detections: &[Detection],
     force: bool,
     plan: &mut FilePlan,

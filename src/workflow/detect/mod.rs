@@ -221,6 +221,13 @@ pub fn detect(workflow: &Workflow) -> Vec<Detection> {
             continue;
         }
         let mut claimed = Vec::new();
+        // A GitLab job's script entries all see the job's variables: an entry that runs no
+        // upload is not one because of them when another entry of the job visibly uploads.
+        let gitlab_uploads = workflow.gitlab.is_some()
+            && job.steps.iter().any(|step| {
+                let ctx = StepCtx::new(workflow, job, step);
+                !explicit(&ctx).is_empty()
+            });
         for step in &job.steps {
             let ctx = StepCtx::new(workflow, job, step);
             let mut found: Vec<Found> = Vec::new();
@@ -234,10 +241,10 @@ pub fn detect(workflow: &Workflow) -> Vec<Detection> {
             found.extend(uv::detect(&ctx));
             found.extend(chora_publish::detect(&ctx));
             found.extend(setup_py::detect(&ctx));
-            if found.is_empty() {
+            if found.is_empty() && !gitlab_uploads {
                 found.extend(other::detect(&ctx));
             }
-            if found.is_empty() {
+            if found.is_empty() && !gitlab_uploads {
                 found.extend(script::detect(&ctx));
             }
             let mut step_claimed = Vec::new();
@@ -336,6 +343,22 @@ fn gitlab_extends(workflow: &Workflow, refusal: &Option<Refusal>) -> Vec<Detecti
         }
     }
     out
+}
+
+/// The detectors of named publishing tools (not the fallbacks for scripts and other tools).
+fn explicit(ctx: &StepCtx<'_>) -> Vec<Found> {
+    let mut found: Vec<Found> = Vec::new();
+    found.extend(pypa_action::detect(ctx));
+    found.extend(maturin::detect(ctx));
+    found.extend(twine::detect(ctx));
+    found.extend(poetry::detect(ctx));
+    found.extend(flit::detect(ctx));
+    found.extend(hatch::detect(ctx));
+    found.extend(pdm::detect(ctx));
+    found.extend(uv::detect(ctx));
+    found.extend(chora_publish::detect(ctx));
+    found.extend(setup_py::detect(ctx));
+    found
 }
 
 fn detection(

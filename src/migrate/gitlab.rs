@@ -295,13 +295,14 @@ fn plan_job(
                             id,
                             d.step,
                             ActionKind::RemoveCredential,
-                            format!("`variables: {key}` removed: the upload uses the job's ID token"),
+                            format!(
+                                "`variables: {key}` removed: the upload uses the job's ID token"
+                            ),
                         );
                     }
                 }
                 CredentialPlace::Argument { text } | CredentialPlace::ConfigCommand { text } => {
-                    if text.contains("__token__") && !text.contains("-p") && !text.contains("--p")
-                    {
+                    if text.contains("__token__") && !text.contains("-p") && !text.contains("--p") {
                         continue;
                     }
                     out.secrets.extend(references(text));
@@ -376,19 +377,18 @@ fn plan_job(
                     id,
                     d.step,
                     ActionKind::KeepStep,
-                    "`uv publish --trusted-publishing always` reads the GitLab ID token".to_string(),
+                    "`uv publish --trusted-publishing always` reads the GitLab ID token"
+                        .to_string(),
                 );
             }
-            Tool::Poetry
-            | Tool::Flit
-            | Tool::Hatch
-            | Tool::Pdm
-            | Tool::SetupPy
-            | Tool::Maturin => {
+            Tool::Poetry | Tool::Flit | Tool::Hatch | Tool::Pdm | Tool::SetupPy | Tool::Maturin => {
                 if replaced.contains(&entry) {
                     continue;
                 }
-                let current = texts.get(&entry).map(|(_, t)| t.clone()).unwrap_or_default();
+                let current = texts
+                    .get(&entry)
+                    .map(|(_, t)| t.clone())
+                    .unwrap_or_default();
                 if current.trim().is_empty() {
                     // Only a configuration command (`poetry config pypi-token…`), now gone.
                     continue;
@@ -460,8 +460,13 @@ fn plan_job(
                 let yaml = yaml_serde::to_string(&Value::Sequence(items)).unwrap_or_default();
                 // The entry is replaced whole: its earlier text edits are not needed.
                 out.entry_edits.retain(|(r, _)| *r != entry);
-                out.entry_edits
-                    .push((entry.clone(), Edit::ReplaceStep { route: entry.clone(), yaml }));
+                out.entry_edits.push((
+                    entry.clone(),
+                    Edit::ReplaceStep {
+                        route: entry.clone(),
+                        yaml,
+                    },
+                ));
                 replaced.push(entry.clone());
                 twine = true;
                 let name = match d.tool {
@@ -504,12 +509,39 @@ fn plan_job(
     if indexes.is_empty() {
         return false;
     }
+    // A script still reading a token variable (a guard `[ -z "$PYPI_TOKEN" ]`, say) fails or
+    // keeps the token alive: a person removes it.
+    for name in out.secrets.clone() {
+        let reads = texts
+            .values()
+            .map(|(_, t)| t.clone())
+            .chain(job.steps.iter().filter_map(|s| {
+                let run = s.run.as_ref()?;
+                (!texts.contains_key(&run.route)).then(|| run.text.clone())
+            }))
+            .any(|t| references(&t).iter().any(|r| *r == name));
+        if reads {
+            action(
+                plan,
+                id,
+                None,
+                ActionKind::Review,
+                format!(
+                    "the script still reads `{name}` (a check that the token is set?): remove that by hand, the upload no longer needs it"
+                ),
+            );
+        }
+    }
     // An entry left empty (it only configured the token) goes as a whole.
     for (route, (_, text)) in &texts {
         if text.trim().is_empty() {
             out.entry_edits.retain(|(r, _)| r != route);
-            out.entry_edits
-                .push((route.clone(), Edit::Remove { route: route.clone() }));
+            out.entry_edits.push((
+                route.clone(),
+                Edit::Remove {
+                    route: route.clone(),
+                },
+            ));
         }
     }
     // twine pins below 6.1, in any script entry of the job.
@@ -746,9 +778,11 @@ pub fn parse_gitlab_url(url: &str) -> Option<(String, String)> {
     let (namespace, project) = path.rsplit_once('/')?;
     let ok = |s: &str| {
         !s.is_empty()
-            && s
-                .split('/')
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)))
+            && s.split('/').all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            })
     };
     (ok(namespace) && ok(project)).then(|| (namespace.to_string(), project.to_string()))
 }
@@ -794,7 +828,10 @@ mod tests {
 
     #[test]
     fn variable_references() {
-        assert_eq!(variable_reference("$PYPI_TOKEN").as_deref(), Some("PYPI_TOKEN"));
+        assert_eq!(
+            variable_reference("$PYPI_TOKEN").as_deref(),
+            Some("PYPI_TOKEN")
+        );
         assert_eq!(variable_reference("${PYPI}").as_deref(), Some("PYPI"));
         assert_eq!(variable_reference("pypi-AgEI"), None);
         assert_eq!(references("-p \"${A}\" --token $B"), vec!["A", "B"]);

@@ -284,7 +284,12 @@ fn needs(value: &Value) -> Vec<String> {
 }
 
 /// A script (a string, or a list of strings and nested lists) as steps, one per entry.
-fn script_steps(locate: &dyn Locate, value: Option<&Value>, route: &[Segment], out: &mut Vec<Step>) {
+fn script_steps(
+    locate: &dyn Locate,
+    value: Option<&Value>,
+    route: &[Segment],
+    out: &mut Vec<Step>,
+) {
     let Some(value) = value else { return };
     let mut push = |text: String, route: Route| {
         let index = out.len();
@@ -382,7 +387,10 @@ fn tag_rules(rules: Option<&Value>, only: Option<&Value>, except: Option<&Value>
             Value::Mapping(m) => m.get("refs").map(scalars).unwrap_or_default(),
             other => scalars(other),
         };
-        return (!refs.is_empty() && refs.iter().all(|r| r == "tags"), has_rules);
+        return (
+            !refs.is_empty() && refs.iter().all(|r| r == "tags"),
+            has_rules,
+        );
     }
     (false, has_rules)
 }
@@ -426,8 +434,7 @@ fn includes(locate: &dyn Locate, value: Option<&Value>, route: &[Segment]) -> Ve
             }
             other => {
                 let location = scalar(other)?;
-                let kind = if location.starts_with("https://") || location.starts_with("http://")
-                {
+                let kind = if location.starts_with("https://") || location.starts_with("http://") {
                     "remote"
                 } else {
                     "local"
@@ -497,10 +504,7 @@ pub fn discover(root: &Path) -> Vec<(PathBuf, FileKind)> {
 
 /// The single entry of a `variables:` mapping named `name`, in the job or at the top.
 pub fn variable<'a>(workflow: &'a Workflow, job: &'a Job, name: &str) -> Option<&'a Entry> {
-    job.env
-        .iter()
-        .chain(&workflow.env)
-        .find(|e| e.key == name)
+    job.env.iter().chain(&workflow.env).find(|e| e.key == name)
 }
 
 #[cfg(test)]
@@ -557,7 +561,10 @@ child:
         assert!(g.tag_only && g.cache && g.has_script);
         assert_eq!(g.id_tokens[0].aud, vec!["pypi".to_string()]);
         assert_eq!(g.extends, vec![".release".to_string()]);
-        assert_eq!(p.ancestors("publish")[0].image.as_deref(), Some("python:3.12"));
+        assert_eq!(
+            p.ancestors("publish")[0].image.as_deref(),
+            Some("python:3.12")
+        );
         assert!(p.has_id_token("publish", "pypi"));
         assert!(!p.has_id_token("publish", "testpypi"));
         assert_eq!(p.includes.len(), 2);
@@ -575,7 +582,10 @@ child:
         let cases = [
             ("rules: [{if: $CI_COMMIT_TAG}]", true),
             ("rules: [{if: '$CI_COMMIT_TAG =~ /^v/'}]", true),
-            ("rules: [{if: $CI_COMMIT_TAG == null, when: never}, {if: $CI_COMMIT_TAG}]", true),
+            (
+                "rules: [{if: $CI_COMMIT_TAG == null, when: never}, {if: $CI_COMMIT_TAG}]",
+                true,
+            ),
             ("rules: [{if: $CI_COMMIT_TAG || $CI_COMMIT_BRANCH}]", false),
             ("rules: [{if: $CI_COMMIT_TAG}, {when: manual}]", false),
             ("only: [tags]", true),
@@ -603,8 +613,12 @@ child:
         let deep = format!("a: {}{}", "[".repeat(5000), "]".repeat(5000));
         for text in ["[1, 2]", deep.as_str(), "a: *nope", "\0"] {
             assert!(
-                super::super::read::parse(Path::new(PIPELINE_FILE), FileKind::GitlabCi, text.into())
-                    .is_err(),
+                super::super::read::parse(
+                    Path::new(PIPELINE_FILE),
+                    FileKind::GitlabCi,
+                    text.into()
+                )
+                .is_err(),
                 "{text}"
             );
         }

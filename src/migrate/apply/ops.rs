@@ -385,9 +385,15 @@ fn add_nested_block(
     };
     let src = doc.source();
     let start = span.start;
-    let line_begin = src.get(..start).and_then(|s| s.rfind('\n')).map_or(0, |i| i + 1);
+    let line_begin = src
+        .get(..start)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |i| i + 1);
     let indent = start - line_begin;
-    if src.get(line_begin..start).is_some_and(|s| !s.trim().is_empty()) {
+    if src
+        .get(line_begin..start)
+        .is_some_and(|s| !s.trim().is_empty())
+    {
         return Err(Problem::Unsupported(
             "adding a nested value to a mapping that does not start its own line".into(),
         ));
@@ -397,10 +403,7 @@ fn add_nested_block(
     let rendered = yaml_serde::to_string(&Value::Mapping(entry))
         .map_err(|e| Problem::BadReplacement(e.to_string()))?;
     let pad = " ".repeat(indent);
-    let block: String = rendered
-        .lines()
-        .map(|l| format!("{pad}{l}\n"))
-        .collect();
+    let block: String = rendered.lines().map(|l| format!("{pad}{l}\n")).collect();
     let end = span.end.min(src.len());
     let at = match src.get(end..).and_then(|rest| rest.find('\n')) {
         Some(i) => end + i + 1,
@@ -408,7 +411,10 @@ fn add_nested_block(
     };
     let head = src.get(..at).unwrap_or("");
     let glue = if head.ends_with('\n') { "" } else { "\n" };
-    Ok(format!("{head}{glue}{block}{}", src.get(at..).unwrap_or("")))
+    Ok(format!(
+        "{head}{glue}{block}{}",
+        src.get(at..).unwrap_or("")
+    ))
 }
 
 /// Replace the value at `route`, written in flow style on the key's line.

@@ -761,7 +761,11 @@ fn maturin_build_args(tokens: &[&str]) -> (String, String) {
 
 /// Split a script around the tool's upload command: the script with the upload command
 /// replaced by the build command (or removed), the split, and whether commands follow it.
-pub(crate) fn split_script(script: &str, tool: &Tool, earlier_build: bool) -> Option<(String, Split, bool)> {
+pub(crate) fn split_script(
+    script: &str,
+    tool: &Tool,
+    earlier_build: bool,
+) -> Option<(String, Split, bool)> {
     let pattern = match tool {
         Tool::Poetry => r"poetry\s+publish\b",
         Tool::Flit => r"flit\s+publish\b",

@@ -146,7 +146,7 @@ pub fn plan_file(
     }
     // Script entries last index first (a replaced entry never moves the ones still to edit),
     // each entry's edits in the order planned.
-    entry_edits.sort_by(|a, b| route_key(&b.0).cmp(&route_key(&a.0)));
+    entry_edits.sort_by_key(|e| std::cmp::Reverse(route_key(&e.0)));
     plan.edits = job_edits;
     plan.edits.extend(entry_edits.into_iter().map(|(_, e)| e));
     secrets.sort();
@@ -519,7 +519,7 @@ fn plan_job(
                 let run = s.run.as_ref()?;
                 (!texts.contains_key(&run.route)).then(|| run.text.clone())
             }))
-            .any(|t| references(&t).iter().any(|r| *r == name));
+            .any(|t| references(&t).contains(&name));
         if reads {
             action(
                 plan,

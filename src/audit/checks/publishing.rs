@@ -67,24 +67,15 @@ pub fn check(repo: &Repo) -> Vec<Finding> {
                 )
                 .at(&p.workflow.path, Some(p.detection.span)),
             ),
-            Auth::Refused(
-                refusal @ (Refusal::GitlabInclude
-                | Refusal::GitlabChildPipeline
-                | Refusal::GitlabExtends { .. }),
-            ) => {
-                let (reason, fix) = crate::workflow::report::refusal_text(refusal);
-                out.push(
-                    Finding::new(
-                        "chora/gitlab-publisher-shape",
-                        Severity::High,
-                        format!("job `{}` uploads to {index}: {reason}", p.job.id),
-                        fix,
-                    )
-                    .at(&p.workflow.path, Some(p.detection.span)),
-                );
-            }
             // pull_request_target is reported by the triggers check (zizmor dangerous-triggers).
-            Auth::Refused(Refusal::PullRequestTarget) | Auth::Oidc => {}
+            // GitLab shapes: reported by the gitlab check (GitLab files are not publish jobs).
+            Auth::Refused(
+                Refusal::PullRequestTarget
+                | Refusal::GitlabInclude
+                | Refusal::GitlabChildPipeline
+                | Refusal::GitlabExtends { .. },
+            )
+            | Auth::Oidc => {}
         }
     }
     out

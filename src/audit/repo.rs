@@ -76,7 +76,17 @@ impl Repo {
         })?;
         let mut scanned = Vec::new();
         let mut unreadable = Vec::new();
-        for file in files {
+        // GitLab CI files (`.gitlab-ci.yml` and what it includes): read directly (few, and
+        // not shared between repositories the way vendored workflows are).
+        let gitlab = crate::workflow::gitlab::discover(root)
+            .into_iter()
+            .map(|(path, kind)| crate::workflow::report::ScannedFile {
+                outcome: crate::workflow::read::read_source(root, &path)
+                    .and_then(|source| crate::workflow::read::parse(&path, kind, source))
+                    .map(Scanned::classify),
+                path,
+            });
+        for file in files.into_iter().chain(gitlab) {
             match file.outcome {
                 Ok(s) => scanned.push(s),
                 Err(e) => unreadable.push((file.path, e.to_string())),
@@ -129,10 +139,11 @@ impl Repo {
         self.answers.is_some()
     }
 
-    /// Every job uploading to PyPI or TestPyPI (one entry per job and index).
+    /// Every GitHub Actions job uploading to PyPI or TestPyPI (one entry per job and index).
+    /// GitLab pipelines have their own check (`checks::gitlab`).
     pub fn publish_jobs(&self) -> Vec<PublishJob<'_>> {
         let mut out: Vec<PublishJob<'_>> = Vec::new();
-        for s in &self.scanned {
+        for s in self.scanned.iter().filter(|s| !s.workflow.kind.is_gitlab()) {
             for d in &s.detections {
                 if !matches!(d.index, Index::Pypi | Index::TestPypi)
                     || matches!(d.verdict, Verdict::OtherService)

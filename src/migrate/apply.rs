@@ -80,10 +80,10 @@ pub fn apply(source: &str, edits: &[Edit]) -> Result<String, ApplyError> {
     apply_with_report(source, edits).map(|applied| applied.text)
 }
 
-/// Keys whose empty mapping means the same as no key at all: removing their last entry removes
+/// Keys whose empty mapping means the same as no key at all (GitLab's `variables:` too): removing their last entry removes
 /// them too. Any other emptied mapping is kept as `{}` (an empty `permissions:` grants nothing,
 /// unlike an absent one).
-const EMPTY_MEANS_ABSENT: [&str; 2] = ["env", "with"];
+const EMPTY_MEANS_ABSENT: [&str; 3] = ["env", "with", "variables"];
 
 fn describe(edit: &Edit) -> (&'static str, &Route) {
     match edit {

@@ -8,6 +8,7 @@ pub mod apply;
 pub mod docs;
 pub mod edit;
 pub mod facts;
+pub mod gitlab;
 pub mod pipeline;
 pub mod plan;
 pub mod publisher;

@@ -142,10 +142,62 @@ impl Migration {
         out
     }
 
+    /// The GitLab trusted publishers to register (PyPI's "GitLab" tab): one per migrated job's
+    /// environment and index of `.gitlab-ci.yml`.
+    pub fn gitlab_publisher_values(&self) -> Vec<super::gitlab::GitlabPublisherValues> {
+        let namespace = super::gitlab::gitlab_remote(&self.root);
+        let mut out = Vec::new();
+        for (_, scanned, planned, _) in self.changed() {
+            if scanned.workflow.kind != FileKind::GitlabCi {
+                continue;
+            }
+            for v in super::gitlab::publisher_values(&planned.plan, &self.facts, namespace.clone())
+            {
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+        out
+    }
+
+    /// GitLab CI/CD variables the migrated pipeline no longer reads (and no GitLab file still
+    /// names as `$NAME`): delete them after the first trusted release, and revoke their tokens.
+    pub fn gitlab_variables_to_delete(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .changed()
+            .filter(|(_, s, _, _)| s.workflow.kind.is_gitlab())
+            .flat_map(|(_, _, p, _)| p.plan.secrets_to_revoke.iter().cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        names.retain(|name| {
+            let plain = format!("${name}");
+            let braced = format!("${{{name}}}");
+            !self
+                .files
+                .iter()
+                .filter_map(FileMigration::planned)
+                .filter(|(s, _)| s.workflow.kind.is_gitlab())
+                .any(|(s, p)| {
+                    let text = p.migrated.as_deref().unwrap_or(&s.workflow.source);
+                    text.contains(&braced)
+                        || text.match_indices(&plain).any(|(at, m)| {
+                            !text[at + m.len()..]
+                                .chars()
+                                .next()
+                                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                        })
+                })
+        });
+        names
+    }
+
     /// Secrets no longer read by any migrated file, and not referenced by any other file.
     pub fn secrets_to_revoke(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .changed()
+            .filter(|(_, s, _, _)| !s.workflow.kind.is_gitlab())
             .flat_map(|(_, _, p, _)| p.plan.secrets_to_revoke.iter().cloned())
             .collect();
         names.sort();
@@ -199,7 +251,7 @@ impl Migration {
 /// workflow folder cannot be listed; a bad file is an error of its own.
 pub fn migrate(root: &Path, options: &PlanOptions) -> std::io::Result<Migration> {
     let facts = facts::gather(root);
-    let files = report::scan(root)?
+    let files = report::scan_all(root)?
         .into_iter()
         .map(|scanned| migrate_file(scanned, &facts, options))
         .collect();
@@ -217,7 +269,11 @@ fn migrate_file(
 ) -> FileMigration {
     let planned = scanned.outcome.as_ref().ok().map(|read| {
         let source = read.workflow.source.as_str();
-        let plan = plan::plan_file(source, &read.detections, facts, options)?;
+        let plan = if read.workflow.kind.is_gitlab() {
+            super::gitlab::plan_file(&read.workflow, &read.detections, options)?
+        } else {
+            plan::plan_file(source, &read.detections, facts, options)?
+        };
         let migrated = if plan.edits.is_empty() {
             None
         } else {

@@ -5,6 +5,7 @@
 //! and (later) `chora audit`.
 
 pub mod detect;
+pub mod gitlab;
 pub mod model;
 pub mod read;
 pub mod report;

@@ -107,6 +107,15 @@ pub enum Refusal {
     PullRequestTarget,
     /// Triggered by an event a fork can cause (`pull_request`, `issue_comment`, …), named.
     ForkTriggered { event: String },
+    /// GitLab: the upload is in a file the pipeline `include:`s: PyPI matches the top-level
+    /// pipeline file path, which an included job's token does not name.
+    GitlabInclude,
+    /// GitLab: the upload is in a child pipeline (`trigger: include:`): its ID token carries no
+    /// `ci_config_ref_uri` PyPI can match.
+    GitlabChildPipeline,
+    /// GitLab: the job takes its upload from a template it `extends:`, which other jobs may
+    /// extend too: moving credentials and ID tokens there is not a local edit.
+    GitlabExtends { template: String },
 }
 
 /// What `chora migrate` should do with one publishing step.

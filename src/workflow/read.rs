@@ -38,6 +38,24 @@ pub enum FileKind {
     Workflow,
     /// `.github/actions/*/action.yml`: its `runs.steps` are read as one job with id "".
     CompositeAction,
+    /// `.gitlab-ci.yml`, the top-level GitLab pipeline: each job's `before_script` and
+    /// `script` entries are read as its steps (see `workflow::gitlab`).
+    GitlabCi,
+    /// A local file the GitLab pipeline `include:`s: read the same way, never migrated.
+    GitlabIncluded,
+    /// A local file a GitLab job starts as a child pipeline (`trigger: include:`): never
+    /// migrated (PyPI matches the top-level pipeline file).
+    GitlabChild,
+}
+
+impl FileKind {
+    /// Whether the file is GitLab CI configuration.
+    pub fn is_gitlab(self) -> bool {
+        matches!(
+            self,
+            FileKind::GitlabCi | FileKind::GitlabIncluded | FileKind::GitlabChild
+        )
+    }
 }
 
 /// A scalar entry of a mapping (`env:`, `with:`, `secrets:`), with its location.
@@ -144,6 +162,8 @@ pub struct Workflow {
     pub env: Vec<Entry>,
     pub permissions: Option<Permissions>,
     pub jobs: Vec<Job>,
+    /// What only a GitLab pipeline has (id tokens, rules, includes…); `None` for GitHub files.
+    pub gitlab: Option<Box<super::gitlab::Pipeline>>,
 }
 
 impl Workflow {
@@ -201,6 +221,9 @@ fn list_dir(root: &Path, relative: &Path) -> std::io::Result<Vec<String>> {
 
 /// The kind a discovered path has.
 pub fn kind_of_path(relative: &Path) -> FileKind {
+    if relative == Path::new(super::gitlab::PIPELINE_FILE) {
+        return FileKind::GitlabCi;
+    }
     match relative.file_name().and_then(|n| n.to_str()) {
         Some("action.yml" | "action.yaml") if !relative.starts_with(".github/workflows") => {
             FileKind::CompositeAction
@@ -293,9 +316,12 @@ fn read_workflow(
     value: &Value,
     locate: &dyn Locate,
 ) -> Result<Workflow, ReadError> {
+    if kind.is_gitlab() {
+        return super::gitlab::read(relative, kind, path, value, locate);
+    }
     let what = match kind {
         FileKind::Workflow => "workflow",
-        FileKind::CompositeAction => "composite action",
+        _ => "composite action",
     };
     let not = |reason| ReadError::NotWorkflow {
         path: path.to_string(),
@@ -313,6 +339,7 @@ fn read_workflow(
         env: entries(locate, top.get("env"), &[key("env")]),
         permissions: permissions(top.get("permissions")),
         jobs: Vec::new(),
+        gitlab: None,
     };
     match kind {
         FileKind::Workflow => {
@@ -326,7 +353,7 @@ fn read_workflow(
                 workflow.jobs.push(read_job(locate, id, route, job));
             }
         }
-        FileKind::CompositeAction => {
+        _ => {
             let Some(Value::Mapping(runs)) = top.get("runs").map(untag) else {
                 return Err(not("it has no `runs:` mapping"));
             };
@@ -414,17 +441,17 @@ fn to_yamlpath(route: &[Segment]) -> yamlpath::Route<'_> {
     yamlpath::Route::from(components)
 }
 
-fn key(k: &str) -> Segment {
+pub(super) fn key(k: &str) -> Segment {
     Segment::Key(k.to_string())
 }
 
-fn with(route: &[Segment], segment: Segment) -> Route {
+pub(super) fn with(route: &[Segment], segment: Segment) -> Route {
     let mut route = route.to_vec();
     route.push(segment);
     route
 }
 
-fn untag(value: &Value) -> &Value {
+pub(super) fn untag(value: &Value) -> &Value {
     match value {
         Value::Tagged(tagged) => untag(&tagged.value),
         other => other,
@@ -432,7 +459,7 @@ fn untag(value: &Value) -> &Value {
 }
 
 /// A scalar as text; `None` for collections. Null is the empty string.
-fn scalar(value: &Value) -> Option<String> {
+pub(super) fn scalar(value: &Value) -> Option<String> {
     match untag(value) {
         Value::Null => Some(String::new()),
         Value::Bool(b) => Some(b.to_string()),
@@ -442,11 +469,11 @@ fn scalar(value: &Value) -> Option<String> {
     }
 }
 
-fn string(value: Option<&Value>) -> Option<String> {
+pub(super) fn string(value: Option<&Value>) -> Option<String> {
     value.and_then(scalar)
 }
 
-fn entries(locate: &dyn Locate, value: Option<&Value>, route: &[Segment]) -> Vec<Entry> {
+pub(super) fn entries(locate: &dyn Locate, value: Option<&Value>, route: &[Segment]) -> Vec<Entry> {
     let Some(Value::Mapping(map)) = value.map(untag) else {
         return Vec::new();
     };
@@ -516,7 +543,7 @@ fn triggers(locate: &dyn Locate, value: Option<&Value>) -> Vec<Trigger> {
 }
 
 /// A list of scalars, or one scalar as a list of one.
-fn scalars(value: &Value) -> Vec<String> {
+pub(super) fn scalars(value: &Value) -> Vec<String> {
     match untag(value) {
         Value::Sequence(items) => items.iter().filter_map(scalar).collect(),
         other => scalar(other).into_iter().collect(),
@@ -534,7 +561,7 @@ fn filters(value: &Value) -> Vec<(String, Vec<String>)> {
     }
 }
 
-fn environment(value: Option<&Value>) -> Option<String> {
+pub(super) fn environment(value: Option<&Value>) -> Option<String> {
     match untag(value?) {
         Value::Mapping(map) => string(map.get("name")),
         other => scalar(other).filter(|s| !s.is_empty()),

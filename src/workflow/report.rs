@@ -51,6 +51,19 @@ pub fn scan(root: &Path) -> std::io::Result<Vec<ScannedFile>> {
         .collect())
 }
 
+/// [`scan`], then the repository's GitLab CI files (`.gitlab-ci.yml` and the local files it
+/// includes or starts as child pipelines, see [`crate::workflow::gitlab::discover`]): what `chora migrate` reads.
+pub fn scan_all(root: &Path) -> std::io::Result<Vec<ScannedFile>> {
+    let mut out = scan(root)?;
+    for (path, kind) in crate::workflow::gitlab::discover(root) {
+        let outcome = read::read_source(root, &path)
+            .and_then(|source| read::parse(&path, kind, source))
+            .map(Scanned::classify);
+        out.push(ScannedFile { path, outcome });
+    }
+    Ok(out)
+}
+
 /// [`scan`], with files already classified in `cache` (same path, same bytes) taken from it.
 pub fn scan_cached(root: &Path, cache: &ScanCache) -> std::io::Result<Vec<ScannedFile>> {
     Ok(read::discover(root)?
@@ -257,6 +270,18 @@ pub fn refusal_text(refusal: &Refusal) -> (String, &'static str) {
         Refusal::ForkTriggered { event } => (
             format!("the workflow runs on `{event}`, which anyone can cause"),
             "publish from a workflow triggered by `release: published` or a tag push",
+        ),
+        Refusal::GitlabInclude => (
+            "publishing happens in a file .gitlab-ci.yml includes; PyPI's GitLab publisher matches the top-level pipeline file path".into(),
+            "move the publish job into .gitlab-ci.yml itself (the included file may still build)",
+        ),
+        Refusal::GitlabChildPipeline => (
+            "publishing happens in a child pipeline (trigger: include:); its ID token has an empty ci_config_ref_uri, which PyPI rejects".into(),
+            "move the publish job into the top-level .gitlab-ci.yml",
+        ),
+        Refusal::GitlabExtends { template } => (
+            format!("the job takes its upload from the template `{template}` it extends"),
+            "give the publish job its own script: with the upload, then run chora migrate again",
         ),
     }
 }

@@ -11,6 +11,7 @@ pub mod drill;
 pub mod environment;
 pub mod gate;
 pub mod github_release;
+pub mod gitlab;
 pub mod permissions;
 pub mod pinning;
 pub mod publishing;
@@ -37,6 +38,7 @@ pub const ALL: &[(&str, Check)] = &[
     ("testpypi", testpypi::check),
     ("gate", gate::check),
     ("github-release", github_release::check),
+    ("gitlab", gitlab::check),
     ("runbook", runbook::check),
     ("drill", drill::check),
 ];

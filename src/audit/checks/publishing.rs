@@ -68,7 +68,14 @@ pub fn check(repo: &Repo) -> Vec<Finding> {
                 .at(&p.workflow.path, Some(p.detection.span)),
             ),
             // pull_request_target is reported by the triggers check (zizmor dangerous-triggers).
-            Auth::Refused(Refusal::PullRequestTarget) | Auth::Oidc => {}
+            // GitLab shapes: reported by the gitlab check (GitLab files are not publish jobs).
+            Auth::Refused(
+                Refusal::PullRequestTarget
+                | Refusal::GitlabInclude
+                | Refusal::GitlabChildPipeline
+                | Refusal::GitlabExtends { .. },
+            )
+            | Auth::Oidc => {}
         }
     }
     out

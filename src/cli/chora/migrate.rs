@@ -142,7 +142,7 @@ pub fn run(args: &MigrateArgs, out: &mut Output<'_>) -> Result<ExitStatus, Failu
     if !args.check {
         return write::run(args, out);
     }
-    let files = report::scan(&args.dir).map_err(|source| unlistable(args, source))?;
+    let files = report::scan_all(&args.dir).map_err(|source| unlistable(args, source))?;
     let files: Vec<&ScannedFile> = files.iter().collect();
     let status = status_of(&files);
     match args.format {

@@ -328,9 +328,7 @@ pub fn add(doc: &Document, route: &[Segment], key: &str, value: &Value) -> Resul
                 _ => false,
             };
             if nested {
-                return Err(Problem::Unsupported(
-                    "adding a value nested deeper than one mapping level".into(),
-                ));
+                return add_nested_block(doc, route, key, value);
             }
             let out = patch(
                 doc,
@@ -372,6 +370,51 @@ pub fn add(doc: &Document, route: &[Segment], key: &str, value: &Value) -> Resul
             found: kind_name(Some(kind)),
         }),
     }
+}
+
+/// Add `key:` with a nested value (GitLab's `id_tokens: {NAME: {aud: …}}`) to a block mapping
+/// in block style, as the mapping's last entry, indented like its first key.
+fn add_nested_block(
+    doc: &Document,
+    route: &[Segment],
+    key: &str,
+    value: &Value,
+) -> Result<String, Problem> {
+    let Some((_, span)) = kind_at(doc, route)? else {
+        return Err(Problem::Gone);
+    };
+    let src = doc.source();
+    let start = span.start;
+    let line_begin = src
+        .get(..start)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let indent = start - line_begin;
+    if src
+        .get(line_begin..start)
+        .is_some_and(|s| !s.trim().is_empty())
+    {
+        return Err(Problem::Unsupported(
+            "adding a nested value to a mapping that does not start its own line".into(),
+        ));
+    }
+    let mut entry = yaml_serde::Mapping::new();
+    entry.insert(Value::String(key.to_string()), value.clone());
+    let rendered = yaml_serde::to_string(&Value::Mapping(entry))
+        .map_err(|e| Problem::BadReplacement(e.to_string()))?;
+    let pad = " ".repeat(indent);
+    let block: String = rendered.lines().map(|l| format!("{pad}{l}\n")).collect();
+    let end = span.end.min(src.len());
+    let at = match src.get(end..).and_then(|rest| rest.find('\n')) {
+        Some(i) => end + i + 1,
+        None => src.len(),
+    };
+    let head = src.get(..at).unwrap_or("");
+    let glue = if head.ends_with('\n') { "" } else { "\n" };
+    Ok(format!(
+        "{head}{glue}{block}{}",
+        src.get(at..).unwrap_or("")
+    ))
 }
 
 /// Replace the value at `route`, written in flow style on the key's line.

@@ -15,8 +15,8 @@ mod doc;
 mod environment;
 mod inputs;
 mod permissions;
-mod refusal;
-mod steps;
+pub(crate) mod refusal;
+pub(crate) mod steps;
 
 #[cfg(test)]
 mod tests;

@@ -8,7 +8,7 @@ use crate::workflow::model::{Detection, Refusal, Verdict};
 use super::{FilePlan, RefusedJob};
 
 /// Record every refused job once; return the jobs to leave untouched (none with `force`).
-pub(super) fn record(
+pub(crate) fn record(
     detections: &[Detection],
     force: bool,
     plan: &mut FilePlan,
@@ -56,6 +56,22 @@ pub(super) fn explain(refusal: &Refusal) -> (String, String) {
             ),
             format!(
                 "publish from a workflow triggered by `push` of a tag or `release: published`, or guard the publish job with `if: github.event_name != '{event}'` and rerun with --force"
+            ),
+        ),
+        Refusal::GitlabInclude => (
+            "the upload is in a file `.gitlab-ci.yml` includes: PyPI's GitLab publisher matches the top-level pipeline file path in the ID token's `ci_config_ref_uri`, and for included configuration that claim names the top-level file or is empty (gitlab#422146), so the publisher cannot be matched reliably".to_string(),
+            "move the publish job into `.gitlab-ci.yml` itself (keep the build in the included file and pass `dist/` as artifacts), then run chora migrate again".to_string(),
+        ),
+        Refusal::GitlabChildPipeline => (
+            "the upload runs in a child pipeline (`trigger: include:`): ID tokens of child pipelines carry an empty `ci_config_ref_uri`, which PyPI rejects, and keyless signing fails there too".to_string(),
+            "move the publish job into the top-level `.gitlab-ci.yml` (a child pipeline may still build), then run chora migrate again".to_string(),
+        ),
+        Refusal::GitlabExtends { template } => (
+            format!(
+                "the job takes its upload from the template `{template}` it extends: the token and the ID token belong on the publish job alone, and other jobs may extend `{template}` too"
+            ),
+            format!(
+                "give the publish job its own `script:` with the upload (or move the upload out of `{template}` into the job), then run chora migrate again"
             ),
         ),
     }

@@ -18,8 +18,8 @@ use super::{Action, ActionKind, FilePlan, PlanError, PlanOptions, RenderUpload};
 
 /// The twine chora raises old pins to: the current release (publish.md), and the lowest
 /// release with Trusted Publishing for ranges.
-const TWINE_PIN: &str = "7.0.0";
-const TWINE_MINIMUM: &str = "6.1";
+pub(crate) const TWINE_PIN: &str = "7.0.0";
+pub(crate) const TWINE_MINIMUM: &str = "6.1";
 
 const PYPA_ACTION: &str = "pypa/gh-action-pypi-publish";
 
@@ -145,7 +145,7 @@ fn review(plan: &mut FilePlan, job: &str, step: usize, message: &str) {
 }
 
 /// (major, minor, patch) of a dotted version's leading numbers.
-fn version(text: &str) -> (u64, u64, u64) {
+pub(crate) fn version(text: &str) -> (u64, u64, u64) {
     let mut parts = text
         .split('.')
         .map(|p| {
@@ -298,16 +298,16 @@ fn pypa_user(doc: &Doc, job: &str, index: usize, changes: &mut Changes, plan: &m
 }
 
 /// The build and upload of a tool without Trusted Publishing.
-struct Split {
+pub(crate) struct Split {
     /// The command that replaces the upload command (`None`: just drop it).
-    build: Option<String>,
+    pub build: Option<String>,
     /// Where the distributions are.
-    dist_dir: String,
+    pub dist_dir: String,
     /// The files named on the upload's command line, when not simply everything in
     /// `dist_dir` (`*.whl` then `*.tar.gz` in the working folder).
-    files: Vec<String>,
+    pub files: Vec<String>,
     /// A note for the person (where the files are could not be told).
-    note: Option<String>,
+    pub note: Option<String>,
 }
 
 fn replace_upload(
@@ -761,7 +761,11 @@ fn maturin_build_args(tokens: &[&str]) -> (String, String) {
 
 /// Split a script around the tool's upload command: the script with the upload command
 /// replaced by the build command (or removed), the split, and whether commands follow it.
-fn split_script(script: &str, tool: &Tool, earlier_build: bool) -> Option<(String, Split, bool)> {
+pub(crate) fn split_script(
+    script: &str,
+    tool: &Tool,
+    earlier_build: bool,
+) -> Option<(String, Split, bool)> {
     let pattern = match tool {
         Tool::Poetry => r"poetry\s+publish\b",
         Tool::Flit => r"flit\s+publish\b",

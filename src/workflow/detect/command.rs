@@ -31,6 +31,7 @@ pub fn detect(ctx: &StepCtx<'_>, spec: &Spec) -> Vec<Found> {
         .into_iter()
         .map(|(command, at)| {
             let mut primary = flag_credentials(ctx, command, at, spec.secret_flags);
+            primary.extend(prefix_credentials(ctx, command, spec));
             let mut users = flag_credentials(ctx, command, at, spec.user_flags);
             let (env_primary, env_users) = env_credentials(ctx, spec.secret_env, spec.user_env);
             let (pypi_primary, pypi_users) = generic::pypi_env(ctx);
@@ -67,6 +68,36 @@ pub fn detect(ctx: &StepCtx<'_>, spec: &Spec) -> Vec<Found> {
                 .or_else(env_name)
                 .unwrap_or(Index::Pypi);
             Found::new(spec.tool.clone(), index, assemble(primary, users))
+        })
+        .collect()
+}
+
+/// GitLab scripts: `UV_PUBLISH_TOKEN="$PYPI_TOKEN" uv publish`, a secret env set for the one
+/// command (the assignment word is the credential). GitHub workflows pass secrets through
+/// `env:` instead, so this is not looked for there.
+fn prefix_credentials(
+    ctx: &StepCtx<'_>,
+    command: &super::shell::Command,
+    spec: &Spec,
+) -> Vec<crate::workflow::model::Credential> {
+    if ctx.workflow.gitlab.is_none() {
+        return Vec::new();
+    }
+    command
+        .words
+        .iter()
+        .enumerate()
+        .take_while(|(_, w)| {
+            w.text.split_once('=').is_some_and(|(k, _)| {
+                !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+        })
+        .filter_map(|(i, w)| {
+            let (key, value) = w.text.split_once('=')?;
+            if !(spec.secret_env)(key) || value.trim().is_empty() {
+                return None;
+            }
+            super::creds::argument(ctx, command, i, i, None)
         })
         .collect()
 }

@@ -221,6 +221,13 @@ pub fn detect(workflow: &Workflow) -> Vec<Detection> {
             continue;
         }
         let mut claimed = Vec::new();
+        // A GitLab job's script entries all see the job's variables: an entry that runs no
+        // upload is not one because of them when another entry of the job visibly uploads.
+        let gitlab_uploads = workflow.gitlab.is_some()
+            && job.steps.iter().any(|step| {
+                let ctx = StepCtx::new(workflow, job, step);
+                !explicit(&ctx).is_empty()
+            });
         for step in &job.steps {
             let ctx = StepCtx::new(workflow, job, step);
             let mut found: Vec<Found> = Vec::new();
@@ -234,10 +241,10 @@ pub fn detect(workflow: &Workflow) -> Vec<Detection> {
             found.extend(uv::detect(&ctx));
             found.extend(chora_publish::detect(&ctx));
             found.extend(setup_py::detect(&ctx));
-            if found.is_empty() {
+            if found.is_empty() && !gitlab_uploads {
                 found.extend(other::detect(&ctx));
             }
-            if found.is_empty() {
+            if found.is_empty() && !gitlab_uploads {
                 found.extend(script::detect(&ctx));
             }
             let mut step_claimed = Vec::new();
@@ -266,12 +273,92 @@ pub fn detect(workflow: &Workflow) -> Vec<Detection> {
         );
         out.extend(services::job_level(workflow, job, &claimed));
     }
+    out.extend(gitlab_extends(workflow, &refusal));
     let claimed: Vec<_> = out
         .iter()
         .flat_map(|d| d.credentials.iter().map(|c| c.route.clone()))
         .collect();
     out.extend(services::workflow_level(workflow, &claimed));
     out
+}
+
+/// GitLab jobs without a `script:` of their own that inherit an upload from a template they
+/// `extends:`: one detection per inherited upload, refused unless it is already trusted
+/// (no credential and the job's ID token for the index).
+fn gitlab_extends(workflow: &Workflow, refusal: &Option<Refusal>) -> Vec<Detection> {
+    let Some(pipeline) = workflow.gitlab.as_deref() else {
+        return Vec::new();
+    };
+    if pipeline.templates.is_empty() {
+        return Vec::new();
+    }
+    let mut shim = workflow.clone();
+    shim.jobs = pipeline.templates.clone();
+    if let Some(p) = shim.gitlab.as_deref_mut() {
+        p.templates.clear();
+    }
+    let inherited = detect(&shim);
+    let mut out = Vec::new();
+    for job in &workflow.jobs {
+        let Some(gitlab_job) = pipeline.job(&job.id) else {
+            continue;
+        };
+        if gitlab_job.has_script {
+            continue;
+        }
+        let Some(template) = pipeline
+            .ancestors(&job.id)
+            .into_iter()
+            .find(|t| t.has_script)
+        else {
+            continue;
+        };
+        for d in inherited.iter().filter(|d| d.job == template.id) {
+            if matches!(d.verdict, Verdict::OtherService) {
+                continue;
+            }
+            let aud = match d.index {
+                Index::TestPypi => "testpypi",
+                _ => "pypi",
+            };
+            let verdict = if let Some(r) = refusal {
+                Verdict::Refuse(r.clone())
+            } else if d.credentials.is_empty()
+                && matches!(d.tool, Tool::Twine | Tool::Uv | Tool::ChoraPublish)
+                && pipeline.has_id_token(&job.id, aud)
+            {
+                Verdict::AlreadyTrusted
+            } else {
+                Verdict::Refuse(Refusal::GitlabExtends {
+                    template: template.id.clone(),
+                })
+            };
+            out.push(Detection {
+                job: job.id.clone(),
+                step: None,
+                verdict,
+                span: job.span,
+                ..d.clone()
+            });
+        }
+    }
+    out
+}
+
+/// The detectors of named publishing tools (not the fallbacks for scripts and other tools).
+fn explicit(ctx: &StepCtx<'_>) -> Vec<Found> {
+    let mut found: Vec<Found> = Vec::new();
+    found.extend(pypa_action::detect(ctx));
+    found.extend(maturin::detect(ctx));
+    found.extend(twine::detect(ctx));
+    found.extend(poetry::detect(ctx));
+    found.extend(flit::detect(ctx));
+    found.extend(hatch::detect(ctx));
+    found.extend(pdm::detect(ctx));
+    found.extend(uv::detect(ctx));
+    found.extend(chora_publish::detect(ctx));
+    found.extend(setup_py::detect(ctx));
+    found
 }
 
 fn detection(
@@ -311,8 +398,11 @@ const FORK_EVENTS: &[&str] = &[
 
 /// Why this workflow cannot be a Trusted Publisher, if it cannot.
 fn refusal(workflow: &Workflow) -> Option<Refusal> {
-    if workflow.kind == FileKind::CompositeAction {
-        return None;
+    match workflow.kind {
+        FileKind::CompositeAction | FileKind::GitlabCi => return None,
+        FileKind::GitlabIncluded => return Some(Refusal::GitlabInclude),
+        FileKind::GitlabChild => return Some(Refusal::GitlabChildPipeline),
+        FileKind::Workflow => {}
     }
     if workflow.has_trigger("workflow_call") {
         return Some(Refusal::ReusableWorkflow);

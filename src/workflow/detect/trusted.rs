@@ -38,6 +38,12 @@ fn native(tool: &Tool) -> bool {
     )
 }
 
+/// Tools that find a GitLab ID token by themselves (`<AUD>_ID_TOKEN` with `GITLAB_CI`): twine
+/// (>= 6.1, through `id`), uv and chora-publish. pdm and maturin look for GitHub's OIDC only.
+fn gitlab_native(tool: &Tool) -> bool {
+    matches!(tool, Tool::Uv | Tool::Twine | Tool::ChoraPublish)
+}
+
 /// The verdict of one PyPI detection.
 pub(super) fn verdict(ctx: &StepCtx<'_>, found: &Found, refusal: &Option<Refusal>) -> Verdict {
     if let Index::Other(_) = found.index
@@ -52,8 +58,21 @@ pub(super) fn verdict(ctx: &StepCtx<'_>, found: &Found, refusal: &Option<Refusal
     if !found.credentials.is_empty() {
         return refuse_or_migrate();
     }
-    let trusted = ctx.workflow.kind == FileKind::CompositeAction
-        || (id_token(ctx.workflow, ctx.job) && (native(&found.tool) || hand_minted(ctx.job)));
+    let trusted = match ctx.workflow.gitlab.as_deref() {
+        Some(pipeline) => {
+            let aud = match found.index {
+                Index::TestPypi => "testpypi",
+                _ => "pypi",
+            };
+            pipeline.has_id_token(&ctx.job.id, aud)
+                && (gitlab_native(&found.tool) || hand_minted(ctx.job))
+        }
+        None => {
+            ctx.workflow.kind == FileKind::CompositeAction
+                || (id_token(ctx.workflow, ctx.job)
+                    && (native(&found.tool) || hand_minted(ctx.job)))
+        }
+    };
     if trusted {
         Verdict::AlreadyTrusted
     } else {

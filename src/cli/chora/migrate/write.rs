@@ -279,6 +279,24 @@ fn print_written(
         ));
         out.line("3. Release once with Trusted Publishing.");
     }
+    let gitlab = migration.gitlab_publisher_values();
+    if !gitlab.is_empty() {
+        out.line("");
+        out.line("Next steps (GitLab):");
+        out.line("1. Register each trusted publisher on PyPI's \"GitLab\" tab (PyPI has no API for this):");
+        for v in &gitlab {
+            out.line(indent(&crate::migrate::gitlab::form_text(v), "   "));
+        }
+        let mut envs: Vec<String> = gitlab.iter().map(|v| v.environment.clone()).collect();
+        envs.sort();
+        envs.dedup();
+        out.line("2. Make these GitLab settings:");
+        out.line(indent(
+            &crate::migrate::gitlab::settings_text(&envs, &migration.gitlab_variables_to_delete()),
+            "   ",
+        ));
+        out.line("3. Release once with Trusted Publishing.");
+    }
     let secrets = migration.secrets_to_revoke();
     if !secrets.is_empty() {
         out.line(format!(
@@ -310,6 +328,8 @@ struct JsonRun<'a> {
     files: Vec<JsonFile<'a>>,
     publishers: Vec<JsonPublisher>,
     secrets_to_revoke: Vec<String>,
+    gitlab_publishers: Vec<crate::migrate::gitlab::GitlabPublisherValues>,
+    gitlab_variables_to_delete: Vec<String>,
     written: Vec<String>,
 }
 
@@ -401,6 +421,8 @@ fn print_json(
         files,
         publishers,
         secrets_to_revoke: migration.secrets_to_revoke(),
+        gitlab_publishers: migration.gitlab_publisher_values(),
+        gitlab_variables_to_delete: migration.gitlab_variables_to_delete(),
         written: written
             .workflows
             .iter()

@@ -61,15 +61,12 @@ impl ConfigRef {
         if namespace.is_empty() || project.is_empty() || namespace.iter().any(|n| n.is_empty()) {
             return None;
         }
-        let at = rest
-            .rmatch_indices('@')
-            .map(|(i, _)| i)
-            .find(|&i| {
-                let file = &rest[..i];
-                (file.ends_with(".yml") || file.ends_with(".yaml"))
-                    && !file.ends_with("/.yml")
-                    && !file.ends_with("/.yaml")
-            })?;
+        let at = rest.rmatch_indices('@').map(|(i, _)| i).find(|&i| {
+            let file = &rest[..i];
+            (file.ends_with(".yml") || file.ends_with(".yaml"))
+                && !file.ends_with("/.yml")
+                && !file.ends_with("/.yaml")
+        })?;
         Some(ConfigRef {
             host,
             namespace: namespace.join("/"),

@@ -201,6 +201,58 @@ publish:
     );
 }
 
+/// A TestPyPI upload may also run from a pipeline started by hand (the drill); a PyPI upload
+/// may not.
+#[test]
+fn a_hand_started_pipeline_may_rehearse_testpypi_but_not_publish_to_pypi() {
+    let job = |name: &str, aud: &str, url: &str| {
+        format!(
+            "\
+{name}:
+  image: python@sha256:{digest}
+  environment: {aud}
+  rules:
+    - if: $CI_COMMIT_TAG =~ /^v/
+    - if: $CI_PIPELINE_SOURCE == \"web\" && $CHORA_DRILL == \"true\"
+  id_tokens:
+    PYPI_ID_TOKEN:
+      aud: {aud}
+  script:
+    - uv publish --trusted-publishing always --publish-url {url} dist/*
+",
+            digest = "a".repeat(64)
+        )
+    };
+    let text = format!(
+        "{}\n{}",
+        job(
+            "publish-testpypi",
+            "testpypi",
+            "https://test.pypi.org/legacy/"
+        ),
+        job("publish-pypi", "pypi", "https://upload.pypi.org/legacy/")
+    );
+    let (_tmp, dir) = pipeline(&text);
+    let findings = audit(&dir);
+    let gitlab = gitlab_findings(&findings);
+    assert_eq!(gitlab.len(), 1, "{gitlab:#?}");
+    assert_eq!(gitlab[0].0, "chora/gitlab-publish-not-tag-only");
+    assert!(gitlab[0].1.contains("`publish-pypi`"), "{gitlab:#?}");
+    // The same rule with `||` holds on any pipeline: not a drill.
+    let loose = text.replace(
+        "$CI_PIPELINE_SOURCE == \"web\" && $CHORA_DRILL",
+        "$CI_PIPELINE_SOURCE == \"web\" || $CHORA_DRILL",
+    );
+    let (_tmp2, dir2) = pipeline(&loose);
+    let findings = audit(&dir2);
+    let gitlab = gitlab_findings(&findings);
+    assert_eq!(gitlab.len(), 2, "{gitlab:#?}");
+    assert!(
+        gitlab.iter().any(|(_, m)| m.contains("`publish-testpypi`")),
+        "{gitlab:#?}"
+    );
+}
+
 #[test]
 fn uploads_pypi_cannot_match_are_reported() {
     let mut checked = 0;

@@ -86,6 +86,9 @@ pub struct GitlabJob {
     /// Runs only for tags (`rules:` every one of which needs `$CI_COMMIT_TAG`, or
     /// `only: [tags]`).
     pub tag_only: bool,
+    /// Runs only for tags or for pipelines started by hand (`$CI_PIPELINE_SOURCE == "web"`,
+    /// a drill): what a TestPyPI upload may run on.
+    pub tag_or_manual: bool,
     /// Has `rules:` or `only:`/`except:`.
     pub has_rules: bool,
     /// `image:` (the name, `image: {name: …}` too).
@@ -202,7 +205,11 @@ pub(super) fn read(
         let route = vec![key(&id)];
         let get = |k: &str| map.get(k);
         let hidden = id.starts_with('.');
-        let (tag_only, has_rules) = tag_rules(get("rules"), get("only"), get("except"));
+        let RunsOn {
+            tag_only,
+            tag_or_manual,
+            has_rules,
+        } = runs_on(get("rules"), get("only"), get("except"));
         let trigger = get("trigger").map(|t| match untag(t) {
             Value::Mapping(m) => includes(
                 locate,
@@ -217,6 +224,7 @@ pub(super) fn read(
             id_tokens: id_tokens(get("id_tokens"), &with(&route, key("id_tokens"))),
             environment: environment(get("environment")),
             tag_only,
+            tag_or_manual,
             has_rules,
             image: image(get("image")),
             cache: get("cache").map(untag).is_some_and(|c| match c {
@@ -365,34 +373,68 @@ fn image(value: Option<&Value>) -> Option<String> {
     }
 }
 
-/// Whether a job runs only for tags, and whether it has rules at all.
-fn tag_rules(rules: Option<&Value>, only: Option<&Value>, except: Option<&Value>) -> (bool, bool) {
+/// When a job runs, as far as the release checks care.
+struct RunsOn {
+    tag_only: bool,
+    tag_or_manual: bool,
+    has_rules: bool,
+}
+
+/// Whether a job runs only for tags (or for tags and hand-started pipelines), and whether it
+/// has rules at all.
+fn runs_on(rules: Option<&Value>, only: Option<&Value>, except: Option<&Value>) -> RunsOn {
     let has_rules = rules.is_some() || only.is_some() || except.is_some();
     if let Some(Value::Sequence(rules)) = rules.map(untag) {
         let mut running = 0;
-        let all_tags = rules.iter().all(|rule| {
+        let mut tag_only = true;
+        let mut tag_or_manual = true;
+        for rule in rules {
             let Value::Mapping(rule) = untag(rule) else {
-                return false;
+                tag_only = false;
+                tag_or_manual = false;
+                continue;
             };
             if string(rule.get("when")).as_deref() == Some("never") {
-                return true;
+                continue;
             }
             running += 1;
-            string(rule.get("if")).is_some_and(|cond| requires_tag(&cond))
-        });
-        return (all_tags && running > 0, has_rules);
+            let cond = string(rule.get("if")).unwrap_or_default();
+            let tag = requires_tag(&cond);
+            tag_only &= tag;
+            tag_or_manual &= tag || requires_manual(&cond);
+        }
+        return RunsOn {
+            tag_only: tag_only && running > 0,
+            tag_or_manual: tag_or_manual && running > 0,
+            has_rules,
+        };
     }
     if let Some(only) = only {
         let refs = match untag(only) {
             Value::Mapping(m) => m.get("refs").map(scalars).unwrap_or_default(),
             other => scalars(other),
         };
-        return (
-            !refs.is_empty() && refs.iter().all(|r| r == "tags"),
+        let tags = !refs.is_empty() && refs.iter().all(|r| r == "tags");
+        return RunsOn {
+            tag_only: tags,
+            tag_or_manual: tags,
             has_rules,
-        );
+        };
     }
-    (false, has_rules)
+    RunsOn {
+        tag_only: false,
+        tag_or_manual: false,
+        has_rules,
+    }
+}
+
+/// Whether a rule's `if:` holds only on a pipeline started by hand from the web UI
+/// (`$CI_PIPELINE_SOURCE == "web"`, with no `||`): only members allowed to run pipelines can.
+fn requires_manual(cond: &str) -> bool {
+    let compact: String = cond.chars().filter(|c| !c.is_whitespace()).collect();
+    !compact.contains("||")
+        && (compact.contains("$CI_PIPELINE_SOURCE==\"web\"")
+            || compact.contains("$CI_PIPELINE_SOURCE=='web'"))
 }
 
 /// Whether a rule's `if:` holds only on a tag pipeline: it tests `$CI_COMMIT_TAG` as set (not

@@ -91,15 +91,21 @@ pub fn check(repo: &Repo) -> Vec<Finding> {
                 continue;
             }
             let jobs = lineage(pipeline, &d.job);
-            let tag_only = jobs
-                .iter()
-                .find(|j| j.has_rules)
-                .is_some_and(|j| j.tag_only);
+            // TestPyPI may also be rehearsed from a pipeline started by hand (a drill).
+            let ruled = jobs.iter().find(|j| j.has_rules);
+            let tag_only = ruled.is_some_and(|j| match d.index {
+                Index::TestPypi => j.tag_or_manual,
+                _ => j.tag_only,
+            });
             if !tag_only {
                 out.push(at(Finding::new(
                     "chora/gitlab-publish-not-tag-only",
                     Severity::High,
-                    format!("GitLab job `{}` uploads to {index} but does not run only for tags", d.job),
+                    format!(
+                        "GitLab job `{}` uploads to {index} but does not run only for tags{}",
+                        d.job,
+                        if d.index == Index::TestPypi { " (or pipelines started by hand)" } else { "" }
+                    ),
                     "give the job `rules: [{if: $CI_COMMIT_TAG}]` (or extend a template that has them) and protect the release tags (Settings > Repository > Protected tags)",
                 )));
             }

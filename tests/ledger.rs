@@ -307,11 +307,7 @@ fn project() -> (tempfile::TempDir, PathBuf, Vec<(String, String)>) {
     let dist = tmp.path().join("dist");
     std::fs::create_dir(&dist).unwrap();
     let mut files = Vec::new();
-    for d in [
-        standin::dist::wheel("demo-pkg", "0.1.0"),
-        standin::dist::sdist("demo-pkg", "0.1.0"),
-    ] {
-        std::fs::write(dist.join(&d.filename), &d.data).unwrap();
+    for d in standin::dist::write_demo(&dist) {
         files.push((d.filename.clone(), standin::util::sha256_hex(&d.data)));
     }
     files.sort();

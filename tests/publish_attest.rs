@@ -22,12 +22,7 @@ fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let dist = dir.path().join("dist");
     std::fs::create_dir(&dist).unwrap();
-    for d in [
-        standin::dist::wheel("demo-pkg", "0.1.0"),
-        standin::dist::sdist("demo-pkg", "0.1.0"),
-    ] {
-        std::fs::write(dist.join(&d.filename), &d.data).unwrap();
-    }
+    standin::dist::write_demo(&dist);
     dir
 }
 

@@ -16,12 +16,7 @@ fn dists() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let dist = dir.path().join("dist");
     std::fs::create_dir(&dist).unwrap();
-    for d in [
-        standin::dist::wheel("demo-pkg", "0.1.0"),
-        standin::dist::sdist("demo-pkg", "0.1.0"),
-    ] {
-        std::fs::write(dist.join(&d.filename), &d.data).unwrap();
-    }
+    standin::dist::write_demo(&dist);
     let project = dir.path().to_path_buf();
     (dir, project)
 }

@@ -40,16 +40,10 @@ impl Observer for Collect {
 }
 
 fn write_dists(dir: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for d in [
-        standin::dist::wheel("demo-pkg", "0.1.0"),
-        standin::dist::sdist("demo-pkg", "0.1.0"),
-    ] {
-        let path = dir.join(&d.filename);
-        std::fs::write(&path, &d.data).unwrap();
-        out.push(path.display().to_string());
-    }
-    out
+    standin::dist::write_demo(dir)
+        .iter()
+        .map(|d| dir.join(&d.filename).display().to_string())
+        .collect()
 }
 
 #[test]

@@ -22,7 +22,7 @@ use crate::workflow::read::{Job, Workflow};
 
 use super::edit::Edit;
 use super::plan::refusal;
-use super::plan::steps::{TWINE_MINIMUM, TWINE_PIN, split_script, version};
+use super::plan::steps::{TWINE_MINIMUM, old_twine_requirements, split_script};
 use super::plan::{Action, ActionKind, EnvironmentUse, FilePlan, PlanError, PlanOptions};
 
 /// What to enter in PyPI's (or TestPyPI's) "GitLab" trusted publisher form.
@@ -674,52 +674,28 @@ fn raise_twine(
     out: &mut JobPlan,
     plan: &mut FilePlan,
 ) {
-    let Ok(pattern) = Regex::new(r"twine\s*(==|<=|<|~=|@)\s*([0-9][0-9A-Za-z.]*)") else {
-        return;
-    };
-    let minimum = version(TWINE_MINIMUM);
     for step in &job.steps {
         let Some(run) = &step.run else { continue };
         let current = texts
             .get(&run.route)
             .map(|(_, t)| t.clone())
             .unwrap_or_else(|| run.text.clone());
-        for found in pattern.captures_iter(&current) {
-            let (Some(all), Some(op), Some(ver)) = (found.get(0), found.get(1), found.get(2))
-            else {
-                continue;
-            };
-            let v = version(ver.as_str());
-            let too_old = match op.as_str() {
-                "<" => v <= minimum,
-                _ => v < minimum,
-            };
-            if !too_old {
-                continue;
-            }
-            let to = match op.as_str() {
-                "==" => format!("twine=={TWINE_PIN}"),
-                "@" => format!("twine@{TWINE_PIN}"),
-                _ => format!("twine>={TWINE_MINIMUM}"),
-            };
-            out.entry_edits.push((
-                run.route.clone(),
-                Edit::RewriteText {
-                    route: run.route.clone(),
-                    from: all.as_str().to_string(),
-                    to: to.clone(),
-                },
-            ));
+        for (from, to) in old_twine_requirements(&current) {
             action(
                 plan,
                 &job.id,
                 Some(step.index),
                 ActionKind::RaiseVersion,
-                format!(
-                    "`{}` raised to `{to}`: twine reads GitLab ID tokens since 6.1",
-                    all.as_str()
-                ),
+                format!("`{from}` raised to `{to}`: twine reads GitLab ID tokens since 6.1"),
             );
+            out.entry_edits.push((
+                run.route.clone(),
+                Edit::RewriteText {
+                    route: run.route.clone(),
+                    from,
+                    to,
+                },
+            ));
         }
     }
 }

@@ -161,47 +161,55 @@ pub(crate) fn version(text: &str) -> (u64, u64, u64) {
     )
 }
 
-/// Raise every twine requirement in the job's scripts that excludes twine 6.1.
-fn raise_twine(doc: &Doc, job: &str, changes: &mut Changes, plan: &mut FilePlan) {
+/// The twine requirements in a script that exclude twine 6.1 (the first with Trusted
+/// Publishing), each as (the text found, what it becomes).
+pub(crate) fn old_twine_requirements(script: &str) -> Vec<(String, String)> {
     let Ok(pattern) = Regex::new(r"twine\s*(==|<=|<|~=|@)\s*([0-9][0-9A-Za-z.]*)") else {
-        return;
+        return Vec::new();
     };
     let minimum = version(TWINE_MINIMUM);
+    let mut out = Vec::new();
+    for found in pattern.captures_iter(script) {
+        let (Some(all), Some(op), Some(ver)) = (found.get(0), found.get(1), found.get(2)) else {
+            continue;
+        };
+        let v = version(ver.as_str());
+        let too_old = match op.as_str() {
+            "<" => v <= minimum,
+            _ => v < minimum,
+        };
+        if !too_old {
+            continue;
+        }
+        let to = match op.as_str() {
+            "==" => format!("twine=={TWINE_PIN}"),
+            "@" => format!("twine@{TWINE_PIN}"),
+            _ => format!("twine>={TWINE_MINIMUM}"),
+        };
+        out.push((all.as_str().to_string(), to));
+    }
+    out
+}
+
+/// Raise every twine requirement in the job's scripts that excludes twine 6.1.
+fn raise_twine(doc: &Doc, job: &str, changes: &mut Changes, plan: &mut FilePlan) {
     for (index, step) in doc.steps(job).iter().enumerate() {
         let Some(run) = step.get("run").and_then(Value::as_str) else {
             continue;
         };
-        for found in pattern.captures_iter(run) {
-            let (Some(all), Some(op), Some(ver)) = (found.get(0), found.get(1), found.get(2))
-            else {
-                continue;
-            };
-            let v = version(ver.as_str());
-            let too_old = match op.as_str() {
-                "<" => v <= minimum,
-                _ => v < minimum,
-            };
-            if !too_old {
-                continue;
-            }
-            let to = match op.as_str() {
-                "==" => format!("twine=={TWINE_PIN}"),
-                "@" => format!("twine@{TWINE_PIN}"),
-                _ => format!("twine>={TWINE_MINIMUM}"),
-            };
-            changes.step(job, index).rewrites.push(Rewrite {
-                kind: RewriteKind::Literal(to.clone()),
-                text: all.as_str().to_string(),
-                secret: None,
-            });
+        for (from, to) in old_twine_requirements(run) {
             plan.actions.push(Action {
                 job: job.to_string(),
                 step: Some(index),
                 kind: ActionKind::RaiseVersion,
                 message: format!(
-                    "`{}` raised to `{to}`: twine has Trusted Publishing since 6.1",
-                    all.as_str()
+                    "`{from}` raised to `{to}`: twine has Trusted Publishing since 6.1"
                 ),
+            });
+            changes.step(job, index).rewrites.push(Rewrite {
+                kind: RewriteKind::Literal(to),
+                text: from,
+                secret: None,
             });
         }
     }

@@ -23,6 +23,16 @@ fn metadata(name: &str, version: &str) -> String {
     )
 }
 
+/// Writes a wheel and an sdist of demo-pkg 0.1.0 into `dir` (which must exist); the two
+/// distributions, wheel first.
+pub fn write_demo(dir: &std::path::Path) -> Vec<Dist> {
+    let dists = vec![wheel("demo-pkg", "0.1.0"), sdist("demo-pkg", "0.1.0")];
+    for d in &dists {
+        std::fs::write(dir.join(&d.filename), &d.data).unwrap();
+    }
+    dists
+}
+
 /// A pure-Python `py3-none-any` wheel with one module that defines `VERSION`.
 pub fn wheel(name: &str, version: &str) -> Dist {
     let dist_name = normalize_name(name).replace('-', "_");

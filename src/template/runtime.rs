@@ -181,16 +181,7 @@ pub fn parse_releases(file: &str, text: &str) -> Result<Vec<ChoraRelease>, Runti
             )));
         }
         check_wheel_name(wheel, version).map_err(bad)?;
-        if sha256.len() != 64
-            || !sha256
-                .bytes()
-                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-        {
-            return Err(bad(format!(
-                "{} is not a SHA-256 in lowercase hex (64 digits)",
-                crate::text::excerpt(sha256, 80)
-            )));
-        }
+        check_sha256(sha256).map_err(bad)?;
         if out.iter().flat_map(|r| &r.wheels).any(|w| w.file == wheel) {
             return Err(bad(format!("{wheel} is listed twice")));
         }
@@ -294,16 +285,7 @@ fn parse_uv_wheels(file: &str, text: &str, version: &str) -> Result<Vec<Wheel>, 
                 crate::text::excerpt(wheel, 120)
             )));
         }
-        if sha256.len() != 64
-            || !sha256
-                .bytes()
-                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-        {
-            return Err(bad(format!(
-                "{} is not a SHA-256 in lowercase hex (64 digits)",
-                crate::text::excerpt(sha256, 80)
-            )));
-        }
+        check_sha256(sha256).map_err(bad)?;
         if out.iter().any(|w| w.file == wheel) {
             return Err(bad(format!("{wheel} is listed twice")));
         }
@@ -370,6 +352,22 @@ fn key(version: &str) -> Key {
 /// PEP 440 ordering of two normalised versions.
 pub fn compare_versions(a: &str, b: &str) -> Ordering {
     key(a).cmp(&key(b))
+}
+
+/// A SHA-256 as the pins file writes it: 64 lowercase hex digits.
+fn check_sha256(sha256: &str) -> Result<(), String> {
+    if sha256.len() == 64
+        && sha256
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is not a SHA-256 in lowercase hex (64 digits)",
+            crate::text::excerpt(sha256, 80)
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -696,8 +696,13 @@ fn gitlab_documents_do_not_speak_github() {
             assert!(stray.is_empty(), "{auth} {name}: {stray:#?}");
             checked += 1;
         }
+        // zizmor audits GitHub workflows only: no hook for it in a GitLab project.
+        let hooks = std::fs::read_to_string(dest.join(".pre-commit-config.yaml")).unwrap();
+        assert!(!hooks.contains("zizmor"), "{hooks}");
+        assert!(hooks.contains("ruff-format"), "{hooks}");
+        checked += 1;
     }
-    assert_eq!(checked, 10);
+    assert_eq!(checked, 12);
 }
 
 /// A GitLab token project carries the GitLab token→OIDC guide; `chora update --data

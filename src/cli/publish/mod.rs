@@ -25,6 +25,7 @@ use crate::publish::plan::{self, PYPI_UPLOAD_URL, PlanRequest, TESTPYPI_UPLOAD_U
 use crate::publish::report::Report;
 use crate::publish::retry::Policy;
 use crate::publish::upload::Status;
+use crate::publish::vet;
 
 use output::Output;
 use progress::human_size;
@@ -150,6 +151,17 @@ file or the ledger cannot be read or written.";
 pub struct CheckArgs {
     /// Distributions (files, folders or `dir/*` patterns); default `dist/*`.
     pub dists: Vec<String>,
+    /// The index to check names and yanked releases against, by its upload endpoint (as
+    /// `upload` takes it, e.g. https://upload.pypi.org/legacy/). Optional: without it (or
+    /// --testpypi) the name/look-alike and yanked/re-upload rules are skipped.
+    #[arg(long, value_name = "URL", conflicts_with = "testpypi")]
+    pub repository_url: Option<String>,
+    /// Shorthand for --repository-url https://test.pypi.org/legacy/.
+    #[arg(long)]
+    pub testpypi: bool,
+    /// Let files for a release the index lists as yanked through (a warning, not an error).
+    #[arg(long)]
+    pub allow_yanked: bool,
 }
 
 /// `--auth`.
@@ -258,6 +270,9 @@ pub struct UploadArgs {
     /// Do everything up to the first byte of upload: validate, get credentials, check the index.
     #[arg(long, short = 'n')]
     pub dry_run: bool,
+    /// Upload files for a release the index lists as yanked (otherwise refused).
+    #[arg(long)]
+    pub allow_yanked: bool,
     /// Files uploaded in parallel.
     #[arg(long, short = 'j', default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=32))]
     pub jobs: u16,
@@ -321,7 +336,7 @@ pub fn dispatch(command: &Command) -> ExitStatus {
     };
     let out = Output::new(&env);
     let result = match command {
-        Command::Check(args) => run_check(args, &out),
+        Command::Check(args) => run_check(args, &env, &out),
         Command::Upload(args) => run_upload(args, &env, &out),
         Command::Sign(args) => attest::run_sign(args, &env, &out),
         Command::VerifyAttestation(args) => verify::run_verify_attestation(args, &out),
@@ -344,8 +359,35 @@ pub fn dispatch(command: &Command) -> ExitStatus {
 }
 
 /// `chora-publish check`.
-fn run_check(args: &CheckArgs, out: &Output) -> Result<ExitStatus, Failure> {
+fn run_check(args: &CheckArgs, env: &Env, out: &Output) -> Result<ExitStatus, Failure> {
     let dists = plan::vet_paths(&args.dists)?;
+    let index_url = match (&args.repository_url, args.testpypi) {
+        (_, true) => Some(TESTPYPI_UPLOAD_URL.to_string()),
+        (Some(url), false) => Some(url.clone()),
+        (None, false) => None,
+    };
+    let existing = match &index_url {
+        None => Err(format!(
+            "no index (pass --repository-url or --testpypi to run {})",
+            vet::INDEX_RULES.join(" and ")
+        )),
+        Some(url) => {
+            let url = plan::check_url(url)?;
+            let http = Http::new(Timeouts::from_lookup(|k| env.get(k).map(str::to_string)))?;
+            let policy = Policy::new(5, retry_base(env)).with_budget(http.timeouts.total.value);
+            index::existing(&http, &policy, &url, &projects_of(&dists))
+                .map_err(|e| format!("the index could not be read: {e}"))
+        }
+    };
+    let meta = meta_checks(
+        &dists,
+        existing.as_ref().map_err(Clone::clone),
+        args.allow_yanked,
+        out,
+    );
+    if !meta.is_empty() {
+        return Err(meta_failure(&meta));
+    }
     for d in &dists {
         out.line(&format!(
             "ok  {}  ({}, {} {}, sha256 {})",
@@ -358,6 +400,61 @@ fn run_check(args: &CheckArgs, out: &Output) -> Result<ExitStatus, Failure> {
     }
     out.line(&format!("{} distribution(s) ready to upload.", dists.len()));
     Ok(ExitStatus::Success)
+}
+
+/// Normalised project names of the batch, each once, in order.
+fn projects_of(dists: &[crate::publish::dist::Dist]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for d in dists {
+        if !out.contains(&d.filename.normalized_name) {
+            out.push(d.filename.normalized_name.clone());
+        }
+    }
+    out
+}
+
+/// The metadata and name rules' report: warnings printed (`warning: file: rule: …`), a
+/// skipped index line when there was no index; the errors returned (the per-file metadata
+/// errors already stopped the plan, so these are the index-backed ones).
+fn meta_checks(
+    dists: &[crate::publish::dist::Dist],
+    existing: Result<&Existing, String>,
+    allow_yanked: bool,
+    out: &Output,
+) -> Vec<vet::Finding> {
+    let mut all: Vec<vet::Finding> = dists.iter().flat_map(vet::metadata_findings).collect();
+    let index = vet::index_findings(dists, existing, allow_yanked);
+    if let Some(why) = &index.skipped {
+        out.line(&format!("skipped: {}: {why}", vet::INDEX_RULES.join(", ")));
+    }
+    all.extend(index.findings);
+    let mut errors = Vec::new();
+    for f in all {
+        match f.severity {
+            vet::Severity::Warning => {
+                out.warning(
+                    "Pre-publish check",
+                    &format!("{}: {}", f.file, vet::describe(&f)),
+                );
+            }
+            vet::Severity::Error => errors.push(f),
+        }
+    }
+    errors
+}
+
+/// Errors of the metadata and name rules as a failure (exit 2).
+fn meta_failure(errors: &[vet::Finding]) -> Failure {
+    Failure::usage(format!(
+        "{} problem(s) found; nothing was uploaded:\n{}",
+        errors.len(),
+        errors
+            .iter()
+            .map(|f| format!("  {}: {}", f.file, vet::describe(f)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    ))
+    .with_hint("fix the release (or pass the flag the fix names) and run again")
 }
 
 /// Backoff base of the retries: 1 s (env `CHORA_PUBLISH_RETRY_BASE_MS`, a test knob).
@@ -544,17 +641,30 @@ fn upload_with(
         Err(failure) => return Err(fail(ledger, "attestations", failure)),
     };
     // 3. What the index has: --skip-existing needs it; the 14-day rule uses it when it can.
-    let existing = match index::existing(http, policy, &plan.url, &plan.projects) {
-        Ok(existing) => existing,
+    let (existing, index_read) = match index::existing(http, policy, &plan.url, &plan.projects) {
+        Ok(existing) => (existing, true),
         Err(e) if args.skip_existing => return Err(fail(ledger, "index", Failure::from(e))),
         Err(e) => {
             out.warning(
                 "Index lookup",
                 &format!("{e}; uploading without checking the 14-day rule first"),
             );
-            Existing::default()
+            (Existing::default(), false)
         }
     };
+    let meta = meta_checks(
+        &plan.dists,
+        if index_read {
+            Ok(&existing)
+        } else {
+            Err("the index could not be read".to_string())
+        },
+        args.allow_yanked,
+        out,
+    );
+    if !meta.is_empty() {
+        return Err(fail(ledger, "vet", meta_failure(&meta)));
+    }
     let closed =
         index::closed_releases(&plan.dists, &existing, crate::publish::exchange::now_unix());
     if !closed.is_empty() {

@@ -13,6 +13,13 @@ pub mod finding;
 
 pub use finding::{Finding, Severity};
 
+// Metadata and name rules (issue 17, items 3 and 4): see the section at the end of this file.
+pub mod classifiers;
+pub mod license;
+pub mod names;
+pub mod readme;
+pub mod yanked;
+
 /// The `Metadata-Version` values chora-publish understands. `2.0` never existed as a standard,
 /// but old `bdist_wheel` wrote it and PyPI accepts it.
 pub const METADATA_VERSIONS: &[&str] = &[
@@ -143,6 +150,7 @@ pub fn vet(paths: &[PathBuf]) -> (Vec<Dist>, Vec<Problem>) {
                 for message in check_dist(&d) {
                     problems.push(problem(path, message));
                 }
+                problems.extend(error_problems(&metadata_findings(&d)));
                 dists.push(d);
             }
             Err(e) => problems.push(match &e.kind {
@@ -355,4 +363,82 @@ fn check_one_sdist_per_release(dists: &[Dist]) -> Vec<Problem> {
         }
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metadata and name rules (vet/{readme,license,classifiers,names,yanked}.rs), each returning
+// `Vec<Finding>`. The per-file rules run in `vet` (their errors become problems); the CLI
+// prints their warnings with `metadata_findings` and runs the index-backed ones with
+// `index_findings`.
+
+/// Every finding of the per-distribution metadata rules: the description renders on PyPI
+/// (`readme/*`), a licence file ships and is named (`license/*`), the classifiers are valid
+/// (`classifier/*`).
+pub fn metadata_findings(d: &Dist) -> Vec<Finding> {
+    let mut out = readme::findings(d);
+    out.extend(license::findings(d));
+    out.extend(classifiers::findings(d));
+    out
+}
+
+/// The error-severity findings as problems (the file, then `rule: message [member]; fix`).
+pub fn error_problems(findings: &[Finding]) -> Vec<Problem> {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| Problem {
+            file: f.file.clone(),
+            message: describe(f),
+            local_io: false,
+        })
+        .collect()
+}
+
+/// One finding as text, without the file: `rule: message (member:line); fix: …`.
+pub fn describe(f: &Finding) -> String {
+    let place = match (&f.member, f.line) {
+        (Some(m), Some(l)) => format!(" ({m}:{l})"),
+        (Some(m), None) => format!(" ({m})"),
+        _ => String::new(),
+    };
+    let fix = f
+        .fix
+        .as_deref()
+        .map(|x| format!("; fix: {x}"))
+        .unwrap_or_default();
+    format!("{}: {}{place}{fix}", f.rule, f.message)
+}
+
+/// The rules that need the index's view of the batch's projects.
+pub const INDEX_RULES: &[&str] = &[names::RULE, yanked::RULE];
+
+/// What the index-backed rules found, or why they did not run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexFindings {
+    pub findings: Vec<Finding>,
+    /// When the rules were skipped: why (e.g. `no index`).
+    pub skipped: Option<String>,
+}
+
+/// `name/look-alike` and `yanked/re-upload` over the batch, given what the index has for its
+/// projects (`Err(why)` when no index was given or it could not be read: both are skipped).
+pub fn index_findings(
+    dists: &[Dist],
+    existing: Result<&super::index::Existing, String>,
+    allow_yanked: bool,
+) -> IndexFindings {
+    match existing {
+        Ok(existing) => {
+            let mut findings = names::findings(dists, existing);
+            findings.extend(yanked::findings(dists, existing, allow_yanked));
+            IndexFindings {
+                findings,
+                skipped: None,
+            }
+        }
+        Err(why) => IndexFindings {
+            findings: Vec::new(),
+            skipped: Some(why),
+        },
+    }
 }

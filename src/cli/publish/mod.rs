@@ -25,6 +25,7 @@ use crate::publish::plan::{self, PYPI_UPLOAD_URL, PlanRequest, TESTPYPI_UPLOAD_U
 use crate::publish::report::Report;
 use crate::publish::retry::Policy;
 use crate::publish::upload::Status;
+use crate::publish::vet::{AllowSecret, VetOptions};
 
 use output::Output;
 use progress::human_size;
@@ -150,6 +151,50 @@ file or the ledger cannot be read or written.";
 pub struct CheckArgs {
     /// Distributions (files, folders or `dir/*` patterns); default `dist/*`.
     pub dists: Vec<String>,
+    /// text: one line per file and finding; json: the whole report (files, findings, waived
+    /// secrets, summary) on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+    #[command(flatten)]
+    pub vet: VetArgs,
+}
+
+/// `chora-publish check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+/// The content checks' options, shared by `check` and `upload` (which checks first).
+#[derive(Debug, Clone, Args)]
+pub struct VetArgs {
+    /// Waive a secret finding: RULE:PATH[=REASON], PATH a glob over member paths (`*` within a
+    /// folder, `**` across; an sdist's paths may leave out its top folder), e.g.
+    /// 'secret/aws-access-key:tests/fixtures/*=fake keys for the parser tests'. The waived
+    /// finding and its reason are in the report. Repeatable.
+    #[arg(long, value_name = "RULE:PATH[=REASON]")]
+    pub allow_secret: Vec<String>,
+    /// Report members that unpack to more than this many MiB (a warning); 0: no limit.
+    #[arg(long, value_name = "MIB", default_value_t = crate::publish::vet::stray::DEFAULT_MAX_MEMBER_MIB)]
+    pub max_member_size: u64,
+}
+
+impl VetArgs {
+    /// The options, or a usage error for a malformed `--allow-secret`.
+    pub fn options(&self) -> Result<VetOptions, Failure> {
+        let allow_secret = self
+            .allow_secret
+            .iter()
+            .map(|a| AllowSecret::parse(a))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        Ok(VetOptions {
+            allow_secret,
+            max_member_size: (self.max_member_size > 0)
+                .then(|| self.max_member_size.saturating_mul(1 << 20)),
+        })
+    }
 }
 
 /// `--auth`.
@@ -288,6 +333,8 @@ pub struct UploadArgs {
     #[arg(long, short = 'v')]
     pub verbose: bool,
     #[command(flatten)]
+    pub vet: VetArgs,
+    #[command(flatten)]
     pub ledger: ledger::LedgerArgs,
     #[command(flatten)]
     pub receipt: receipt::ReceiptArgs,
@@ -345,7 +392,27 @@ pub fn dispatch(command: &Command) -> ExitStatus {
 
 /// `chora-publish check`.
 fn run_check(args: &CheckArgs, out: &Output) -> Result<ExitStatus, Failure> {
-    let dists = plan::vet_paths(&args.dists)?;
+    let options = args.vet.options()?;
+    let (dists, report) = match plan::vet_paths_with(&args.dists, &options) {
+        Ok(found) => found,
+        Err(plan::PlanError::Invalid { report }) if args.format == CheckFormat::Json => {
+            print_json(&report)?;
+            return Ok(if report.local_io {
+                ExitStatus::LocalIo
+            } else {
+                ExitStatus::Usage
+            });
+        }
+        Err(plan::PlanError::Invalid { report }) => {
+            show_findings(&report, out);
+            return Err(plan::PlanError::Invalid { report }.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if args.format == CheckFormat::Json {
+        print_json(&report)?;
+        return Ok(ExitStatus::Success);
+    }
     for d in &dists {
         out.line(&format!(
             "ok  {}  ({}, {} {}, sha256 {})",
@@ -356,8 +423,33 @@ fn run_check(args: &CheckArgs, out: &Output) -> Result<ExitStatus, Failure> {
             d.sha256
         ));
     }
+    show_findings(&report, out);
     out.line(&format!("{} distribution(s) ready to upload.", dists.len()));
     Ok(ExitStatus::Success)
+}
+
+/// The report as JSON on stdout.
+fn print_json(report: &crate::publish::vet::Report) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let text = serde_json::to_string_pretty(report)
+        .map_err(|e| Failure::usage(format!("cannot write the report as JSON: {e}")))?;
+    let _ = writeln!(std::io::stdout(), "{text}");
+    Ok(())
+}
+
+/// The warnings and waived secrets of a check (its errors are the failure's text).
+pub(super) fn show_findings(report: &crate::publish::vet::Report, out: &Output) {
+    for f in report.warnings() {
+        out.warning(f.rule, &crate::publish::vet::report::line(f));
+    }
+    for w in &report.waived {
+        out.line(&format!(
+            "waived  {} (--allow-secret {}: {})",
+            crate::publish::vet::report::line(&w.finding),
+            w.waiver,
+            w.reason.as_deref().unwrap_or("no reason given")
+        ));
+    }
 }
 
 /// Backoff base of the retries: 1 s (env `CHORA_PUBLISH_RETRY_BASE_MS`, a test knob).
@@ -383,7 +475,15 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
         dists: &args.dists,
         repository_url,
         sibling_attestations: args.attestations != AttestArg::Never,
+        vet: &args.vet.options()?,
+    })
+    .map_err(|e| {
+        if let plan::PlanError::Invalid { report } = &e {
+            show_findings(report, out);
+        }
+        Failure::from(e)
     })?;
+    show_findings(&plan.report, out);
     if let Some(path) = &args.report {
         crate::publish::report::check_destination(path)?;
     }

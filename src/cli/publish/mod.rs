@@ -25,7 +25,7 @@ use crate::publish::plan::{self, PYPI_UPLOAD_URL, PlanRequest, TESTPYPI_UPLOAD_U
 use crate::publish::report::Report;
 use crate::publish::retry::Policy;
 use crate::publish::upload::Status;
-use crate::publish::vet;
+use crate::publish::vet::{self, AllowSecret, VetOptions};
 
 use output::Output;
 use progress::human_size;
@@ -162,6 +162,50 @@ pub struct CheckArgs {
     /// Let files for a release the index lists as yanked through (a warning, not an error).
     #[arg(long)]
     pub allow_yanked: bool,
+    /// text: one line per file and finding; json: the whole report (files, findings, waived
+    /// secrets, summary) on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+    #[command(flatten)]
+    pub vet: VetArgs,
+}
+
+/// `chora-publish check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+/// The content checks' options, shared by `check` and `upload` (which checks first).
+#[derive(Debug, Clone, Args)]
+pub struct VetArgs {
+    /// Waive a secret finding: RULE:PATH[=REASON], PATH a glob over member paths (`*` within a
+    /// folder, `**` across; an sdist's paths may leave out its top folder), e.g.
+    /// 'secret/aws-access-key:tests/fixtures/*=fake keys for the parser tests'. The waived
+    /// finding and its reason are in the report. Repeatable.
+    #[arg(long, value_name = "RULE:PATH[=REASON]")]
+    pub allow_secret: Vec<String>,
+    /// Report members that unpack to more than this many MiB (a warning); 0: no limit.
+    #[arg(long, value_name = "MIB", default_value_t = crate::publish::vet::stray::DEFAULT_MAX_MEMBER_MIB)]
+    pub max_member_size: u64,
+}
+
+impl VetArgs {
+    /// The options, or a usage error for a malformed `--allow-secret`.
+    pub fn options(&self) -> Result<VetOptions, Failure> {
+        let allow_secret = self
+            .allow_secret
+            .iter()
+            .map(|a| AllowSecret::parse(a))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        Ok(VetOptions {
+            allow_secret,
+            max_member_size: (self.max_member_size > 0)
+                .then(|| self.max_member_size.saturating_mul(1 << 20)),
+        })
+    }
 }
 
 /// `--auth`.
@@ -303,6 +347,8 @@ pub struct UploadArgs {
     #[arg(long, short = 'v')]
     pub verbose: bool,
     #[command(flatten)]
+    pub vet: VetArgs,
+    #[command(flatten)]
     pub ledger: ledger::LedgerArgs,
     #[command(flatten)]
     pub receipt: receipt::ReceiptArgs,
@@ -360,33 +406,42 @@ pub fn dispatch(command: &Command) -> ExitStatus {
 
 /// `chora-publish check`.
 fn run_check(args: &CheckArgs, env: &Env, out: &Output) -> Result<ExitStatus, Failure> {
-    let dists = plan::vet_paths(&args.dists)?;
-    let index_url = match (&args.repository_url, args.testpypi) {
-        (_, true) => Some(TESTPYPI_UPLOAD_URL.to_string()),
-        (Some(url), false) => Some(url.clone()),
-        (None, false) => None,
-    };
-    let existing = match &index_url {
-        None => Err(format!(
-            "no index (pass --repository-url or --testpypi to run {})",
-            vet::INDEX_RULES.join(" and ")
-        )),
-        Some(url) => {
-            let url = plan::check_url(url)?;
-            let http = Http::new(Timeouts::from_lookup(|k| env.get(k).map(str::to_string)))?;
-            let policy = Policy::new(5, retry_base(env)).with_budget(http.timeouts.total.value);
-            index::existing(&http, &policy, &url, &projects_of(&dists))
-                .map_err(|e| format!("the index could not be read: {e}"))
+    let options = args.vet.options()?;
+    let checked = plan::vet_paths_with(&args.dists, &options).and_then(|(dists, mut report)| {
+        let existing = index_for_check(args, env, &dists)?;
+        let index = vet::index_findings(
+            &dists,
+            existing.as_ref().map_err(Clone::clone),
+            args.allow_yanked,
+        );
+        report.add(index);
+        if report.summary.ok {
+            Ok((dists, report))
+        } else {
+            Err(plan::PlanError::Invalid {
+                report: Box::new(report),
+            })
         }
+    });
+    let (dists, report) = match checked {
+        Ok(found) => found,
+        Err(plan::PlanError::Invalid { report }) if args.format == CheckFormat::Json => {
+            print_json(&report)?;
+            return Ok(if report.local_io {
+                ExitStatus::LocalIo
+            } else {
+                ExitStatus::Usage
+            });
+        }
+        Err(plan::PlanError::Invalid { report }) => {
+            show_findings(&report, out);
+            return Err(plan::PlanError::Invalid { report }.into());
+        }
+        Err(e) => return Err(e.into()),
     };
-    let meta = meta_checks(
-        &dists,
-        existing.as_ref().map_err(Clone::clone),
-        args.allow_yanked,
-        out,
-    );
-    if !meta.is_empty() {
-        return Err(meta_failure(&meta));
+    if args.format == CheckFormat::Json {
+        print_json(&report)?;
+        return Ok(ExitStatus::Success);
     }
     for d in &dists {
         out.line(&format!(
@@ -398,8 +453,36 @@ fn run_check(args: &CheckArgs, env: &Env, out: &Output) -> Result<ExitStatus, Fa
             d.sha256
         ));
     }
+    show_findings(&report, out);
     out.line(&format!("{} distribution(s) ready to upload.", dists.len()));
     Ok(ExitStatus::Success)
+}
+
+/// What the index has for the batch's projects, for the index-backed rules: `Err(why)` when
+/// `check` was given no index (they are skipped) or it could not be read.
+fn index_for_check(
+    args: &CheckArgs,
+    env: &Env,
+    dists: &[crate::publish::dist::Dist],
+) -> Result<Result<Existing, String>, plan::PlanError> {
+    let url = match (&args.repository_url, args.testpypi) {
+        (_, true) => TESTPYPI_UPLOAD_URL.to_string(),
+        (Some(url), false) => url.clone(),
+        (None, false) => {
+            return Ok(Err(format!(
+                "no index (pass --repository-url or --testpypi to run {})",
+                vet::INDEX_RULES.join(" and ")
+            )));
+        }
+    };
+    let url = plan::check_url(&url)?;
+    let http = match Http::new(Timeouts::from_lookup(|k| env.get(k).map(str::to_string))) {
+        Ok(http) => http,
+        Err(e) => return Ok(Err(format!("no HTTP client: {e}"))),
+    };
+    let policy = Policy::new(5, retry_base(env)).with_budget(http.timeouts.total.value);
+    Ok(index::existing(&http, &policy, &url, &projects_of(dists))
+        .map_err(|e| format!("the index could not be read: {e}")))
 }
 
 /// Normalised project names of the batch, each once, in order.
@@ -413,48 +496,31 @@ fn projects_of(dists: &[crate::publish::dist::Dist]) -> Vec<String> {
     out
 }
 
-/// The metadata and name rules' report: warnings printed (`warning: file: rule: …`), a
-/// skipped index line when there was no index; the errors returned (the per-file metadata
-/// errors already stopped the plan, so these are the index-backed ones).
-fn meta_checks(
-    dists: &[crate::publish::dist::Dist],
-    existing: Result<&Existing, String>,
-    allow_yanked: bool,
-    out: &Output,
-) -> Vec<vet::Finding> {
-    let mut all: Vec<vet::Finding> = dists.iter().flat_map(vet::metadata_findings).collect();
-    let index = vet::index_findings(dists, existing, allow_yanked);
-    if let Some(why) = &index.skipped {
-        out.line(&format!("skipped: {}: {why}", vet::INDEX_RULES.join(", ")));
-    }
-    all.extend(index.findings);
-    let mut errors = Vec::new();
-    for f in all {
-        match f.severity {
-            vet::Severity::Warning => {
-                out.warning(
-                    "Pre-publish check",
-                    &format!("{}: {}", f.file, vet::describe(&f)),
-                );
-            }
-            vet::Severity::Error => errors.push(f),
-        }
-    }
-    errors
+/// The report as JSON on stdout.
+fn print_json(report: &crate::publish::vet::Report) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let text = serde_json::to_string_pretty(report)
+        .map_err(|e| Failure::usage(format!("cannot write the report as JSON: {e}")))?;
+    let _ = writeln!(std::io::stdout(), "{text}");
+    Ok(())
 }
 
-/// Errors of the metadata and name rules as a failure (exit 2).
-fn meta_failure(errors: &[vet::Finding]) -> Failure {
-    Failure::usage(format!(
-        "{} problem(s) found; nothing was uploaded:\n{}",
-        errors.len(),
-        errors
-            .iter()
-            .map(|f| format!("  {}: {}", f.file, vet::describe(f)))
-            .collect::<Vec<_>>()
-            .join("\n")
-    ))
-    .with_hint("fix the release (or pass the flag the fix names) and run again")
+/// The warnings and waived secrets of a check (its errors are the failure's text).
+pub(super) fn show_findings(report: &crate::publish::vet::Report, out: &Output) {
+    for f in report.warnings() {
+        out.warning(f.rule, &crate::publish::vet::report::line(f));
+    }
+    for w in &report.waived {
+        out.line(&format!(
+            "waived  {} (--allow-secret {}: {})",
+            crate::publish::vet::report::line(&w.finding),
+            w.waiver,
+            w.reason.as_deref().unwrap_or("no reason given")
+        ));
+    }
+    for s in &report.skipped {
+        out.line(&format!("skipped: {}: {}", s.rules.join(", "), s.reason));
+    }
 }
 
 /// Backoff base of the retries: 1 s (env `CHORA_PUBLISH_RETRY_BASE_MS`, a test knob).
@@ -480,7 +546,15 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
         dists: &args.dists,
         repository_url,
         sibling_attestations: args.attestations != AttestArg::Never,
+        vet: &args.vet.options()?,
+    })
+    .map_err(|e| {
+        if let plan::PlanError::Invalid { report } = &e {
+            show_findings(report, out);
+        }
+        Failure::from(e)
     })?;
+    show_findings(&plan.report, out);
     if let Some(path) = &args.report {
         crate::publish::report::check_destination(path)?;
     }
@@ -652,7 +726,7 @@ fn upload_with(
             (Existing::default(), false)
         }
     };
-    let meta = meta_checks(
+    let index = vet::index_findings(
         &plan.dists,
         if index_read {
             Ok(&existing)
@@ -660,10 +734,25 @@ fn upload_with(
             Err("the index could not be read".to_string())
         },
         args.allow_yanked,
-        out,
     );
-    if !meta.is_empty() {
-        return Err(fail(ledger, "vet", meta_failure(&meta)));
+    for f in index
+        .findings
+        .iter()
+        .filter(|f| f.severity == vet::Severity::Warning)
+    {
+        out.warning(f.rule, &vet::report::line(f));
+    }
+    if index
+        .findings
+        .iter()
+        .any(|f| f.severity == vet::Severity::Error)
+    {
+        let mut report = plan.report.clone();
+        report.add(index);
+        let failure = Failure::from(plan::PlanError::Invalid {
+            report: Box::new(report),
+        });
+        return Err(fail(ledger, "vet", failure));
     }
     let closed =
         index::closed_releases(&plan.dists, &existing, crate::publish::exchange::now_unix());

@@ -3,6 +3,7 @@
 //! paragraph…), how far its indented body runs, and whether what follows it is separated by
 //! the blank line docutils requires. Text blocks go to [`super::inline`].
 
+use super::directives::{self, DIRECTIVES};
 use super::inline::{self, normalize};
 use super::refs::{Refs, label_kind};
 use super::{Diag, Image, Level};
@@ -13,97 +14,6 @@ pub struct Line<'a> {
     pub no: usize,
     pub text: &'a str,
 }
-
-/// The directives docutils knows (English names).
-pub const DIRECTIVES: &[&str] = &[
-    "attention",
-    "caution",
-    "danger",
-    "error",
-    "hint",
-    "important",
-    "note",
-    "tip",
-    "warning",
-    "admonition",
-    "sidebar",
-    "topic",
-    "line-block",
-    "parsed-literal",
-    "code",
-    "code-block",
-    "sourcecode",
-    "math",
-    "rubric",
-    "epigraph",
-    "highlights",
-    "pull-quote",
-    "compound",
-    "container",
-    "table",
-    "csv-table",
-    "list-table",
-    "meta",
-    "image",
-    "figure",
-    "include",
-    "raw",
-    "replace",
-    "unicode",
-    "date",
-    "class",
-    "rst-class",
-    "role",
-    "default-role",
-    "title",
-    "contents",
-    "sectnum",
-    "section-numbering",
-    "header",
-    "footer",
-    "target-notes",
-    "restructuredtext-test-directive",
-];
-
-/// Directives whose content is body elements (parsed as such).
-const BODY_DIRECTIVES: &[&str] = &[
-    "attention",
-    "caution",
-    "danger",
-    "error",
-    "hint",
-    "important",
-    "note",
-    "tip",
-    "warning",
-    "admonition",
-    "sidebar",
-    "topic",
-    "epigraph",
-    "highlights",
-    "pull-quote",
-    "compound",
-    "container",
-    "table",
-    "list-table",
-    "class",
-    "rst-class",
-    "header",
-    "footer",
-];
-
-/// Admonitions without a title argument: the text after `::` is content.
-const ADMONITIONS: &[&str] = &[
-    "attention",
-    "caution",
-    "danger",
-    "error",
-    "hint",
-    "important",
-    "note",
-    "tip",
-    "warning",
-];
 
 fn indent(s: &str) -> usize {
     s.len() - s.trim_start_matches(' ').len()
@@ -152,6 +62,24 @@ fn body_end(lines: &[Line<'_>], from: usize) -> usize {
             continue;
         }
         if indent(l.text) == 0 {
+            break;
+        }
+        j += 1;
+        end = j;
+    }
+    end
+}
+
+/// The index after the block from `from` of lines indented by `col` or more.
+fn known_end(lines: &[Line<'_>], from: usize, col: usize) -> usize {
+    let mut end = from;
+    let mut j = from;
+    while let Some(l) = lines.get(j) {
+        if blank(l.text) {
+            j += 1;
+            continue;
+        }
+        if indent(l.text) < col {
             break;
         }
         j += 1;
@@ -513,19 +441,10 @@ impl Parser {
                 } else {
                     "section"
                 };
-                let m = if at == "document" {
-                    "Transition at the start of the document.".to_string()
-                } else {
-                    "Section may not begin with a transition.".to_string()
-                };
                 self.diag(
                     lines[i].no,
-                    if at == "document" {
-                        Level::Warning
-                    } else {
-                        Level::Error
-                    },
-                    m,
+                    Level::Warning,
+                    format!("Transition at the start of the {at}."),
                 );
             } else if before == Last::Transition {
                 self.diag(
@@ -698,8 +617,14 @@ impl Parser {
 
     /// A list item whose text starts at column `col` of line `i`: its body parsed, the index
     /// after it returned.
-    fn item(&mut self, lines: &[Line<'_>], i: usize, col: usize) -> usize {
-        let end = body_end(lines, i + 1);
+    fn item(&mut self, lines: &[Line<'_>], i: usize, col: usize, known: bool) -> usize {
+        // A list item with text on its first line: its body is indented to that text
+        // (docutils' known indentation); otherwise by any amount.
+        let end = if known && !blank(lines[i].text.get(col..).unwrap_or("")) {
+            known_end(lines, i + 1, col)
+        } else {
+            body_end(lines, i + 1)
+        };
         let first = Line {
             no: lines[i].no,
             text: lines[i].text.get(col..).unwrap_or(""),
@@ -744,7 +669,7 @@ impl Parser {
                 let rest = &lines[i].text[c.len_utf8()..];
                 rest.len() - rest.trim_start().len()
             };
-            let end = self.item(lines, i, col);
+            let end = self.item(lines, i, col, true);
             match self.next_item(lines, end, &|t| bullet(t) == Some(c), "Bullet list") {
                 Some(k) => i = k,
                 None => return end,
@@ -790,7 +715,7 @@ impl Parser {
         self.rendered = true;
         let (mut i, mut ordinal, mut col) = (i, ordinal, col);
         loop {
-            let end = self.item(lines, i, col);
+            let end = self.item(lines, i, col, true);
             let want = expected(ordinal + 1, seq);
             let auto = expected(0, Seq::Auto);
             let found = self.next_item(
@@ -816,7 +741,7 @@ impl Parser {
             let col = field_marker(lines[i].text).unwrap_or(0);
             let name_end = lines[i].text[1..].find(':').map_or(1, |e| e + 1);
             self.text(&lines[i].text[1..name_end], lines[i].no);
-            let end = self.item(lines, i, col);
+            let end = self.item(lines, i, col, false);
             match self.next_item(lines, end, &|t| field_marker(t).is_some(), "Field list") {
                 Some(k) => i = k,
                 None => return end,
@@ -828,7 +753,7 @@ impl Parser {
         self.rendered = true;
         loop {
             let col = option_marker(lines[i].text).unwrap_or(0);
-            let end = self.item(lines, i, col);
+            let end = self.item(lines, i, col, false);
             match self.next_item(
                 lines,
                 end,
@@ -860,7 +785,7 @@ impl Parser {
             while lines.get(k).is_some_and(|l| blank(l.text)) {
                 k += 1;
             }
-            if k > end && is_term(k) {
+            if is_term(k) {
                 i = k;
                 continue;
             }
@@ -944,7 +869,14 @@ impl Parser {
             }
             for (k, pair) in cols.windows(2).enumerate() {
                 let text = l.text.get(pair[0] + 1..pair[1]).unwrap_or("");
-                if let Some(cell) = row.get_mut(k) {
+                let Some(cell) = row.get_mut(k) else {
+                    continue;
+                };
+                if !text.is_empty() && text.chars().all(|c| matches!(c, '-' | '=' | '+')) {
+                    // A border below this cell only (the cells beside it span rows).
+                    let taken = std::mem::take(cell);
+                    self.body(&dedent(&taken, usize::MAX), true);
+                } else {
                     cell.push(Line { no: l.no, text });
                 }
             }
@@ -1115,7 +1047,9 @@ impl Parser {
         }
     }
 
-    /// A directive `name` with its first-line `args` and `body` (dedented).
+    /// A directive `name` with its first-line `args` and `body` (dedented), read as docutils
+    /// reads a directive block: arguments up to the first blank line, options from the first
+    /// field marker among them, content after.
     fn directive(
         &mut self,
         name: &str,
@@ -1141,15 +1075,181 @@ impl Parser {
             );
             return;
         }
-        // Arguments continue up to the options or a blank line; options run to a blank line.
-        let head_end = body
+        if !matches!(
+            name.as_str(),
+            "role" | "default-role" | "meta" | "title" | "target-notes"
+        ) {
+            self.rendered = true;
+        }
+        // docutils drops the first line when nothing follows the `::`.
+        let mut block = if blank(args) {
+            Vec::new()
+        } else {
+            vec![Line {
+                no: line,
+                text: args,
+            }]
+        };
+        block.extend(body.iter().copied());
+        let error = |p: &mut Self, what: String| {
+            p.diag(
+                line,
+                Level::Error,
+                format!("Error in \"{name}\" directive:\n{what}."),
+            );
+        };
+        let Some(spec) = directives::spec(&name) else {
+            self.other_directive(&name, args, &block, line, substitution);
+            return;
+        };
+        let takes_args = spec.required + spec.optional > 0;
+        let split = block
             .iter()
             .position(|l| blank(l.text))
-            .unwrap_or(body.len());
-        let options_at = body[..head_end]
+            .unwrap_or(block.len());
+        let (mut arg_block, mut content): (Vec<Line<'_>>, Vec<Line<'_>>) = (
+            block[..split].to_vec(),
+            block.get(split + 1..).unwrap_or(&[]).to_vec(),
+        );
+        // Options: from the first field marker of the argument block.
+        let mut options: Vec<Line<'_>> = Vec::new();
+        if let Some(k) = arg_block
             .iter()
-            .position(|l| field_marker(l.text).is_some());
-        let options = options_at.map_or(&body[..0], |k| &body[k..head_end]);
+            .position(|l| field_marker(l.text.trim()).is_some())
+        {
+            options = arg_block.split_off(k);
+        }
+        if !takes_args && !arg_block.iter().all(|l| blank(l.text)) {
+            let mut c = std::mem::take(&mut arg_block);
+            if split < block.len() {
+                c.extend(block[split..].iter().copied());
+            }
+            content = c;
+        }
+        while content.first().is_some_and(|l| blank(l.text)) {
+            content.remove(0);
+        }
+        let arg_text: Vec<&str> = arg_block.iter().map(|l| l.text).collect();
+        let arg_text = arg_text.join("\n");
+        let supplied = arg_text.split_whitespace().count();
+        if supplied < spec.required {
+            error(
+                self,
+                format!(
+                    "{} argument(s) required, {supplied} supplied",
+                    spec.required
+                ),
+            );
+            return;
+        }
+        if supplied > spec.required + spec.optional && !spec.final_whitespace {
+            error(
+                self,
+                format!(
+                    "maximum {} argument(s) allowed, {supplied} supplied",
+                    spec.required + spec.optional
+                ),
+            );
+            return;
+        }
+        // The option block: field markers, each perhaps continued by indented lines.
+        let mut option_names = Vec::new();
+        for l in &options {
+            let t = l.text.trim_start();
+            if indent(l.text) > 0 && !option_names.is_empty() && field_marker(t).is_none() {
+                continue;
+            }
+            let Some(col) = field_marker(t) else {
+                error(self, "invalid option block".to_string());
+                return;
+            };
+            let name_end = t[1..].find(':').map_or(1, |e| e + 1);
+            let option = t[1..name_end].to_string();
+            let value = t.get(col..).unwrap_or("").trim().to_string();
+            option_names.push((option, value));
+        }
+        for (k, (option, value)) in option_names.iter().enumerate() {
+            if option_names[..k].iter().any(|(o, _)| o == option) {
+                error(
+                    self,
+                    format!("invalid option data: duplicate option \"{option}\""),
+                );
+                return;
+            }
+            if !spec.options.contains(&option.as_str()) {
+                error(self, format!("unknown option: \"{option}\""));
+                return;
+            }
+            if option == "align" && !directives::align_values(&name).contains(&value.as_str()) {
+                error(
+                    self,
+                    format!("invalid option value: (option: \"align\"; value: '{value}')"),
+                );
+                return;
+            }
+        }
+        match spec.content {
+            None if !content.is_empty() => {
+                error(self, "no content permitted".to_string());
+                return;
+            }
+            Some(true) if content.is_empty() => {
+                self.diag(
+                    line,
+                    Level::Error,
+                    format!("Content block expected for the \"{name}\" directive; none found."),
+                );
+                return;
+            }
+            _ => {}
+        }
+        if name == "list-table"
+            && let Some(why) = list_table_rows(&dedent(&content, usize::MAX))
+        {
+            self.diag(
+                line,
+                Level::Error,
+                format!("Error parsing content block for the \"list-table\" directive: {why}."),
+            );
+            return;
+        }
+        if matches!(name.as_str(), "image" | "figure") {
+            let uri: String = arg_block
+                .iter()
+                .map(|l| l.text.trim())
+                .collect::<Vec<_>>()
+                .concat();
+            self.images.push(Image { line, uri });
+        }
+        match name.as_str() {
+            "parsed-literal" => {
+                let text: Vec<&str> = content.iter().map(|l| l.text).collect();
+                self.text(&text.join("\n"), content.first().map_or(line, |l| l.no));
+            }
+            n if directives::BODY.contains(&n) => {
+                if matches!(n, "admonition" | "topic" | "sidebar" | "table") {
+                    self.text(arg_text.trim(), line);
+                }
+                self.body(&dedent(&content, usize::MAX), true);
+            }
+            _ => {}
+        }
+    }
+
+    /// The directives chora checks by name only: what their content holds.
+    fn other_directive(
+        &mut self,
+        name: &str,
+        args: &str,
+        block: &[Line<'_>],
+        line: usize,
+        substitution: bool,
+    ) {
+        let head_end = block
+            .iter()
+            .position(|l| blank(l.text))
+            .unwrap_or(block.len());
+        let options = &block[..head_end];
         if name == "csv-table"
             && options
                 .iter()
@@ -1162,27 +1262,8 @@ impl Parser {
             );
             return;
         }
-        if !matches!(
-            name.as_str(),
-            "role" | "default-role" | "meta" | "title" | "target-notes"
-        ) {
-            self.rendered = true;
-        }
-        let arg_lines = options_at.unwrap_or(head_end);
-        let content_from = if ADMONITIONS.contains(&name.as_str()) {
-            if options_at == Some(0) { head_end } else { 0 }
-        } else {
-            head_end
-        };
-        if matches!(name.as_str(), "image" | "figure") {
-            let uri: String = std::iter::once(args.trim())
-                .chain(body[..arg_lines].iter().map(|l| l.text.trim()))
-                .collect::<Vec<_>>()
-                .concat();
-            self.images.push(Image { line, uri });
-        }
-        let content = body.get(content_from..).unwrap_or(&[]);
-        match name.as_str() {
+        let content = block.get(head_end + 1..).unwrap_or(&[]);
+        match name {
             "role" => {
                 let role = args.split('(').next().unwrap_or("").trim().to_lowercase();
                 if !role.is_empty() {
@@ -1190,30 +1271,55 @@ impl Parser {
                 }
             }
             "replace" if substitution => {
-                let text: Vec<&str> = std::iter::once(args).chain(body.iter().map(|l| l.text)).collect();
+                let text: Vec<&str> = block.iter().map(|l| l.text).collect();
                 self.text(text.join("\n").trim(), line);
             }
-            "replace" => self.diag(line, Level::Error, "Invalid context: the \"replace\" directive can only be used within a substitution definition."),
-            "parsed-literal" | "line-block" => {
+            "replace" => self.diag(
+                line,
+                Level::Error,
+                "Invalid context: the \"replace\" directive can only be used within a substitution definition.",
+            ),
+            "line-block" => {
                 let text: Vec<&str> = content.iter().map(|l| l.text).collect();
                 self.text(&text.join("\n"), line + 1);
             }
-            "figure" => self.body(content, true),
-            n if BODY_DIRECTIVES.contains(&n) => {
-                if ADMONITIONS.contains(&n) && !args.trim().is_empty() {
-                    let mut block = vec![Line { no: line, text: args }];
-                    block.extend(content.iter().copied());
-                    self.body(&block, true);
-                } else {
-                    if matches!(n, "admonition" | "topic" | "sidebar" | "table") {
-                        self.text(args.trim(), line);
-                    }
-                    self.body(content, true);
-                }
+            n if directives::BODY.contains(&n) => {
+                let mut c: Vec<Line<'_>> = Vec::new();
+                let first_options = block.iter().take_while(|l| field_marker(l.text).is_some()).count();
+                c.extend(block.iter().skip(first_options).copied());
+                self.body(&dedent(&c, usize::MAX), true);
             }
             _ => {}
         }
     }
+}
+
+/// A `list-table`'s content is a two-level bullet list with as many items in every row: why
+/// not, when it is not.
+fn list_table_rows(content: &[Line<'_>]) -> Option<String> {
+    let mut rows: Vec<usize> = Vec::new();
+    let mut col = 0;
+    for l in content.iter().filter(|l| !blank(l.text)) {
+        let t = l.text;
+        if indent(t) == 0 {
+            let c = bullet(t)?;
+            let rest = &t[c.len_utf8()..];
+            col = c.len_utf8() + rest.len() - rest.trim_start().len();
+            rows.push(usize::from(bullet(rest.trim_start()).is_some()));
+        } else if indent(t) == col
+            && bullet(t.trim_start()).is_some()
+            && let Some(n) = rows.last_mut()
+        {
+            *n += 1;
+        }
+    }
+    let first = *rows.first()?;
+    rows.iter().enumerate().find(|(_, n)| **n != first).map(|(k, n)| {
+        format!(
+            "uniform two-level bullet list expected, but row {} does not contain the same number of items as row 1 ({n} vs {first})",
+            k + 1
+        )
+    })
 }
 
 /// A line that starts something other than a paragraph (for definition list terms).

@@ -126,8 +126,9 @@ impl Scan<'_> {
     fn start_ok(&self, i: usize, len: usize) -> bool {
         let prev = self.before(i);
         let next = self.at(i + len);
+        // At the end of the text a start-string is text, unless it is the whole text.
         start_prefix_ok(prev)
-            && next.is_some_and(|c| !c.is_whitespace())
+            && next.map_or(i == 0, |c| !c.is_whitespace())
             && !matches!((prev, next), (Some(p), Some(n)) if quoted(p, n))
     }
 

@@ -5,6 +5,7 @@
 //! and docutils' wording.
 
 mod block;
+mod directives;
 pub mod inline;
 pub mod refs;
 

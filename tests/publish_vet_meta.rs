@@ -158,7 +158,7 @@ fn a_project_the_index_already_has_is_not_a_first_release() {
         },
     );
     existing.projects.insert("reqeusts".into(), files);
-    assert!(names::findings(&[d.clone()], &existing).is_empty());
+    assert!(names::findings(std::slice::from_ref(&d), &existing).is_empty());
     // An index that has never heard of it (an empty listing): a first release.
     existing
         .projects
@@ -515,4 +515,65 @@ fn the_index_client_reads_yanked_from_pep_691_and_the_json_api() {
     assert_eq!(yanked("a-1.1.tar.gz"), Some(String::new()));
     assert_eq!(yanked("a-1.2.tar.gz"), None);
     assert_eq!(yanked("a-1.3.tar.gz"), None);
+}
+
+#[test]
+fn the_json_report_holds_the_index_rules_and_what_was_skipped() {
+    let index = Index::start();
+    let sdist = seed(&index, "demo-pkg", "0.1.0");
+    index.yank(&sdist, "broken import");
+    let dir = tempfile::tempdir().unwrap();
+    let yanked = write_standin_wheel(dir.path(), "demo-pkg", "0.1.0");
+    let url = index.upload_url();
+
+    let out = chora_publish(
+        &[
+            "check",
+            "--format",
+            "json",
+            "--repository-url",
+            &url,
+            yanked.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out).1);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{report}");
+    assert_eq!(errors[0]["rule"], "yanked/re-upload");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("broken import")
+    );
+    assert_eq!(report["files"][0]["status"], "refused");
+    assert_eq!(report["summary"]["errors"], 1);
+    assert_eq!(report["summary"]["ok"], false);
+    assert!(report.get("skipped").is_none(), "{report}");
+
+    // Without an index: the rules are listed as skipped, with why.
+    let out = chora_publish(
+        &["check", "--format", "json", yanked.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["skipped"][0]["rules"],
+        serde_json::json!(["name/look-alike", "yanked/re-upload"])
+    );
+    assert!(
+        report["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("no index")
+    );
+    assert_eq!(report["summary"]["ok"], true);
 }

@@ -113,7 +113,7 @@ pub fn vet(paths: &[PathBuf]) -> (Vec<Dist>, Vec<Problem>) {
         .map(|f| Problem {
             file: f.file.clone(),
             message: report::line(f)
-                .strip_prefix(&format!("{}", f.file))
+                .strip_prefix(f.file.as_str())
                 .map(|rest| {
                     rest.trim_start_matches(": ")
                         .trim_start_matches(" → ")

@@ -274,7 +274,7 @@ impl Scanner {
                     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
                 });
                 let body = &after[prefix..prefix + len];
-                (len >= 20 && len <= 128 && entropy(body) >= 3.0 && mixed(body))
+                ((20..=128).contains(&len) && entropy(body) >= 3.0 && mixed(body))
                     .then(|| hit(GITLAB, &after[..prefix + len], "a GitLab token"))
                     .flatten()
             }
@@ -309,7 +309,7 @@ impl Scanner {
                     }
                     let value = &near[i..i + n];
                     if n == 40
-                        && !near.get(i + n).is_some_and(|&b| b == b'=')
+                        && near.get(i + n).is_none_or(|&b| b != b'=')
                         && entropy(value) >= 4.0
                         && value.iter().any(u8::is_ascii_uppercase)
                         && value.iter().any(u8::is_ascii_lowercase)

@@ -1396,7 +1396,9 @@ mod tests {
         assert!(field_marker(": a: b").is_none());
         assert!(option_marker("-a  text").is_some());
         assert!(option_marker("--file=NAME  text").is_some());
-        assert!(option_marker("-a text").is_none());
+        // `-a ARG`: an option with its argument.
+        assert!(option_marker("-a text").is_some());
+        assert!(option_marker("-x5 more words").is_none());
         assert!(option_marker("- item").is_none());
     }
 }

@@ -312,7 +312,13 @@ pub struct Parser {
     styles: Vec<(char, bool)>,
     level: usize,
     last: Last,
+    /// How deep in nested bodies: past [`MAX_DEPTH`] nothing deeper is read (a hostile
+    /// description cannot exhaust the stack).
+    depth: usize,
 }
+
+/// Nesting deeper than this is not checked.
+const MAX_DEPTH: usize = 32;
 
 impl Default for Parser {
     fn default() -> Self {
@@ -324,6 +330,7 @@ impl Default for Parser {
             styles: Vec::new(),
             level: 0,
             last: Last::Start,
+            depth: 0,
         }
     }
 }
@@ -364,6 +371,15 @@ impl Parser {
 
     /// Body elements (`nested`: inside a list, quote, directive…, where titles are errors).
     pub fn body(&mut self, lines: &[Line<'_>], nested: bool) {
+        if self.depth >= MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        self.body_at_depth(lines, nested);
+        self.depth -= 1;
+    }
+
+    fn body_at_depth(&mut self, lines: &[Line<'_>], nested: bool) {
         let mut i = 0;
         while i < lines.len() {
             let t = lines[i].text;

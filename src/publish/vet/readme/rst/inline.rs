@@ -87,6 +87,13 @@ pub fn normalize(name: &str) -> String {
 /// One text block's scanner.
 struct Scan<'a> {
     chars: Vec<char>,
+    /// Indices of the new lines in `chars` (for line numbers).
+    newlines: Vec<usize>,
+    /// Every valid end-string position, per (end-string, raw, suffix set), found once: a scan
+    /// stays linear however many start-strings lack their end.
+    ends: std::collections::HashMap<(&'static str, bool, usize), Vec<(usize, usize)>>,
+    /// Every `` `:role: `` suffix position (closing backquote, index after the role).
+    suffix_roles: Option<Vec<(usize, usize)>>,
     first_line: usize,
     refs: &'a mut Refs,
     diags: &'a mut Vec<Diag>,
@@ -108,7 +115,7 @@ impl Scan<'_> {
     }
 
     fn line_of(&self, i: usize) -> usize {
-        self.first_line + self.chars.iter().take(i).filter(|c| **c == '\n').count()
+        self.first_line + self.newlines.partition_point(|n| *n < i)
     }
 
     fn escaped(&self, i: usize) -> bool {
@@ -135,30 +142,35 @@ impl Scan<'_> {
     /// The first end-string `end` after `from` (preceded by non-white space, not escaped unless
     /// `raw`, followed by what may end markup after `suffix_len` more characters).
     fn find_end(
-        &self,
+        &mut self,
         from: usize,
-        end: &str,
+        end: &'static str,
         raw: bool,
-        suffixes: &[&str],
+        suffixes: &'static [&'static str],
     ) -> Option<(usize, usize)> {
-        let mut i = from;
-        while i < self.chars.len() {
-            if self.starts(i, end)
-                && i > from
-                && self.before(i).is_some_and(|c| !c.is_whitespace())
-                && (raw || !self.escaped(i))
-            {
-                let after = i + end.chars().count();
-                for s in suffixes {
-                    let n = s.chars().count();
-                    if self.starts(after, s) && end_suffix_ok(self.at(after + n)) {
-                        return Some((i, n));
+        let key = (end, raw, suffixes.len());
+        if !self.ends.contains_key(&key) {
+            let mut found = Vec::new();
+            for i in 1..self.chars.len() {
+                if self.starts(i, end)
+                    && self.before(i).is_some_and(|c| !c.is_whitespace())
+                    && (raw || !self.escaped(i))
+                {
+                    let after = i + end.chars().count();
+                    for s in suffixes {
+                        let n = s.chars().count();
+                        if self.starts(after, s) && end_suffix_ok(self.at(after + n)) {
+                            found.push((i, n));
+                            break;
+                        }
                     }
                 }
             }
-            i += 1;
+            self.ends.insert(key, found);
         }
-        None
+        let found = self.ends.get(&key)?;
+        let k = found.partition_point(|(i, _)| *i <= from);
+        found.get(k).copied()
     }
 
     fn warn_unclosed(&mut self, i: usize, kind: &str) {
@@ -289,7 +301,7 @@ impl Scan<'_> {
         }
     }
 
-    fn markup(&mut self, i: usize, start: &str, end: &str, kind: &str) -> Option<usize> {
+    fn markup(&mut self, i: usize, start: &str, end: &'static str, kind: &str) -> Option<usize> {
         let len = start.chars().count();
         if !self.start_ok(i, len) {
             return Some(i + len);
@@ -405,12 +417,20 @@ impl Scan<'_> {
 
     /// The closing backquote of `` `text`:role: `` after `from`: its index and the index after
     /// the role's closing colon.
-    fn suffix_role_end(&self, from: usize) -> Option<(usize, usize)> {
-        (from..self.chars.len()).find_map(|i| {
-            (self.before(i).is_some_and(|c| !c.is_whitespace()) && !self.escaped(i))
-                .then(|| self.suffix_role_at(i).map(|end| (i, end)))
-                .flatten()
-        })
+    fn suffix_role_end(&mut self, from: usize) -> Option<(usize, usize)> {
+        if self.suffix_roles.is_none() {
+            let all = (0..self.chars.len())
+                .filter_map(|i| {
+                    (self.before(i).is_some_and(|c| !c.is_whitespace()) && !self.escaped(i))
+                        .then(|| self.suffix_role_at(i).map(|end| (i, end)))
+                        .flatten()
+                })
+                .collect();
+            self.suffix_roles = Some(all);
+        }
+        let all = self.suffix_roles.as_ref()?;
+        let k = all.partition_point(|(i, _)| *i < from);
+        all.get(k).copied()
     }
 
     /// `` `:role: `` at `i` (the closing backquote): the index after the role's colon.
@@ -522,8 +542,18 @@ impl Scan<'_> {
 
 /// Scan one text block starting on `first_line`, recording into `refs`, reporting into `diags`.
 pub fn scan(text: &str, first_line: usize, refs: &mut Refs, diags: &mut Vec<Diag>) {
+    let chars: Vec<char> = text.chars().collect();
+    let newlines = chars
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == '\n')
+        .map(|(i, _)| i)
+        .collect();
     Scan {
-        chars: text.chars().collect(),
+        chars,
+        newlines,
+        ends: std::collections::HashMap::new(),
+        suffix_roles: None,
         first_line,
         refs,
         diags,

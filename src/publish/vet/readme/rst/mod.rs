@@ -98,3 +98,25 @@ fn expand_tabs(line: &str) -> String {
     out.truncate(keep);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_descriptions_are_checked_in_linear_time_and_bounded_depth() {
+        // 100,000 unclosed start-strings in one paragraph, then 1,000 nested block quotes (0.5 MB: each
+        // level reads what is below it, up to the depth limit).
+        let mut text = "*a ``b `c |d ".repeat(25_000);
+        text.push_str("\n\n");
+        for depth in 0..1_000 {
+            text.push_str(&" ".repeat(depth + 1));
+            text.push_str("quote\n\n");
+        }
+        let started = std::time::Instant::now();
+        let checked = check(&text);
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+        assert_eq!(checked.diags.len(), 100_000);
+        assert!(checked.diags.iter().all(|d| d.line == 1));
+    }
+}

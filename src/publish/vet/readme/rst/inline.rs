@@ -84,6 +84,9 @@ pub fn normalize(name: &str) -> String {
         .to_lowercase()
 }
 
+/// An end-string, whether escapes count, and which suffix set follows it.
+type EndKey = (&'static str, bool, usize);
+
 /// One text block's scanner.
 struct Scan<'a> {
     chars: Vec<char>,
@@ -91,7 +94,7 @@ struct Scan<'a> {
     newlines: Vec<usize>,
     /// Every valid end-string position, per (end-string, raw, suffix set), found once: a scan
     /// stays linear however many start-strings lack their end.
-    ends: std::collections::HashMap<(&'static str, bool, usize), Vec<(usize, usize)>>,
+    ends: std::collections::HashMap<EndKey, Vec<(usize, usize)>>,
     /// Every `` `:role: `` suffix position (closing backquote, index after the role).
     suffix_roles: Option<Vec<(usize, usize)>>,
     first_line: usize,

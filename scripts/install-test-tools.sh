@@ -32,6 +32,10 @@ PY_PACKAGES=(
   "check-jsonschema==0.39.0"
   "uv==0.13.8"
   "twine==7.0.0"
+  # PyPI's description renderer (twine's dependency), pinned with the docutils it runs: the
+  # oracle tests/publish_vet_readme.rs compares chora's reStructuredText checker with.
+  "readme-renderer==46.0"
+  "docutils==0.23"
   "copier==9.19.1"
   # pypiserver: a real package index on 127.0.0.1 for upload -> pip install round trips
   # (tests/support/standin/pypiserver.rs); passlib reads its htpasswd file (`-a update -P FILE`).

@@ -59,6 +59,7 @@ fn each_stage_is_a_function_over_plain_data() {
         dists: &args,
         repository_url: &url,
         sibling_attestations: false,
+        vet: &chora::publish::vet::VetOptions::standard(),
     })
     .unwrap();
     assert_eq!(plan.files.len(), 2);
@@ -158,6 +159,7 @@ fn the_report_stage_fails_as_local_io_on_a_read_only_destination() {
         dists: &args,
         repository_url: "https://upload.pypi.org/legacy/",
         sibling_attestations: false,
+        vet: &chora::publish::vet::VetOptions::standard(),
     })
     .unwrap();
     let report = Report::of_batch(&plan, "token", true, Vec::new());

@@ -14,8 +14,8 @@ impl From<PlanError> for Failure {
     fn from(e: PlanError) -> Self {
         let text = e.to_string();
         match &e {
-            PlanError::Invalid { problems } => {
-                let status = if problems.iter().any(|p| p.local_io) {
+            PlanError::Invalid { report } => {
+                let status = if report.local_io {
                     ExitStatus::LocalIo
                 } else {
                     ExitStatus::Usage

@@ -53,6 +53,9 @@ pub struct IndexFile {
     pub version: Option<String>,
     /// When it was uploaded (unix seconds), when the index says.
     pub upload_time: Option<i64>,
+    /// `Some(reason)` when the index lists the file as yanked (PEP 592; the reason may be
+    /// empty), from the PEP 691 `yanked` key or the JSON API.
+    pub yanked: Option<String>,
 }
 
 impl IndexFile {
@@ -62,6 +65,7 @@ impl IndexFile {
             sha256: sha256.to_ascii_lowercase(),
             version: release_of(name),
             upload_time,
+            yanked: None,
         }
     }
 }
@@ -223,6 +227,11 @@ pub async fn project_files(
                 file.upload_time = Some(time);
             }
         }
+        for (name, reason) in json_api_yanked(&json) {
+            if let Some(file) = files.get_mut(&name) {
+                file.yanked = Some(reason);
+            }
+        }
     }
     Ok(files)
 }
@@ -247,9 +256,44 @@ pub fn parse_simple_json(body: &str) -> Option<ProjectFiles> {
             .get("upload-time")
             .and_then(|v| v.as_str())
             .and_then(parse_iso8601);
-        out.insert(name.to_string(), IndexFile::new(name, sha, upload_time));
+        let mut file = IndexFile::new(name, sha, upload_time);
+        file.yanked = yanked_value(entry.get("yanked"));
+        out.insert(name.to_string(), file);
     }
     Some(out)
+}
+
+/// PEP 691 / 592 `yanked`: `true` or a reason string means yanked (`false`, absent or null:
+/// not).
+fn yanked_value(value: Option<&serde_json::Value>) -> Option<String> {
+    match value? {
+        serde_json::Value::Bool(true) => Some(String::new()),
+        serde_json::Value::String(reason) => Some(reason.clone()),
+        _ => None,
+    }
+}
+
+/// File name -> yank reason of the yanked files of a JSON API document (`yanked: true`,
+/// `yanked_reason`).
+fn json_api_yanked(json: &serde_json::Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut add = |entry: &serde_json::Value| {
+        if entry.get("yanked").and_then(|v| v.as_bool()) == Some(true)
+            && let Some(name) = entry.get("filename").and_then(|v| v.as_str())
+        {
+            let reason = entry
+                .get("yanked_reason")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            out.push((name.to_string(), reason.to_string()));
+        }
+    };
+    if let Some(releases) = json.get("releases").and_then(|v| v.as_object()) {
+        for files in releases.values().filter_map(|v| v.as_array()) {
+            files.iter().for_each(&mut add);
+        }
+    }
+    out
 }
 
 /// Links of a PEP 503 page: `<a href="…/file#sha256=hex">file</a>`. A tolerant scan (the

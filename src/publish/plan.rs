@@ -25,6 +25,8 @@ pub struct PlanRequest<'a> {
     pub repository_url: &'a str,
     /// Read the PEP 740 attestations found next to each file (`<file>.<kind>.attestation`).
     pub sibling_attestations: bool,
+    /// How the content checks run (waivers, the member size limit).
+    pub vet: &'a vet::VetOptions,
 }
 
 /// A batch ready to upload.
@@ -38,6 +40,8 @@ pub struct Plan {
     pub files: Vec<UploadFile>,
     /// Normalised project names of the batch, each once.
     pub projects: Vec<String>,
+    /// The check's report (its warnings and waived secrets are shown before uploading).
+    pub report: vet::Report,
 }
 
 /// Why there is no plan.
@@ -56,9 +60,9 @@ pub enum PlanError {
     /// The arguments name no distribution.
     #[error(transparent)]
     Discover(#[from] discover::DiscoverError),
-    /// Vetting found problems (each listed); `local_io` when one is a local read failure.
-    #[error("{} problem(s) found; nothing was uploaded:\n{}", .problems.len(), list(.problems))]
-    Invalid { problems: Vec<vet::Problem> },
+    /// Vetting found errors (each listed); `report.local_io` when one is a local read failure.
+    #[error("{} problem(s) found; nothing was uploaded:\n{}", .report.summary.errors, list(.report))]
+    Invalid { report: Box<vet::Report> },
     #[error("cannot read {path}: {source}")]
     ReadAttestation {
         path: String,
@@ -68,29 +72,39 @@ pub enum PlanError {
     BadAttestation { path: String, reason: String },
 }
 
-fn list(problems: &[vet::Problem]) -> String {
-    problems
-        .iter()
-        .map(|p| format!("  {}: {}", p.file, p.message))
+fn list(report: &vet::Report) -> String {
+    report
+        .errors()
+        .map(|f| format!("  {}", vet::report::line(f)))
         .collect::<Vec<_>>()
         .join("\n")
 }
 
-/// Discover and vet the distributions the arguments name (`chora-publish check`, and the
-/// first half of [`plan`]).
+/// Discover and vet the distributions the arguments name, with the standard content checks.
 pub fn vet_paths(args: &[String]) -> Result<Vec<Dist>, PlanError> {
+    vet_paths_with(args, &vet::VetOptions::standard()).map(|(dists, _)| dists)
+}
+
+/// Discover and vet the distributions the arguments name (`chora-publish check`, and the
+/// first half of [`plan`]): the distributions and the report when nothing is an error.
+pub fn vet_paths_with(
+    args: &[String],
+    options: &vet::VetOptions,
+) -> Result<(Vec<Dist>, vet::Report), PlanError> {
     let paths = discover::expand(args).map_err(PlanError::Discover)?;
-    let (dists, problems) = vet::vet(&paths);
-    if !problems.is_empty() {
-        return Err(PlanError::Invalid { problems });
+    let (dists, report) = vet::vet_report(&paths, options);
+    if !report.summary.ok {
+        return Err(PlanError::Invalid {
+            report: Box::new(report),
+        });
     }
-    Ok(dists)
+    Ok((dists, report))
 }
 
 /// Stage 1: check the URL, vet every file, read attestations, build the form fields.
 pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
     let url = check_url(req.repository_url)?;
-    let dists = vet_paths(req.dists)?;
+    let (dists, report) = vet_paths_with(req.dists, req.vet)?;
     let files = dists
         .iter()
         .map(|d| upload_file(d, req.sibling_attestations))
@@ -106,6 +120,7 @@ pub fn plan(req: &PlanRequest<'_>) -> Result<Plan, PlanError> {
         dists,
         files,
         projects,
+        report,
     })
 }
 

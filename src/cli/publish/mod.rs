@@ -25,6 +25,7 @@ use crate::publish::plan::{self, PYPI_UPLOAD_URL, PlanRequest, TESTPYPI_UPLOAD_U
 use crate::publish::report::Report;
 use crate::publish::retry::Policy;
 use crate::publish::upload::Status;
+use crate::publish::vet::{self, AllowSecret, VetOptions};
 
 use output::Output;
 use progress::human_size;
@@ -150,6 +151,61 @@ file or the ledger cannot be read or written.";
 pub struct CheckArgs {
     /// Distributions (files, folders or `dir/*` patterns); default `dist/*`.
     pub dists: Vec<String>,
+    /// The index to check names and yanked releases against, by its upload endpoint (as
+    /// `upload` takes it, e.g. https://upload.pypi.org/legacy/). Optional: without it (or
+    /// --testpypi) the name/look-alike and yanked/re-upload rules are skipped.
+    #[arg(long, value_name = "URL", conflicts_with = "testpypi")]
+    pub repository_url: Option<String>,
+    /// Shorthand for --repository-url https://test.pypi.org/legacy/.
+    #[arg(long)]
+    pub testpypi: bool,
+    /// Let files for a release the index lists as yanked through (a warning, not an error).
+    #[arg(long)]
+    pub allow_yanked: bool,
+    /// text: one line per file and finding; json: the whole report (files, findings, waived
+    /// secrets, summary) on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+    #[command(flatten)]
+    pub vet: VetArgs,
+}
+
+/// `chora-publish check --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+/// The content checks' options, shared by `check` and `upload` (which checks first).
+#[derive(Debug, Clone, Args)]
+pub struct VetArgs {
+    /// Waive a secret finding: RULE:PATH[=REASON], PATH a glob over member paths (`*` within a
+    /// folder, `**` across; an sdist's paths may leave out its top folder), e.g.
+    /// 'secret/aws-access-key:tests/fixtures/*=fake keys for the parser tests'. The waived
+    /// finding and its reason are in the report. Repeatable.
+    #[arg(long, value_name = "RULE:PATH[=REASON]")]
+    pub allow_secret: Vec<String>,
+    /// Report members that unpack to more than this many MiB (a warning); 0: no limit.
+    #[arg(long, value_name = "MIB", default_value_t = crate::publish::vet::stray::DEFAULT_MAX_MEMBER_MIB)]
+    pub max_member_size: u64,
+}
+
+impl VetArgs {
+    /// The options, or a usage error for a malformed `--allow-secret`.
+    pub fn options(&self) -> Result<VetOptions, Failure> {
+        let allow_secret = self
+            .allow_secret
+            .iter()
+            .map(|a| AllowSecret::parse(a))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        Ok(VetOptions {
+            allow_secret,
+            max_member_size: (self.max_member_size > 0)
+                .then(|| self.max_member_size.saturating_mul(1 << 20)),
+        })
+    }
 }
 
 /// `--auth`.
@@ -258,6 +314,9 @@ pub struct UploadArgs {
     /// Do everything up to the first byte of upload: validate, get credentials, check the index.
     #[arg(long, short = 'n')]
     pub dry_run: bool,
+    /// Upload files for a release the index lists as yanked (otherwise refused).
+    #[arg(long)]
+    pub allow_yanked: bool,
     /// Files uploaded in parallel.
     #[arg(long, short = 'j', default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=32))]
     pub jobs: u16,
@@ -287,6 +346,8 @@ pub struct UploadArgs {
     /// Print each request's details (never secrets).
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    #[command(flatten)]
+    pub vet: VetArgs,
     #[command(flatten)]
     pub ledger: ledger::LedgerArgs,
     #[command(flatten)]
@@ -321,7 +382,7 @@ pub fn dispatch(command: &Command) -> ExitStatus {
     };
     let out = Output::new(&env);
     let result = match command {
-        Command::Check(args) => run_check(args, &out),
+        Command::Check(args) => run_check(args, &env, &out),
         Command::Upload(args) => run_upload(args, &env, &out),
         Command::Sign(args) => attest::run_sign(args, &env, &out),
         Command::VerifyAttestation(args) => verify::run_verify_attestation(args, &out),
@@ -344,8 +405,44 @@ pub fn dispatch(command: &Command) -> ExitStatus {
 }
 
 /// `chora-publish check`.
-fn run_check(args: &CheckArgs, out: &Output) -> Result<ExitStatus, Failure> {
-    let dists = plan::vet_paths(&args.dists)?;
+fn run_check(args: &CheckArgs, env: &Env, out: &Output) -> Result<ExitStatus, Failure> {
+    let options = args.vet.options()?;
+    let checked = plan::vet_paths_with(&args.dists, &options).and_then(|(dists, mut report)| {
+        let existing = index_for_check(args, env, &dists)?;
+        let index = vet::index_findings(
+            &dists,
+            existing.as_ref().map_err(Clone::clone),
+            args.allow_yanked,
+        );
+        report.add(index);
+        if report.summary.ok {
+            Ok((dists, report))
+        } else {
+            Err(plan::PlanError::Invalid {
+                report: Box::new(report),
+            })
+        }
+    });
+    let (dists, report) = match checked {
+        Ok(found) => found,
+        Err(plan::PlanError::Invalid { report }) if args.format == CheckFormat::Json => {
+            print_json(&report)?;
+            return Ok(if report.local_io {
+                ExitStatus::LocalIo
+            } else {
+                ExitStatus::Usage
+            });
+        }
+        Err(plan::PlanError::Invalid { report }) => {
+            show_findings(&report, out);
+            return Err(plan::PlanError::Invalid { report }.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if args.format == CheckFormat::Json {
+        print_json(&report)?;
+        return Ok(ExitStatus::Success);
+    }
     for d in &dists {
         out.line(&format!(
             "ok  {}  ({}, {} {}, sha256 {})",
@@ -356,8 +453,74 @@ fn run_check(args: &CheckArgs, out: &Output) -> Result<ExitStatus, Failure> {
             d.sha256
         ));
     }
+    show_findings(&report, out);
     out.line(&format!("{} distribution(s) ready to upload.", dists.len()));
     Ok(ExitStatus::Success)
+}
+
+/// What the index has for the batch's projects, for the index-backed rules: `Err(why)` when
+/// `check` was given no index (they are skipped) or it could not be read.
+fn index_for_check(
+    args: &CheckArgs,
+    env: &Env,
+    dists: &[crate::publish::dist::Dist],
+) -> Result<Result<Existing, String>, plan::PlanError> {
+    let url = match (&args.repository_url, args.testpypi) {
+        (_, true) => TESTPYPI_UPLOAD_URL.to_string(),
+        (Some(url), false) => url.clone(),
+        (None, false) => {
+            return Ok(Err(format!(
+                "no index (pass --repository-url or --testpypi to run {})",
+                vet::INDEX_RULES.join(" and ")
+            )));
+        }
+    };
+    let url = plan::check_url(&url)?;
+    let http = match Http::new(Timeouts::from_lookup(|k| env.get(k).map(str::to_string))) {
+        Ok(http) => http,
+        Err(e) => return Ok(Err(format!("no HTTP client: {e}"))),
+    };
+    let policy = Policy::new(5, retry_base(env)).with_budget(http.timeouts.total.value);
+    Ok(index::existing(&http, &policy, &url, &projects_of(dists))
+        .map_err(|e| format!("the index could not be read: {e}")))
+}
+
+/// Normalised project names of the batch, each once, in order.
+fn projects_of(dists: &[crate::publish::dist::Dist]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for d in dists {
+        if !out.contains(&d.filename.normalized_name) {
+            out.push(d.filename.normalized_name.clone());
+        }
+    }
+    out
+}
+
+/// The report as JSON on stdout.
+fn print_json(report: &crate::publish::vet::Report) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let text = serde_json::to_string_pretty(report)
+        .map_err(|e| Failure::usage(format!("cannot write the report as JSON: {e}")))?;
+    let _ = writeln!(std::io::stdout(), "{text}");
+    Ok(())
+}
+
+/// The warnings and waived secrets of a check (its errors are the failure's text).
+pub(super) fn show_findings(report: &crate::publish::vet::Report, out: &Output) {
+    for f in report.warnings() {
+        out.warning(f.rule, &crate::publish::vet::report::line(f));
+    }
+    for w in &report.waived {
+        out.line(&format!(
+            "waived  {} (--allow-secret {}: {})",
+            crate::publish::vet::report::line(&w.finding),
+            w.waiver,
+            w.reason.as_deref().unwrap_or("no reason given")
+        ));
+    }
+    for s in &report.skipped {
+        out.line(&format!("skipped: {}: {}", s.rules.join(", "), s.reason));
+    }
 }
 
 /// Backoff base of the retries: 1 s (env `CHORA_PUBLISH_RETRY_BASE_MS`, a test knob).
@@ -383,7 +546,15 @@ fn run_upload(args: &UploadArgs, env: &Env, out: &Output) -> Result<ExitStatus, 
         dists: &args.dists,
         repository_url,
         sibling_attestations: args.attestations != AttestArg::Never,
+        vet: &args.vet.options()?,
+    })
+    .map_err(|e| {
+        if let plan::PlanError::Invalid { report } = &e {
+            show_findings(report, out);
+        }
+        Failure::from(e)
     })?;
+    show_findings(&plan.report, out);
     if let Some(path) = &args.report {
         crate::publish::report::check_destination(path)?;
     }
@@ -544,17 +715,45 @@ fn upload_with(
         Err(failure) => return Err(fail(ledger, "attestations", failure)),
     };
     // 3. What the index has: --skip-existing needs it; the 14-day rule uses it when it can.
-    let existing = match index::existing(http, policy, &plan.url, &plan.projects) {
-        Ok(existing) => existing,
+    let (existing, index_read) = match index::existing(http, policy, &plan.url, &plan.projects) {
+        Ok(existing) => (existing, true),
         Err(e) if args.skip_existing => return Err(fail(ledger, "index", Failure::from(e))),
         Err(e) => {
             out.warning(
                 "Index lookup",
                 &format!("{e}; uploading without checking the 14-day rule first"),
             );
-            Existing::default()
+            (Existing::default(), false)
         }
     };
+    let index = vet::index_findings(
+        &plan.dists,
+        if index_read {
+            Ok(&existing)
+        } else {
+            Err("the index could not be read".to_string())
+        },
+        args.allow_yanked,
+    );
+    for f in index
+        .findings
+        .iter()
+        .filter(|f| f.severity == vet::Severity::Warning)
+    {
+        out.warning(f.rule, &vet::report::line(f));
+    }
+    if index
+        .findings
+        .iter()
+        .any(|f| f.severity == vet::Severity::Error)
+    {
+        let mut report = plan.report.clone();
+        report.add(index);
+        let failure = Failure::from(plan::PlanError::Invalid {
+            report: Box::new(report),
+        });
+        return Err(fail(ledger, "vet", failure));
+    }
     let closed =
         index::closed_releases(&plan.dists, &existing, crate::publish::exchange::now_unix());
     if !closed.is_empty() {

@@ -2,17 +2,19 @@
 
 use std::io::{self, Read};
 
+use super::members::Inspect;
 use super::record::RecordHasher;
 
 use crate::exit::error_chain;
 
 /// Read a member to its end (so the zip reader checks its CRC), feeding an optional hasher and
-/// keeping at most `keep` bytes. Returns (bytes read, kept bytes).
+/// the inspector, and keeping at most `keep` bytes. Returns (bytes read, kept bytes).
 pub(super) fn drain(
     reader: &mut dyn Read,
     mut hasher: Option<&mut RecordHasher>,
     keep: Option<u64>,
     buf: &mut [u8],
+    inspect: &mut dyn Inspect,
 ) -> io::Result<(u64, Vec<u8>)> {
     let mut total = 0u64;
     let mut kept = Vec::new();
@@ -27,6 +29,7 @@ pub(super) fn drain(
         if let Some(h) = hasher.as_deref_mut() {
             h.update(chunk);
         }
+        inspect.data(chunk);
         if let Some(limit) = keep {
             if total + n as u64 > limit {
                 return Err(io::Error::new(

@@ -4,6 +4,28 @@
 
 use std::collections::HashSet;
 
+/// Sees every member of an archive as the reader streams it: each byte once, in chunks of at
+/// most [`super::CHUNK_SIZE`], between a [`Inspect::start`] and a [`Inspect::finish`]. What
+/// content vetting (secrets, stray files) hooks into, so a file is still read only once.
+pub trait Inspect {
+    /// A member starts: its archive path, its unpacked size as the archive declares it, and
+    /// whether it is a folder (a folder gets no data).
+    fn start(&mut self, name: &str, size: u64, is_dir: bool);
+    /// The next bytes of the member started last.
+    fn data(&mut self, chunk: &[u8]);
+    /// The member started last is complete.
+    fn finish(&mut self);
+}
+
+/// An inspector that looks at nothing.
+pub struct NoInspect;
+
+impl Inspect for NoInspect {
+    fn start(&mut self, _: &str, _: u64, _: bool) {}
+    fn data(&mut self, _: &[u8]) {}
+    fn finish(&mut self) {}
+}
+
 /// The most all members of one archive may unpack to.
 pub const MAX_UNPACKED: u64 = 4 << 30;
 /// The highest compression ratio accepted for a member larger than [`RATIO_FLOOR`].

@@ -338,6 +338,15 @@ fn err(file: &str, kind: DistErrorKind) -> DistError {
 /// Open a distribution, read and parse its metadata, verify a wheel's RECORD and hash the file.
 /// Errors name the file (as `path` displays) and say what is wrong.
 pub fn read_dist(path: &Path) -> Result<Dist, DistError> {
+    read_dist_inspecting(path, &mut members::NoInspect)
+}
+
+/// [`read_dist`], showing every member's bytes to `inspect` as they are read (each byte once;
+/// what content vetting hooks into).
+pub fn read_dist_inspecting(
+    path: &Path,
+    inspect: &mut dyn members::Inspect,
+) -> Result<Dist, DistError> {
     let file = path.display().to_string();
     let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
         return Err(err(&file, DistErrorKind::NotADistribution));
@@ -349,8 +358,8 @@ pub fn read_dist(path: &Path) -> Result<Dist, DistError> {
     let source = std::fs::File::open(path).map_err(io_err)?;
     let size = source.metadata().map_err(io_err)?.len();
     let (contents, tee) = match filename.kind {
-        DistKind::Wheel => read_wheel(path, &filename, digest::Tee::new(source)),
-        DistKind::Sdist => read_sdist(&filename, size, digest::Tee::new(source)),
+        DistKind::Wheel => read_wheel(path, &filename, digest::Tee::new(source), inspect),
+        DistKind::Sdist => read_sdist(&filename, size, digest::Tee::new(source), inspect),
     }
     .map_err(|kind| err(&file, kind))?;
     let digests = tee.finish().map_err(io_err)?;

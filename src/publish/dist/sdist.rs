@@ -29,6 +29,7 @@ pub(super) fn read_sdist(
     filename: &DistFilename,
     file_size: u64,
     source: Tee<File>,
+    inspect: &mut dyn super::members::Inspect,
 ) -> Result<(ArchiveContents, Tee<File>), DistErrorKind> {
     // Count the uncompressed bytes the tar reader consumes: that is where a problem is.
     let count = std::rc::Rc::new(std::cell::Cell::new(0u64));
@@ -78,16 +79,25 @@ pub(super) fn read_sdist(
         sizes
             .add(entry.size(), None)
             .map_err(|reason| unsafe_member(&name, reason))?;
+        inspect.start(&name, entry.size(), kind.is_dir());
         if kind.is_dir() {
+            inspect.finish();
             continue;
         }
         if name == wanted {
-            let (_, kept) = drain(&mut entry, None, Some(MAX_TEXT_MEMBER), &mut buf)
+            let (_, kept) = drain(&mut entry, None, Some(MAX_TEXT_MEMBER), &mut buf, inspect)
                 .map_err(|e| stream_error(&format!("reading {name}"), &e))?;
             metadata = Some(kept);
-        } else if name.split('/').count() == 2 && name.ends_with("/PKG-INFO") {
-            other_pkg_info.push(name.clone());
+        } else {
+            if name.split('/').count() == 2 && name.ends_with("/PKG-INFO") {
+                other_pkg_info.push(name.clone());
+            }
+            // The tar reader would skip the data by reading it anyway: read it here, once,
+            // for the inspector.
+            drain(&mut entry, None, None, &mut buf, inspect)
+                .map_err(|e| stream_error(&format!("reading {name}"), &e))?;
         }
+        inspect.finish();
         if kind.is_file() {
             members.push(name);
         }
@@ -95,8 +105,14 @@ pub(super) fn read_sdist(
     // Read to the end of the gzip stream, so a truncated or corrupt tail (and the gzip CRC)
     // is checked even after the tar end-of-archive blocks.
     let mut rest = archive.into_inner();
-    drain(&mut rest, None, None, &mut buf)
-        .map_err(|e| stream_error("reading the end of the gzip stream", &e))?;
+    drain(
+        &mut rest,
+        None,
+        None,
+        &mut buf,
+        &mut super::members::NoInspect,
+    )
+    .map_err(|e| stream_error("reading the end of the gzip stream", &e))?;
     let source = rest.inner.into_inner().into_inner();
     let unpacked = count.get();
     if unpacked > RATIO_FLOOR && unpacked / file_size.max(1) > MAX_RATIO {

@@ -50,6 +50,7 @@ pub(super) fn read_wheel(
     path: &Path,
     filename: &DistFilename,
     source: Tee<File>,
+    inspect: &mut dyn super::members::Inspect,
 ) -> Result<(ArchiveContents, Tee<File>), DistErrorKind> {
     let mut archive = match zip::ZipArchive::new(BufReader::with_capacity(CHUNK_SIZE, source)) {
         Ok(archive) => archive,
@@ -156,9 +157,15 @@ pub(super) fn read_wheel(
             detail,
         };
         let mut entry = archive.by_name(name).map_err(|e| bad(error_chain(&e)))?;
-        drain(&mut entry, None, Some(MAX_TEXT_MEMBER), buf)
-            .map(|(_, kept)| kept)
-            .map_err(|e| bad(describe_member_error(&e)))
+        drain(
+            &mut entry,
+            None,
+            Some(MAX_TEXT_MEMBER),
+            buf,
+            &mut super::members::NoInspect,
+        )
+        .map(|(_, kept)| kept)
+        .map_err(|e| bad(describe_member_error(&e)))
     };
     let wheel_text = read_member(&mut archive, &wheel_path, &mut buf)?;
     check_wheel_file(&wheel_path, &wheel_text, filename)?;
@@ -176,7 +183,10 @@ pub(super) fn read_wheel(
         let Some((name, is_dir)) = names.get(i) else {
             break;
         };
+        let declared = layout.get(i).map_or(0, |l| l.size);
+        inspect.start(name, declared, *is_dir);
         if *is_dir {
+            inspect.finish();
             continue;
         }
         members.push(name.clone());
@@ -214,17 +224,18 @@ pub(super) fn read_wheel(
                 detail: error_chain(&e),
             })?;
         // Never more than the central directory declared (checked against the limits).
-        let declared = layout.get(i).map_or(0, |l| l.size);
         let (size, _) = drain(
             &mut (&mut entry).take(declared.saturating_add(1)),
             hasher.as_mut(),
             None,
             &mut buf,
+            inspect,
         )
         .map_err(|e| DistErrorKind::BadZipMember {
             member: name.clone(),
             detail: describe_member_error(&e),
         })?;
+        inspect.finish();
         if size > declared {
             return Err(DistErrorKind::Unsafe {
                 member: crate::text::excerpt(name, 200),

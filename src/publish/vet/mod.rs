@@ -9,9 +9,22 @@ use std::path::{Path, PathBuf};
 
 use super::dist::{self, Dist, DistKind};
 
+mod content;
 pub mod finding;
+pub mod report;
+pub mod secrets;
+pub mod stray;
 
 pub use finding::{Finding, Severity};
+use report::FileEntry;
+pub use report::{AllowSecret, Report, VetOptions};
+
+// Metadata and name rules (issue 17, items 3 and 4): see the section at the end of this file.
+pub mod classifiers;
+pub mod license;
+pub mod names;
+pub mod readme;
+pub mod yanked;
 
 /// The `Metadata-Version` values chora-publish understands. `2.0` never existed as a standard,
 /// but old `bdist_wheel` wrote it and PyPI accepts it.
@@ -84,6 +97,8 @@ fn base_name(path: &Path) -> String {
 
 /// Check every file and the batch as a whole. Returns the distributions that could be read
 /// (in input order, each path once) and every problem found; upload only when there are none.
+/// The content checks run with [`VetOptions::standard`]; their errors are problems too, their
+/// warnings are not (see [`vet_report`] for the whole report).
 ///
 /// Per file: the filename parses (a wheel or a `.tar.gz` sdist); the archive is intact; METADATA
 /// / PKG-INFO is present and parses with `Metadata-Version`, `Name` and `Version`; a wheel's
@@ -92,68 +107,183 @@ fn base_name(path: &Path) -> String {
 /// `Description-Content-Type` is one PyPI accepts; every `License-File` (Metadata 2.4+) is in
 /// the archive. Across the batch: no file name twice, and at most one sdist per release.
 pub fn vet(paths: &[PathBuf]) -> (Vec<Dist>, Vec<Problem>) {
+    let (dists, report) = vet_report(paths, &VetOptions::standard());
+    let problems = report
+        .errors()
+        .map(|f| Problem {
+            file: f.file.clone(),
+            message: report::line(f)
+                .strip_prefix(f.file.as_str())
+                .map(|rest| {
+                    rest.trim_start_matches(": ")
+                        .trim_start_matches(" → ")
+                        .to_string()
+                })
+                .unwrap_or_else(|| f.message.clone()),
+            local_io: f.rule == UNREADABLE,
+        })
+        .collect();
+    (dists, problems)
+}
+
+/// Rule ids of the structural checks (the archive readers and the metadata checks).
+pub const FILE: &str = "dist/file";
+pub const UNREADABLE: &str = "dist/unreadable";
+pub const FILENAME: &str = "dist/filename";
+pub const CORRUPT: &str = "dist/corrupt-archive";
+pub const METADATA: &str = "dist/metadata";
+pub const UNSAFE_MEMBER: &str = "dist/unsafe-member";
+pub const WHEEL_LAYOUT: &str = "dist/wheel-layout";
+pub const WHEEL_RECORD: &str = "dist/wheel-record";
+pub const ONE_SDIST: &str = "batch/one-sdist-per-release";
+
+fn structural(rule: &'static str, p: Problem) -> Finding {
+    Finding {
+        rule: if p.local_io { UNREADABLE } else { rule },
+        severity: Severity::Error,
+        file: p.file,
+        member: None,
+        line: None,
+        message: p.message,
+        fix: None,
+    }
+}
+
+fn rule_of(kind: &dist::DistErrorKind) -> &'static str {
+    use dist::DistErrorKind as K;
+    match kind {
+        K::NotADistribution | K::LegacySdistFormat { .. } | K::BadFilename { .. } => FILENAME,
+        K::Io(_) => UNREADABLE,
+        K::BadZip(_) | K::BadZipMember { .. } | K::BadTarGz(_) => CORRUPT,
+        K::MissingMetadata(_) | K::MultipleMetadata(_) | K::Metadata { .. } => METADATA,
+        K::Unsafe { .. } => UNSAFE_MEMBER,
+        K::Layout(_) => WHEEL_LAYOUT,
+        K::Record { .. } => WHEEL_RECORD,
+    }
+}
+
+/// [`vet`], with the content checks (secrets, stray files) as `options` say, and the whole
+/// report: every file, every finding (errors and warnings), the secrets waived.
+pub fn vet_report(paths: &[PathBuf], options: &VetOptions) -> (Vec<Dist>, Report) {
     let mut dists = Vec::new();
-    let mut problems = Vec::new();
+    let mut findings = Vec::new();
+    let mut waived = Vec::new();
+    let mut files = Vec::new();
     let mut seen_paths: Vec<&Path> = Vec::new();
     let mut seen_names: HashMap<String, &Path> = HashMap::new();
 
     for path in paths {
+        let before = findings.len();
+        let mut entry = FileEntry {
+            file: path.display().to_string(),
+            kind: None,
+            name: None,
+            version: None,
+            size: None,
+            sha256: None,
+            members: None,
+            backend: None,
+            status: "ok",
+        };
         if seen_paths.contains(&path.as_path()) {
-            problems.push(problem(path, "listed more than once"));
+            findings.push(structural(FILE, problem(path, "listed more than once")));
             continue;
         }
         seen_paths.push(path);
         let name = base_name(path);
         if let Some(first) = seen_names.get(&name) {
-            problems.push(problem(
-                path,
-                format!(
-                    "has the same file name as {}; an index holds one file per name",
-                    first.display()
+            findings.push(structural(
+                FILE,
+                problem(
+                    path,
+                    format!(
+                        "has the same file name as {}; an index holds one file per name",
+                        first.display()
+                    ),
                 ),
             ));
             continue;
         }
-        seen_names.insert(name, path);
+        seen_names.insert(name.clone(), path);
 
-        match std::fs::metadata(path) {
-            Err(e) => {
-                problems.push(io_problem(path, format!("cannot read the file: {e}"), &e));
-                continue;
-            }
-            Ok(m) if m.is_dir() => {
-                problems.push(problem(
-                    path,
-                    "is a directory, not a distribution file (pass the files, e.g. dist/*)",
-                ));
-                continue;
-            }
-            Ok(m) if !m.is_file() => {
-                // A FIFO would block the read, a device never end.
-                problems.push(problem(
-                    path,
-                    "is not a regular file (a FIFO, device or socket); distributions are read only from regular files",
-                ));
-                continue;
-            }
-            Ok(_) => {}
+        let readable = match std::fs::metadata(path) {
+            Err(e) => Some(io_problem(path, format!("cannot read the file: {e}"), &e)),
+            Ok(m) if m.is_dir() => Some(problem(
+                path,
+                "is a directory, not a distribution file (pass the files, e.g. dist/*)",
+            )),
+            // A FIFO would block the read, a device never end.
+            Ok(m) if !m.is_file() => Some(problem(
+                path,
+                "is not a regular file (a FIFO, device or socket); distributions are read only from regular files",
+            )),
+            Ok(_) => None,
+        };
+        if let Some(p) = readable {
+            entry.status = if p.local_io { "unreadable" } else { "refused" };
+            findings.push(structural(FILE, p));
+            files.push(entry);
+            continue;
         }
-        match dist::read_dist(path) {
+        let parsed = dist::parse_filename(&name).ok();
+        entry.kind = parsed.as_ref().map(|f| match f.kind {
+            DistKind::Wheel => "wheel",
+            DistKind::Sdist => "sdist",
+        });
+        let mut content = parsed
+            .as_ref()
+            .map(|f| content::Content::new(path, f, options));
+        let read = match content.as_mut() {
+            Some(c) => dist::read_dist_inspecting(path, c),
+            None => dist::read_dist(path),
+        };
+        if let Some(c) = content {
+            entry.backend = c.backend().map(|b| b.name());
+            let (found, w) = c.into_findings();
+            findings.extend(found);
+            waived.extend(w);
+        }
+        match read {
             Ok(d) => {
                 for message in check_dist(&d) {
-                    problems.push(problem(path, message));
+                    findings.push(structural(METADATA, problem(path, message)));
                 }
+                findings.extend(metadata_findings(&d));
+                entry.name = Some(d.metadata.name.clone());
+                entry.version = Some(d.metadata.version.clone());
+                entry.size = Some(d.size);
+                entry.sha256 = Some(d.sha256.clone());
+                entry.members = Some(d.members.len());
                 dists.push(d);
             }
-            Err(e) => problems.push(match &e.kind {
-                dist::DistErrorKind::Io(io) => io_problem(path, e.kind.to_string(), io),
-                _ => problem(path, e.kind.to_string()),
-            }),
+            Err(e) => {
+                let rule = rule_of(&e.kind);
+                findings.push(structural(
+                    rule,
+                    match &e.kind {
+                        dist::DistErrorKind::Io(io) => io_problem(path, e.kind.to_string(), io),
+                        _ => problem(path, e.kind.to_string()),
+                    },
+                ));
+            }
         }
+        let new = &findings[before..];
+        if new.iter().any(|f| f.rule == UNREADABLE) {
+            entry.status = "unreadable";
+        } else if new.iter().any(|f| f.severity == Severity::Error) {
+            entry.status = "refused";
+        }
+        files.push(entry);
     }
 
-    problems.extend(check_one_sdist_per_release(&dists));
-    (dists, problems)
+    for p in check_one_sdist_per_release(&dists) {
+        if let Some(entry) = files.iter_mut().find(|e| e.file == p.file) {
+            entry.status = "refused";
+        }
+        findings.push(structural(ONE_SDIST, p));
+    }
+    let local_io = findings.iter().any(|f| f.rule == UNREADABLE);
+    (dists, Report::new(files, findings, waived, local_io))
 }
 
 /// Every per-file problem of a distribution that was read successfully.
@@ -355,4 +485,54 @@ fn check_one_sdist_per_release(dists: &[Dist]) -> Vec<Problem> {
         }
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metadata and name rules (vet/{readme,license,classifiers,names,yanked}.rs), each returning
+// `Vec<Finding>`. The per-file rules run in `vet_report` (into its report, like the content
+// checks); the index-backed ones (`index_findings`) need what the index has, so the CLI runs
+// them once it has asked and adds them to the report ([`Report::add`]).
+
+/// Every finding of the per-distribution metadata rules: the description renders on PyPI
+/// (`readme/*`), a licence file ships and is named (`license/*`), the classifiers are valid
+/// (`classifier/*`).
+pub fn metadata_findings(d: &Dist) -> Vec<Finding> {
+    let mut out = readme::findings(d);
+    out.extend(license::findings(d));
+    out.extend(classifiers::findings(d));
+    out
+}
+
+/// The rules that need the index's view of the batch's projects.
+pub const INDEX_RULES: &[&str] = &[names::RULE, yanked::RULE];
+
+/// What the index-backed rules found, or why they did not run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexFindings {
+    pub findings: Vec<Finding>,
+    /// When the rules were skipped: why (e.g. `no index`).
+    pub skipped: Option<String>,
+}
+
+/// `name/look-alike` and `yanked/re-upload` over the batch, given what the index has for its
+/// projects (`Err(why)` when no index was given or it could not be read: both are skipped).
+pub fn index_findings(
+    dists: &[Dist],
+    existing: Result<&super::index::Existing, String>,
+    allow_yanked: bool,
+) -> IndexFindings {
+    match existing {
+        Ok(existing) => {
+            let mut findings = names::findings(dists, existing);
+            findings.extend(yanked::findings(dists, existing, allow_yanked));
+            IndexFindings {
+                findings,
+                skipped: None,
+            }
+        }
+        Err(why) => IndexFindings {
+            findings: Vec::new(),
+            skipped: Some(why),
+        },
+    }
 }

@@ -391,6 +391,8 @@ struct State {
     listed_after: HashMap<String, usize>,
     /// Requests of each project's simple page (`/simple/<project>/`, either format).
     simple_requests: HashMap<String, usize>,
+    /// Yanked files (PEP 592): filename -> reason (may be empty).
+    yanked: HashMap<String, String>,
 }
 
 /// The PyPI stand-in. Drop stops it.
@@ -430,6 +432,7 @@ impl Index {
             served_provenance: HashMap::new(),
             listed_after: HashMap::new(),
             simple_requests: HashMap::new(),
+            yanked: HashMap::new(),
         }));
         let handler_state = Arc::clone(&state);
         let server = Server::start(move |req| handle(&handler_state, req));
@@ -806,6 +809,14 @@ impl Index {
             .unwrap_or(0);
         st.listed_after
             .insert(filename.to_string(), seen.saturating_add(requests));
+    }
+
+    /// Yank a file (PEP 592): the simple pages (`yanked` in JSON, `data-yanked` in HTML) and
+    /// the JSON API (`yanked`, `yanked_reason`) say so from now on.
+    pub fn yank(&self, filename: &str, reason: &str) {
+        lock(&self.state)
+            .yanked
+            .insert(filename.to_string(), reason.to_string());
     }
 
     /// Requests of `/simple/<project>/` so far (normalized project, either format).

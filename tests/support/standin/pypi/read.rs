@@ -93,7 +93,7 @@ pub(super) fn simple_project(st: &State, req: &Request, project: &str) -> Respon
                     "requires-python": if f.requires_python.is_empty() { Value::Null } else { json!(f.requires_python) },
                     "size": f.data.len(),
                     "upload-time": iso8601(f.upload_time),
-                    "yanked": false,
+                    "yanked": yanked_json(st, f),
                     "provenance": provenance_link(st, &base, f),
                 })
             })
@@ -127,6 +127,10 @@ pub(super) fn simple_project(st: &State, req: &Request, project: &str) -> Respon
         let prov = provenance_link(st, &base, f)
             .map(|url| format!(" data-provenance=\"{}\"", html_escape(&url)))
             .unwrap_or_default();
+        let prov = match st.yanked.get(&f.filename) {
+            Some(reason) => format!("{prov} data-yanked=\"{}\"", html_escape(reason)),
+            None => prov,
+        };
         html.push_str(&format!(
             "    <a href=\"{base}/packages/{fname}#sha256={sha}\"{rp}{prov}>{fname}</a><br />\n",
             fname = f.filename,
@@ -170,7 +174,17 @@ fn iso8601(t: i64) -> String {
     )
 }
 
-fn json_file(base: &str, f: &StoredFile) -> Value {
+/// PEP 691 `yanked`: the reason (a string) when yanked with one, `true` without, else `false`.
+fn yanked_json(st: &State, f: &StoredFile) -> Value {
+    match st.yanked.get(&f.filename) {
+        Some(reason) if !reason.is_empty() => json!(reason),
+        Some(_) => json!(true),
+        None => json!(false),
+    }
+}
+
+fn json_file(st: &State, base: &str, f: &StoredFile) -> Value {
+    let yanked = st.yanked.get(&f.filename);
     json!({
         "filename": f.filename,
         "url": format!("{base}/packages/{}", f.filename),
@@ -180,8 +194,8 @@ fn json_file(base: &str, f: &StoredFile) -> Value {
         "requires_python": if f.requires_python.is_empty() { Value::Null } else { json!(f.requires_python) },
         "size": f.data.len(),
         "upload_time_iso_8601": iso8601(f.upload_time),
-        "yanked": false,
-        "yanked_reason": null,
+        "yanked": yanked.is_some(),
+        "yanked_reason": yanked.filter(|r| !r.is_empty()),
         "comment_text": "",
     })
 }
@@ -203,7 +217,7 @@ pub(super) fn json_api(
         releases
             .entry(f.version.clone())
             .or_default()
-            .push(json_file(&base, f));
+            .push(json_file(st, &base, f));
     }
     let latest = releases
         .keys()

@@ -112,7 +112,7 @@ pub(super) fn read_sdist(
         &mut buf,
         &mut super::members::NoInspect,
     )
-        .map_err(|e| stream_error("reading the end of the gzip stream", &e))?;
+    .map_err(|e| stream_error("reading the end of the gzip stream", &e))?;
     let source = rest.inner.into_inner().into_inner();
     let unpacked = count.get();
     if unpacked > RATIO_FLOOR && unpacked / file_size.max(1) > MAX_RATIO {

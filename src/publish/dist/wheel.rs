@@ -164,8 +164,8 @@ pub(super) fn read_wheel(
             buf,
             &mut super::members::NoInspect,
         )
-            .map(|(_, kept)| kept)
-            .map_err(|e| bad(describe_member_error(&e)))
+        .map(|(_, kept)| kept)
+        .map_err(|e| bad(describe_member_error(&e)))
     };
     let wheel_text = read_member(&mut archive, &wheel_path, &mut buf)?;
     check_wheel_file(&wheel_path, &wheel_text, filename)?;

@@ -16,8 +16,8 @@ pub mod secrets;
 pub mod stray;
 
 pub use finding::{Finding, Severity};
-pub use report::{AllowSecret, Report, VetOptions};
 use report::FileEntry;
+pub use report::{AllowSecret, Report, VetOptions};
 
 /// The `Metadata-Version` values chora-publish understands. `2.0` never existed as a standard,
 /// but old `bdist_wheel` wrote it and PyPI accepts it.
@@ -106,8 +106,12 @@ pub fn vet(paths: &[PathBuf]) -> (Vec<Dist>, Vec<Problem>) {
         .map(|f| Problem {
             file: f.file.clone(),
             message: report::line(f)
-                .strip_prefix(&format!("{}", f.file))
-                .map(|rest| rest.trim_start_matches(": ").trim_start_matches(" → ").to_string())
+                .strip_prefix(f.file.as_str())
+                .map(|rest| {
+                    rest.trim_start_matches(": ")
+                        .trim_start_matches(" → ")
+                        .to_string()
+                })
                 .unwrap_or_else(|| f.message.clone()),
             local_io: f.rule == UNREADABLE,
         })

@@ -157,7 +157,12 @@ pub struct Report {
 
 impl Report {
     /// Assemble the report and its summary.
-    pub fn new(files: Vec<FileEntry>, findings: Vec<Finding>, waived: Vec<Waived>, local_io: bool) -> Report {
+    pub fn new(
+        files: Vec<FileEntry>,
+        findings: Vec<Finding>,
+        waived: Vec<Waived>,
+        local_io: bool,
+    ) -> Report {
         let errors = findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
@@ -219,9 +224,21 @@ mod tests {
     fn waivers_parse_and_match() {
         let w = AllowSecret::parse("secret/aws-access-key:tests/fixtures/*=fake keys").unwrap();
         assert_eq!(w.reason.as_deref(), Some("fake keys"));
-        assert!(w.waives("secret/aws-access-key", "demo-0.1/tests/fixtures/a.py", "tests/fixtures/a.py"));
-        assert!(!w.waives("secret/aws-access-key", "demo-0.1/tests/fixtures/x/a.py", "tests/fixtures/x/a.py"));
-        assert!(!w.waives("secret/github-token", "tests/fixtures/a.py", "tests/fixtures/a.py"));
+        assert!(w.waives(
+            "secret/aws-access-key",
+            "demo-0.1/tests/fixtures/a.py",
+            "tests/fixtures/a.py"
+        ));
+        assert!(!w.waives(
+            "secret/aws-access-key",
+            "demo-0.1/tests/fixtures/x/a.py",
+            "tests/fixtures/x/a.py"
+        ));
+        assert!(!w.waives(
+            "secret/github-token",
+            "tests/fixtures/a.py",
+            "tests/fixtures/a.py"
+        ));
         assert!(AllowSecret::parse("secret/nope:x").is_err());
         assert!(AllowSecret::parse("secret/github-token").is_err());
         assert!(AllowSecret::parse("secret/github-token:[").is_err());

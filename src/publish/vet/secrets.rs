@@ -184,7 +184,8 @@ impl Scanner {
             });
         }
         self.win.clear();
-        self.win.shrink_to(2 * LOOKAHEAD + super::super::dist::CHUNK_SIZE);
+        self.win
+            .shrink_to(2 * LOOKAHEAD + super::super::dist::CHUNK_SIZE);
         std::mem::take(&mut self.hits)
     }
 
@@ -231,7 +232,9 @@ impl Scanner {
         };
         match anchor {
             Anchor::Pypi => {
-                let len = run(after, 5, |b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                let len = run(after, 5, |b| {
+                    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+                });
                 let value = &after[..5 + len];
                 (len >= 50 && is_macaroon(&value[5..]))
                     .then(|| hit(PYPI, value, "a PyPI API token"))
@@ -271,7 +274,7 @@ impl Scanner {
                     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
                 });
                 let body = &after[prefix..prefix + len];
-                (len >= 20 && len <= 128 && entropy(body) >= 3.0 && mixed(body))
+                ((20..=128).contains(&len) && entropy(body) >= 3.0 && mixed(body))
                     .then(|| hit(GITLAB, &after[..prefix + len], "a GitLab token"))
                     .flatten()
             }
@@ -291,7 +294,10 @@ impl Scanner {
             }
             Anchor::AwsContext => {
                 // The first 40-character base64 run on the same line, within 100 bytes.
-                let line_end = after.iter().position(|&b| b == b'\n').unwrap_or(after.len());
+                let line_end = after
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .unwrap_or(after.len());
                 let near = &after[..line_end.min(120)];
                 let mut i = end - start;
                 while i < near.len() {
@@ -303,7 +309,7 @@ impl Scanner {
                     }
                     let value = &near[i..i + n];
                     if n == 40
-                        && !near.get(i + n).is_some_and(|&b| b == b'=')
+                        && near.get(i + n) != Some(&b'=')
                         && entropy(value) >= 4.0
                         && value.iter().any(u8::is_ascii_uppercase)
                         && value.iter().any(u8::is_ascii_lowercase)
@@ -375,13 +381,14 @@ impl Scanner {
             Anchor::PrivateKey => self.private_key(start, end),
             Anchor::Putty => {
                 let rest = &after[end - start..];
-                (rest.first().is_some_and(u8::is_ascii_digit) && rest.get(1) == Some(&b':'))
-                    .then(|| Hit {
+                (rest.first().is_some_and(u8::is_ascii_digit) && rest.get(1) == Some(&b':')).then(
+                    || Hit {
                         rule: PRIVATE_KEY,
                         line,
                         shown: "PuTTY-User-Key-File".into(),
                         what: "a PuTTY private key file",
-                    })
+                    },
+                )
             }
             Anchor::ServiceAccount => {
                 // `"type": "service_account"`.
@@ -411,7 +418,10 @@ impl Scanner {
         let head = &w[start.saturating_sub(LOOKBACK)..start];
         let at = find(head, b"BEGIN ")?;
         let kind = &head[at + 6..];
-        if !kind.iter().all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ') {
+        if !kind
+            .iter()
+            .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
+        {
             return None;
         }
         if !head[..at].ends_with(b"-----") {
@@ -463,7 +473,10 @@ pub fn file_rule(member: &str) -> Option<(&'static str, &'static str)> {
                 ".env.example" | ".env.sample" | ".env.template" | ".env.dist" | ".env.defaults"
             ))
     {
-        return Some((FILE_DOTENV, "a .env file (environment variables, often credentials)"));
+        return Some((
+            FILE_DOTENV,
+            "a .env file (environment variables, often credentials)",
+        ));
     }
     if lower == ".pypirc" {
         return Some((FILE_PYPIRC, "a .pypirc file (package index credentials)"));
@@ -471,7 +484,14 @@ pub fn file_rule(member: &str) -> Option<(&'static str, &'static str)> {
     if lower == ".netrc" || lower == "_netrc" {
         return Some((FILE_NETRC, "a .netrc file (login credentials)"));
     }
-    let key_names = ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"];
+    let key_names = [
+        "id_rsa",
+        "id_dsa",
+        "id_ecdsa",
+        "id_ed25519",
+        "id_ecdsa_sk",
+        "id_ed25519_sk",
+    ];
     if key_names.contains(&lower.as_str()) {
         return Some((FILE_SSH_KEY, "an SSH private key file"));
     }
@@ -493,8 +513,9 @@ fn run(bytes: &[u8], from: usize, ok: impl Fn(u8) -> bool) -> usize {
         .map_or(0, |rest| rest.iter().take_while(|&&b| ok(b)).count())
 }
 
+/// Line breaks in `bytes` (memchr's vectorised count: the scanner counts every byte's line).
 fn newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -502,7 +523,11 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn trim_end(b: &[u8]) -> &[u8] {
-    let n = b.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
+    let n = b
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_whitespace())
+        .count();
     &b[..b.len() - n]
 }
 
@@ -575,8 +600,13 @@ pub fn is_macaroon(payload: &[u8]) -> bool {
             .with_decode_allow_trailing_bits(true)
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
     );
-    // Trailing characters that do not make a whole base64 quantum are not part of it.
-    let usable = payload.len() - payload.len() % 4;
+    // Tokens are unpadded base64url: a last group of 2 or 3 characters is whole; a single
+    // character left over cannot be base64, so it is not part of the token.
+    let usable = if payload.len() % 4 == 1 {
+        payload.len() - 1
+    } else {
+        payload.len()
+    };
     let Ok(bytes) = engine.decode(&payload[..usable]) else {
         return false;
     };
@@ -653,6 +683,37 @@ mod tests {
             s.data(c);
         }
         s.finish()
+    }
+
+    /// A version-2 macaroon: location, identifier, one caveat, a 32-byte signature.
+    fn macaroon(signature_byte: u8) -> Vec<u8> {
+        let mut m = vec![2u8, 1, 8];
+        m.extend_from_slice(b"pypi.org");
+        m.extend_from_slice(&[2, 4, 1, 2, 3, 4, 0, 2, 3]);
+        m.extend_from_slice(b"abc");
+        m.extend_from_slice(&[0, 0, 6, 32]);
+        m.extend_from_slice(&[signature_byte; 32]);
+        m
+    }
+
+    #[test]
+    fn pypi_tokens_are_unpadded_macaroons_of_any_length() {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        // 64, 65 and 66 bytes: no remainder, and the 3- and 2-character last groups that
+        // unpadded base64 ends with.
+        for extra in 0..3 {
+            let mut m = macaroon(7);
+            let location = b"pypi.org".len() + extra;
+            m[2] = location as u8;
+            for _ in 0..extra {
+                m.insert(3, b'x');
+            }
+            let text = b64.encode(&m);
+            assert!(is_macaroon(text.as_bytes()), "{} bytes: {text}", m.len());
+            // One signature byte short: not a macaroon.
+            let short = b64.encode(&m[..m.len() - 1]);
+            assert!(!is_macaroon(short.as_bytes()), "{short}");
+        }
     }
 
     #[test]

@@ -88,9 +88,9 @@ impl Backend {
             (Backend::Flit, true) => {
                 format!("exclude it in pyproject.toml: [tool.flit.sdist] exclude = [\"{pattern}\"]")
             }
-            (Backend::Flit, false) => format!(
-                "flit puts the whole module folder in the wheel: move {pattern} out of it"
-            ),
+            (Backend::Flit, false) => {
+                format!("flit puts the whole module folder in the wheel: move {pattern} out of it")
+            }
             (Backend::Maturin, _) => format!(
                 "exclude it in pyproject.toml: [tool.maturin] exclude = [{{ path = \"{pattern}\", format = \"{}\" }}]",
                 if sdist { "sdist" } else { "wheel" }
@@ -131,7 +131,13 @@ fn components(member: &str) -> impl Iterator<Item = &str> {
 
 /// What is stray about one member (name and unpacked size), if anything. `path` is the member
 /// path below an sdist's top folder (a wheel's member path as is).
-pub fn classify(kind: DistKind, path: &str, is_dir: bool, size: u64, max: Option<u64>) -> Option<Stray> {
+pub fn classify(
+    kind: DistKind,
+    path: &str,
+    is_dir: bool,
+    size: u64,
+    max: Option<u64>,
+) -> Option<Stray> {
     let parts: Vec<&str> = components(path).collect();
     let base = parts.last().copied().unwrap_or_default();
     let sdist = kind == DistKind::Sdist;
@@ -183,8 +189,10 @@ pub fn classify(kind: DistKind, path: &str, is_dir: bool, size: u64, max: Option
         );
     }
     if !is_dir {
-        let editor_file = matches!(base, ".DS_Store" | "Thumbs.db" | "desktop.ini" | "ehthumbs.db")
-            || base.ends_with(".swp")
+        let editor_file = matches!(
+            base,
+            ".DS_Store" | "Thumbs.db" | "desktop.ini" | "ehthumbs.db"
+        ) || base.ends_with(".swp")
             || base.ends_with(".swo")
             || (base.ends_with('~') && base.len() > 1)
             || (base.starts_with(".#"))
@@ -235,7 +243,9 @@ pub fn classify(kind: DistKind, path: &str, is_dir: bool, size: u64, max: Option
             return stray(
                 WHEEL_TESTS,
                 Severity::Warning,
-                format!("the wheel installs a top-level `{top}` package into site-packages, where it clashes with every other project that does"),
+                format!(
+                    "the wheel installs a top-level `{top}` package into site-packages, where it clashes with every other project that does"
+                ),
                 top,
             );
         }
@@ -263,17 +273,33 @@ mod tests {
     #[test]
     fn members_are_classified() {
         let c = |kind, path: &str| classify(kind, path, false, 10, Some(1 << 20)).map(|s| s.rule);
-        assert_eq!(c(DistKind::Sdist, "pkg/__pycache__/a.cpython-312.pyc"), Some(BYTECODE));
+        assert_eq!(
+            c(DistKind::Sdist, "pkg/__pycache__/a.cpython-312.pyc"),
+            Some(BYTECODE)
+        );
         assert_eq!(c(DistKind::Sdist, ".git/config"), Some(VCS));
         assert_eq!(c(DistKind::Sdist, "docs/.DS_Store"), Some(EDITOR_OS));
         assert_eq!(c(DistKind::Sdist, "pkg/a.py~"), Some(EDITOR_OS));
         assert_eq!(c(DistKind::Wheel, "src/pkg/__init__.py"), Some(WHEEL_SRC));
         assert_eq!(c(DistKind::Wheel, "tests/test_a.py"), Some(WHEEL_TESTS));
-        for fine in [".gitignore", "pkg/a.py", "tests/test_a.py", "src/pkg/a.py", ".github/workflows/ci.yml"] {
+        for fine in [
+            ".gitignore",
+            "pkg/a.py",
+            "tests/test_a.py",
+            "src/pkg/a.py",
+            ".github/workflows/ci.yml",
+        ] {
             assert_eq!(c(DistKind::Sdist, fine), None, "{fine}");
         }
         assert_eq!(
-            classify(DistKind::Wheel, "pkg/big.bin", false, 2 << 20, Some(1 << 20)).map(|s| s.rule),
+            classify(
+                DistKind::Wheel,
+                "pkg/big.bin",
+                false,
+                2 << 20,
+                Some(1 << 20)
+            )
+            .map(|s| s.rule),
             Some(LARGE)
         );
     }

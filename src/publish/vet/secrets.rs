@@ -309,7 +309,7 @@ impl Scanner {
                     }
                     let value = &near[i..i + n];
                     if n == 40
-                        && near.get(i + n).is_none_or(|&b| b != b'=')
+                        && near.get(i + n) != Some(&b'=')
                         && entropy(value) >= 4.0
                         && value.iter().any(u8::is_ascii_uppercase)
                         && value.iter().any(u8::is_ascii_lowercase)
@@ -513,8 +513,9 @@ fn run(bytes: &[u8], from: usize, ok: impl Fn(u8) -> bool) -> usize {
         .map_or(0, |rest| rest.iter().take_while(|&&b| ok(b)).count())
 }
 
+/// Line breaks in `bytes` (memchr's vectorised count: the scanner counts every byte's line).
 fn newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -599,8 +600,13 @@ pub fn is_macaroon(payload: &[u8]) -> bool {
             .with_decode_allow_trailing_bits(true)
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
     );
-    // Trailing characters that do not make a whole base64 quantum are not part of it.
-    let usable = payload.len() - payload.len() % 4;
+    // Tokens are unpadded base64url: a last group of 2 or 3 characters is whole; a single
+    // character left over cannot be base64, so it is not part of the token.
+    let usable = if payload.len() % 4 == 1 {
+        payload.len() - 1
+    } else {
+        payload.len()
+    };
     let Ok(bytes) = engine.decode(&payload[..usable]) else {
         return false;
     };
@@ -677,6 +683,37 @@ mod tests {
             s.data(c);
         }
         s.finish()
+    }
+
+    /// A version-2 macaroon: location, identifier, one caveat, a 32-byte signature.
+    fn macaroon(signature_byte: u8) -> Vec<u8> {
+        let mut m = vec![2u8, 1, 8];
+        m.extend_from_slice(b"pypi.org");
+        m.extend_from_slice(&[2, 4, 1, 2, 3, 4, 0, 2, 3]);
+        m.extend_from_slice(b"abc");
+        m.extend_from_slice(&[0, 0, 6, 32]);
+        m.extend_from_slice(&[signature_byte; 32]);
+        m
+    }
+
+    #[test]
+    fn pypi_tokens_are_unpadded_macaroons_of_any_length() {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        // 64, 65 and 66 bytes: no remainder, and the 3- and 2-character last groups that
+        // unpadded base64 ends with.
+        for extra in 0..3 {
+            let mut m = macaroon(7);
+            let location = b"pypi.org".len() + extra;
+            m[2] = location as u8;
+            for _ in 0..extra {
+                m.insert(3, b'x');
+            }
+            let text = b64.encode(&m);
+            assert!(is_macaroon(text.as_bytes()), "{} bytes: {text}", m.len());
+            // One signature byte short: not a macaroon.
+            let short = b64.encode(&m[..m.len() - 1]);
+            assert!(!is_macaroon(short.as_bytes()), "{short}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! fix for the build backend that made it. Decided from member names and sizes alone.
 //!
 //! Members that are unsafe to unpack (`..` or absolute paths, links, devices, FIFOs) never get
-//! here: the archive readers refuse them (rule `archive/unsafe-member`).
+//! here: the archive readers refuse them (rule `dist/unsafe-member`).
 
 use super::finding::Severity;
 use crate::publish::dist::DistKind;

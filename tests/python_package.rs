@@ -176,7 +176,14 @@ fn generated_workflows_run_chora_from_the_chora_cli_wheel() {
         let member = format!("chora_cli-{version}.data/scripts/{script}");
         assert!(names.contains(&member), "{member} in {names:?}");
     }
-    chora_publish().arg("check").arg(&wheel).assert().success();
+    // chora-publish vets its own wheel clean: no secret (its scanner tables are not tokens), a
+    // licence file, a description PyPI renders.
+    chora_publish()
+        .arg("check")
+        .arg(&wheel)
+        .assert()
+        .success()
+        .stderr("");
 
     // Publish chora-cli to the local index with chora-publish itself.
     let server = PypiServer::start();

@@ -274,9 +274,14 @@ impl Scanner {
                     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
                 });
                 let body = &after[prefix..prefix + len];
-                ((20..=128).contains(&len) && entropy(body) >= 3.0 && mixed(body))
-                    .then(|| hit(GITLAB, &after[..prefix + len], "a GitLab token"))
-                    .flatten()
+                // A body holding another GitLab prefix is a table of them (a scanner's own,
+                // as in chora-publish's binary), not a token.
+                ((20..=128).contains(&len)
+                    && entropy(body) >= 3.0
+                    && mixed(body)
+                    && !prefix_table(body))
+                .then(|| hit(GITLAB, &after[..prefix + len], "a GitLab token"))
+                .flatten()
             }
             Anchor::AwsKeyId => {
                 if before.is_some_and(|b| b.is_ascii_alphanumeric()) {
@@ -566,6 +571,19 @@ pub fn entropy(bytes: &[u8]) -> f64 {
             -p * p.log2()
         })
         .sum()
+}
+
+/// Whether `body` reads as a table of token prefixes (a scanner's own, as in chora-publish's
+/// binary) rather than a token: it holds a GitLab prefix, or two anchors of any kind.
+fn prefix_table(body: &[u8]) -> bool {
+    let gitlab = ANCHORS
+        .iter()
+        .filter(|(_, a)| matches!(a, Anchor::GitLab))
+        .any(|(p, _)| body.windows(p.len()).any(|w| w == p.as_bytes()));
+    gitlab
+        || MATCHER
+            .as_ref()
+            .is_some_and(|m| m.find_iter(body).take(2).count() >= 2)
 }
 
 /// Letters and digits both present (a random token, not a word or a number).

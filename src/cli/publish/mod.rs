@@ -85,11 +85,15 @@ Exit status:
 const CHECK_HELP: &str = "\
 Checks every file before reporting: filenames, METADATA/PKG-INFO (Metadata-Version up to 2.5),
 name and version against the filename, required fields, Description-Content-Type, one sdist per
-release, wheel RECORD hashes, archive integrity.
+release, wheel RECORD hashes, archive integrity; then vets the content of every member (secrets,
+stray files), the description (renders on PyPI), licence files and classifiers; with an index,
+look-alike names and re-uploads of yanked releases. Rule ids: docs/chora-publish.md.
 
 Examples:
   chora-publish check                 # dist/*
   chora-publish check dist/demo_pkg-0.1.0-py3-none-any.whl
+  chora-publish check --testpypi --format json > vet.json
+  chora-publish check --allow-secret 'secret/aws-access-key:tests/fixtures/*=fake keys for tests'
 
 Exit status: 0 all valid; 2 problems found (each listed); 4 a file cannot be read.";
 

@@ -25,6 +25,15 @@ fn dists() -> (tempfile::TempDir, PathBuf) {
     (dir, project)
 }
 
+/// Asserts that `text` contains every one of `needles` (the count checked too).
+fn contains_all(text: &str, needles: &[&str]) {
+    let found = needles.iter().filter(|n| text.contains(**n)).count();
+    for n in needles {
+        assert!(text.contains(n), "{n:?} missing from:\n{text}");
+    }
+    assert_eq!(found, needles.len());
+}
+
 struct Run {
     code: i32,
     stdout: String,
@@ -224,43 +233,29 @@ fn wrong_project_is_explained_with_the_values_to_register() {
         registered(),
         "invalid-publisher",
     );
-    assert!(
-        d.contains("Publisher with matching claims was not found"),
-        "{d}"
-    );
+    contains_all(&d, &["Publisher with matching claims was not found"]);
     let e = &run.stderr;
-    assert!(
-        e.contains("no GitLab trusted publisher on 127.0.0.1 has namespace `octo-org`, project `demo-pkg-fork`"),
-        "{e}"
+    contains_all(
+        e,
+        &[
+            "no GitLab trusted publisher on 127.0.0.1 has namespace `octo-org`, project `demo-pkg-fork`",
+            "wrong project name",
+            "  Namespace:                        octo-org",
+            "  Project name:                     demo-pkg-fork",
+            "  Top-level pipeline file path:     .gitlab-ci.yml",
+            "  Environment name:                 pypi",
+            "/manage/project/demo-pkg/settings/publishing/?provider=gitlab&namespace=octo-org&project=demo-pkg-fork&workflow_filepath=.gitlab-ci.yml&environment=pypi",
+            "pending publisher",
+        ],
     );
-    assert!(e.contains("wrong project name"), "{e}");
-    assert!(
-        e.contains("  Namespace:                        octo-org"),
-        "{e}"
-    );
-    assert!(
-        e.contains("  Project name:                     demo-pkg-fork"),
-        "{e}"
-    );
-    assert!(
-        e.contains("  Top-level pipeline file path:     .gitlab-ci.yml"),
-        "{e}"
-    );
-    assert!(
-        e.contains("  Environment name:                 pypi"),
-        "{e}"
-    );
-    assert!(
-        e.contains("/manage/project/demo-pkg/settings/publishing/?provider=gitlab&namespace=octo-org&project=demo-pkg-fork&workflow_filepath=.gitlab-ci.yml&environment=pypi"),
-        "{e}"
-    );
-    assert!(e.contains("pending publisher"), "{e}");
     // The claims, GitLab's (never GitHub's) and the parsed ci_config_ref_uri.
-    assert!(
-        e.contains("project_path         octo-org/demo-pkg-fork"),
-        "{e}"
+    contains_all(
+        e,
+        &[
+            "project_path         octo-org/demo-pkg-fork",
+            "  pipeline file      .gitlab-ci.yml",
+        ],
     );
-    assert!(e.contains("  pipeline file      .gitlab-ci.yml"), "{e}");
     assert!(!e.contains("job_workflow_ref"), "{e}");
 }
 
@@ -271,23 +266,16 @@ fn wrong_namespace_is_explained() {
         registered(),
         "invalid-publisher",
     );
-    assert!(
-        d.contains("Publisher with matching claims was not found"),
-        "{d}"
-    );
+    contains_all(&d, &["Publisher with matching claims was not found"]);
     let e = &run.stderr;
-    assert!(
-        e.contains("namespace `other-group/sub`, project `demo-pkg`"),
-        "{e}"
-    );
-    assert!(e.contains("wrong namespace or group"), "{e}");
-    assert!(
-        e.contains("  Namespace:                        other-group/sub"),
-        "{e}"
-    );
-    assert!(
-        e.contains("namespace=other-group%2Fsub&project=demo-pkg"),
-        "{e}"
+    contains_all(
+        e,
+        &[
+            "namespace `other-group/sub`, project `demo-pkg`",
+            "wrong namespace or group",
+            "  Namespace:                        other-group/sub",
+            "namespace=other-group%2Fsub&project=demo-pkg",
+        ],
     );
 }
 
@@ -298,21 +286,17 @@ fn wrong_pipeline_file_is_explained() {
         registered(),
         "invalid-publisher",
     );
-    assert!(
-        d.contains("Publisher with matching claims was not found"),
-        "{d}"
-    );
+    contains_all(&d, &["Publisher with matching claims was not found"]);
     let e = &run.stderr;
-    assert!(
-        e.contains("top-level pipeline file path `ci/release.yml`"),
-        "{e}"
+    contains_all(
+        e,
+        &[
+            "top-level pipeline file path `ci/release.yml`",
+            "another pipeline file",
+            "  Top-level pipeline file path:     ci/release.yml",
+            "workflow_filepath=ci%2Frelease.yml",
+        ],
     );
-    assert!(e.contains("another pipeline file"), "{e}");
-    assert!(
-        e.contains("  Top-level pipeline file path:     ci/release.yml"),
-        "{e}"
-    );
-    assert!(e.contains("workflow_filepath=ci%2Frelease.yml"), "{e}");
 }
 
 #[test]
@@ -327,21 +311,17 @@ fn a_child_pipeline_is_explained_and_warned_about_before_the_exchange() {
         "valid token, but no corresponding publisher (Could not extract workflow filename from OIDC claims)"
     );
     let all = run.all();
-    assert!(all.contains("this job runs in a child pipeline"), "{all}");
+    contains_all(&all, &["this job runs in a child pipeline"]);
     let e = &run.stderr;
-    assert!(e.contains("`ci_config_ref_uri` is empty"), "{e}");
-    assert!(e.contains("child pipeline (`trigger: include:`)"), "{e}");
-    assert!(
-        e.contains("included from another project or an external URL"),
-        "{e}"
-    );
-    assert!(
-        e.contains("in the project's own top-level `.gitlab-ci.yml`"),
-        "{e}"
-    );
-    assert!(
-        e.contains("(empty: a child pipeline, or included/external CI config)"),
-        "{e}"
+    contains_all(
+        e,
+        &[
+            "`ci_config_ref_uri` is empty",
+            "child pipeline (`trigger: include:`)",
+            "included from another project or an external URL",
+            "in the project's own top-level `.gitlab-ci.yml`",
+            "(empty: a child pipeline, or included/external CI config)",
+        ],
     );
 }
 
@@ -369,22 +349,15 @@ fn wrong_environment_is_explained() {
         registered(),
         "invalid-publisher",
     );
-    assert!(
-        d.contains("Publisher with matching claims was not found"),
-        "{d}"
-    );
+    contains_all(&d, &["Publisher with matching claims was not found"]);
     let e = &run.stderr;
-    assert!(
-        e.contains("with environment `staging` or with no environment"),
-        "{e}"
-    );
-    assert!(
-        e.contains("an environment name that differs from the job's `environment:`"),
-        "{e}"
-    );
-    assert!(
-        e.contains("  Environment name:                 staging"),
-        "{e}"
+    contains_all(
+        e,
+        &[
+            "with environment `staging` or with no environment",
+            "an environment name that differs from the job's `environment:`",
+            "  Environment name:                 staging",
+        ],
     );
 
     // No environment in the job, one on the publisher.
@@ -411,10 +384,7 @@ fn wrong_environment_is_explained() {
         registered(),
         "invalid-publisher",
     );
-    assert!(
-        d.contains("Check failed for optional claim 'environment'"),
-        "{d}"
-    );
+    contains_all(&d, &["Check failed for optional claim 'environment'"]);
     assert!(run.stderr.contains("case-sensitively"), "{}", run.stderr);
     assert!(
         run.stderr.contains("environment` claim (PyPI)"),
@@ -433,7 +403,12 @@ fn a_ci_config_ref_uri_for_another_ref_is_explained() {
         registered(),
         "invalid-publisher",
     );
-    assert!(d.contains("The ci_config_ref_uri claim does not match, expecting one of ['gitlab.com/octo-org/demo-pkg//.gitlab-ci.yml@3a1f4c5e9d2b7a8c6e0f1b2d3c4a5e6f7a8b9c0d', 'gitlab.com/octo-org/demo-pkg//.gitlab-ci.yml@refs/tags/v0.1.0']"), "{d}");
+    contains_all(
+        &d,
+        &[
+            "The ci_config_ref_uri claim does not match, expecting one of ['gitlab.com/octo-org/demo-pkg//.gitlab-ci.yml@3a1f4c5e9d2b7a8c6e0f1b2d3c4a5e6f7a8b9c0d', 'gitlab.com/octo-org/demo-pkg//.gitlab-ci.yml@refs/tags/v0.1.0']",
+        ],
+    );
     assert!(
         run.stderr
             .contains("its ref `refs/heads/main` is neither the ref_path nor the sha"),
@@ -473,16 +448,15 @@ fn a_reused_job_token_says_to_re_run_the_job() {
         vec!["invalid-reuse-token".to_string()]
     );
     let e = &run.stderr;
-    assert!(
-        e.contains("`invalid-reuse-token`: invalid token: already used"),
-        "{e}"
+    contains_all(
+        e,
+        &[
+            "`invalid-reuse-token`: invalid token: already used",
+            "GitLab job's ID token (PYPI_ID_TOKEN) was already exchanged",
+            "cannot fetch a fresh one",
+            "Re-run the job",
+        ],
     );
-    assert!(
-        e.contains("GitLab job's ID token (PYPI_ID_TOKEN) was already exchanged"),
-        "{e}"
-    );
-    assert!(e.contains("cannot fetch a fresh one"), "{e}");
-    assert!(e.contains("Re-run the job"), "{e}");
     assert!(index.uploads().is_empty());
 }
 
@@ -498,13 +472,12 @@ fn a_missing_id_token_names_the_yaml_to_add() {
     );
     assert_ne!(run.code, 0, "{}", run.all());
     let e = &run.stderr;
-    assert!(
-        e.contains("no ID token for the `pypi` audience: PYPI_ID_TOKEN is not set"),
-        "{e}"
-    );
-    assert!(
-        e.contains("  id_tokens:\n    PYPI_ID_TOKEN:\n      aud: pypi\n"),
-        "{e}"
+    contains_all(
+        e,
+        &[
+            "no ID token for the `pypi` audience: PYPI_ID_TOKEN is not set",
+            "  id_tokens:\n    PYPI_ID_TOKEN:\n      aud: pypi\n",
+        ],
     );
     assert!(index.mints().is_empty(), "no exchange without a token");
 

@@ -206,30 +206,32 @@ fn enumerator(s: &str, expect: Option<Seq>) -> Option<(Format, Seq, usize, usize
     } else if inner.chars().all(|c| c.is_ascii_digit()) {
         (Seq::Arabic, inner.parse().ok()?)
     } else if inner.chars().all(|c| c.is_ascii_lowercase()) {
-        match (expect, inner.len()) {
-            (Some(Seq::LowerAlpha), 1) => {
-                (Seq::LowerAlpha, usize::from(inner.as_bytes()[0] - b'a') + 1)
-            }
-            (_, 1) if inner != "i" => {
-                (Seq::LowerAlpha, usize::from(inner.as_bytes()[0] - b'a') + 1)
-            }
-            _ => (Seq::LowerRoman, roman_value(inner)?),
-        }
+        alpha_or_roman(inner, expect, Seq::LowerAlpha, Seq::LowerRoman)?
     } else if inner.chars().all(|c| c.is_ascii_uppercase()) {
-        match (expect, inner.len()) {
-            (Some(Seq::UpperAlpha), 1) => {
-                (Seq::UpperAlpha, usize::from(inner.as_bytes()[0] - b'A') + 1)
-            }
-            (_, 1) if inner != "I" => {
-                (Seq::UpperAlpha, usize::from(inner.as_bytes()[0] - b'A') + 1)
-            }
-            _ => (Seq::UpperRoman, roman_value(inner)?),
-        }
+        alpha_or_roman(inner, expect, Seq::UpperAlpha, Seq::UpperRoman)?
     } else {
         return None;
     };
     let text_col = len + (after.len() - after.trim_start().len());
     Some((format, seq, ordinal, text_col))
+}
+
+/// A letter enumerator (`a`, `B`…) or a Roman numeral (`iv`, `X`…) of one case: one letter is
+/// alphabetic unless it is `i`/`I` outside an alphabetic list; anything longer is Roman.
+fn alpha_or_roman(
+    inner: &str,
+    expect: Option<Seq>,
+    alpha: Seq,
+    roman: Seq,
+) -> Option<(Seq, usize)> {
+    let mut bytes = inner.bytes();
+    if let (Some(first), None) = (bytes.next(), bytes.next()) {
+        let base = if alpha == Seq::LowerAlpha { b'a' } else { b'A' };
+        if expect == Some(alpha) || !first.eq_ignore_ascii_case(&b'i') {
+            return Some((alpha, usize::from(first - base) + 1));
+        }
+    }
+    Some((roman, roman_value(inner)?))
 }
 
 /// `:name: body` field marker: the column of the body.

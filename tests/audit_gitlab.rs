@@ -57,17 +57,6 @@ fn gitlab_findings(findings: &[(String, String)]) -> Vec<&(String, String)> {
         .collect()
 }
 
-fn generated(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let dest = tmp.path().join("demo-pkg");
-    let mut args = vec!["ci=gitlab"];
-    args.extend_from_slice(extra);
-    support::generate(&home, &dest, &args);
-    (tmp, dest)
-}
-
 fn pipeline(text: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("repo");
@@ -102,7 +91,7 @@ fn a_generated_trusted_gitlab_project_audits_clean() {
             "attestations=false",
         ][..],
     ] {
-        let (_tmp, dest) = generated(extra);
+        let (_tmp, dest) = support::generate_gitlab(extra);
         let findings = audit(&dest);
         assert!(findings.is_empty(), "{extra:?}: {findings:#?}");
         assert!(
@@ -122,7 +111,8 @@ fn a_generated_trusted_gitlab_project_audits_clean() {
 
 #[test]
 fn a_generated_token_gitlab_project_is_token_publishing() {
-    let (_tmp, dest) = generated(&["pypi_auth_method=token", "publish_testpypi=true"]);
+    let (_tmp, dest) =
+        support::generate_gitlab(&["pypi_auth_method=token", "publish_testpypi=true"]);
     let findings = audit(&dest);
     let tokens: Vec<_> = findings
         .iter()

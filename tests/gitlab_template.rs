@@ -8,7 +8,7 @@
 mod support;
 use support::git;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use support::{chora, generate, tool_command};
@@ -50,17 +50,6 @@ const MATRIX: &[&[&str]] = &[
     ],
 ];
 
-fn gitlab_project(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let dest = tmp.path().join("demo-pkg");
-    let mut args = vec!["ci=gitlab"];
-    args.extend_from_slice(extra);
-    generate(&home, &dest, &args);
-    (tmp, dest)
-}
-
 fn ci_text(dest: &Path) -> String {
     std::fs::read_to_string(dest.join(".gitlab-ci.yml")).unwrap()
 }
@@ -90,7 +79,7 @@ fn is_publish(name: &str) -> bool {
 fn every_gitlab_ci_file_validates_with_the_gitlab_schema() {
     let mut checked = 0;
     for answers in MATRIX {
-        let (_tmp, dest) = gitlab_project(answers);
+        let (_tmp, dest) = support::generate_gitlab(answers);
         let mut cmd = tool_command("check-jsonschema");
         cmd.args(["--builtin-schema", "vendor.gitlab-ci"])
             .arg(dest.join(".gitlab-ci.yml"));
@@ -103,7 +92,7 @@ fn every_gitlab_ci_file_validates_with_the_gitlab_schema() {
 
 #[test]
 fn a_broken_gitlab_ci_file_fails_the_schema() {
-    let (_tmp, dest) = gitlab_project(&[]);
+    let (_tmp, dest) = support::generate_gitlab(&[]);
     let file = dest.join(".gitlab-ci.yml");
     let text = ci_text(&dest).replace("when: never", "when: sometimes");
     std::fs::write(&file, text).unwrap();
@@ -116,7 +105,7 @@ fn a_broken_gitlab_ci_file_fails_the_schema() {
 
 #[test]
 fn the_gitlab_variant_replaces_the_github_files() {
-    let (_tmp, dest) = gitlab_project(&[]);
+    let (_tmp, dest) = support::generate_gitlab(&[]);
     assert!(dest.join(".gitlab-ci.yml").is_file());
     assert!(dest.join(".gitlab/CODEOWNERS").is_file());
     assert!(dest.join("renovate.json").is_file());
@@ -148,7 +137,7 @@ fn the_gitlab_variant_replaces_the_github_files() {
 fn id_tokens_only_on_publish_and_sign_jobs_with_the_right_audience() {
     let mut seen = 0;
     for answers in MATRIX {
-        let (_tmp, dest) = gitlab_project(answers);
+        let (_tmp, dest) = support::generate_gitlab(answers);
         let text = ci_text(&dest);
         let ci: Value = yaml_serde::from_str(&text).unwrap();
         let oidc = answers.contains(&"pypi_auth_method=oidc");
@@ -196,7 +185,7 @@ fn id_tokens_only_on_publish_and_sign_jobs_with_the_right_audience() {
 fn release_jobs_run_only_on_tags_in_environments_without_caches() {
     let mut publish_jobs = 0;
     for answers in MATRIX {
-        let (_tmp, dest) = gitlab_project(answers);
+        let (_tmp, dest) = support::generate_gitlab(answers);
         let text = ci_text(&dest);
         let ci: Value = yaml_serde::from_str(&text).unwrap();
         // The shared release settings: tag rule, not interruptible.
@@ -273,7 +262,7 @@ fn every_image_is_pinned_by_digest_and_nothing_is_included() {
     let pins = std::fs::read_to_string(support::repo_root().join("data/image-pins.tsv")).unwrap();
     let mut checked = 0;
     for answers in MATRIX {
-        let (_tmp, dest) = gitlab_project(answers);
+        let (_tmp, dest) = support::generate_gitlab(answers);
         let text = ci_text(&dest);
         let images: Vec<&str> = text
             .lines()
@@ -311,7 +300,7 @@ fn every_image_is_pinned_by_digest_and_nothing_is_included() {
 fn token_variables_appear_only_in_token_mode() {
     let mut checked = 0;
     for answers in MATRIX {
-        let (_tmp, dest) = gitlab_project(answers);
+        let (_tmp, dest) = support::generate_gitlab(answers);
         let text = ci_text(&dest);
         if answers.contains(&"pypi_auth_method=token") {
             let secret = if answers.contains(&"token_secret_name=MY_PYPI") {
@@ -343,7 +332,7 @@ fn token_variables_appear_only_in_token_mode() {
 
 #[test]
 fn the_matrix_covers_every_python_version() {
-    let (_tmp, dest) = gitlab_project(&["python_min=3.12", "python_versions=3.12,3.13"]);
+    let (_tmp, dest) = support::generate_gitlab(&["python_min=3.12", "python_versions=3.12,3.13"]);
     let ci: Value = yaml_serde::from_str(&ci_text(&dest)).unwrap();
     let versions = &ci["pytest"]["parallel"]["matrix"][0]["PYTHON_VERSION"];
     let versions: Vec<&str> = versions
@@ -427,7 +416,7 @@ fn run_tag_check(script: &str, on_main: bool, with_lock: bool, lock_status: i32)
 
 #[test]
 fn the_tag_check_runs_for_real() {
-    let (_tmp, dest) = gitlab_project(&[]);
+    let (_tmp, dest) = support::generate_gitlab(&[]);
     let script = tag_check_script(&dest);
     let (ok, out) = run_tag_check(&script, true, true, 0);
     assert!(ok, "{out}");
@@ -451,7 +440,7 @@ fn the_tag_check_runs_for_real() {
 
 #[test]
 fn chora_check_is_clean_and_reports_drift_of_the_gitlab_ci_file() {
-    let (tmp, dest) = gitlab_project(&[]);
+    let (tmp, dest) = support::generate_gitlab(&[]);
     let home = tmp.path().join("home");
     chora(&home)
         .current_dir(&dest)
@@ -532,7 +521,7 @@ fn update_switches_a_github_project_to_gitlab_and_keeps_the_seeds() {
 /// machine's platform from PyPI (a wrong or missing hash fails the download).
 #[test]
 fn uv_is_installed_by_hash_and_the_hashes_match_pypi() {
-    let (_tmp, dest) = gitlab_project(&[]);
+    let (_tmp, dest) = support::generate_gitlab(&[]);
     let ci: Value = yaml_serde::from_str(&ci_text(&dest)).unwrap();
     let lines: Vec<String> = ci[".uv"]["before_script"]
         .as_sequence()
@@ -604,7 +593,7 @@ fn uv_is_installed_by_hash_and_the_hashes_match_pypi() {
 #[test]
 fn provenance_is_verified_after_the_pypi_install_with_attestations() {
     for (attestations, expect) in [("attestations=true", true), ("attestations=false", false)] {
-        let (_tmp, dest) = gitlab_project(&["pypi_auth_method=oidc", attestations]);
+        let (_tmp, dest) = support::generate_gitlab(&["pypi_auth_method=oidc", attestations]);
         let ci: Value = yaml_serde::from_str(&ci_text(&dest)).unwrap();
         let job = &ci["install-pypi"];
         let script: Vec<&str> = job["script"]
@@ -653,7 +642,7 @@ fn provenance_is_verified_after_the_pypi_install_with_attestations() {
 fn every_script_line_is_a_string() {
     let mut files = 0;
     for answers in MATRIX {
-        let (_tmp, dest) = gitlab_project(answers);
+        let (_tmp, dest) = support::generate_gitlab(answers);
         let ci: Value = yaml_serde::from_str(&ci_text(&dest)).unwrap();
         let mut lines = 0;
         for (name, job) in ci.as_mapping().unwrap() {
@@ -679,7 +668,7 @@ fn every_script_line_is_a_string() {
 fn gitlab_documents_do_not_speak_github() {
     let mut checked = 0;
     for auth in ["pypi_auth_method=oidc", "pypi_auth_method=token"] {
-        let (_tmp, dest) = gitlab_project(&[auth]);
+        let (_tmp, dest) = support::generate_gitlab(&[auth]);
         for name in [
             "README.md",
             "SECURITY.md",
@@ -822,7 +811,7 @@ fn run_build(script: &str, declared: &str, tag: Option<&str>) -> (bool, String, 
 /// still equal pyproject's version), and the install tests read it from release.env.
 #[test]
 fn the_drill_rehearses_against_testpypi_only() {
-    let (_tmp, dest) = gitlab_project(&["publish_testpypi=true"]);
+    let (_tmp, dest) = support::generate_gitlab(&["publish_testpypi=true"]);
     let ci: Value = yaml_serde::from_str(&ci_text(&dest)).unwrap();
     let drill_rule = "$CI_PIPELINE_SOURCE == \"web\" && $CHORA_DRILL == \"true\"";
     let rules = ci[".release-or-drill"]["rules"].as_sequence().unwrap();
@@ -876,7 +865,7 @@ fn the_drill_rehearses_against_testpypi_only() {
     assert_eq!(env, "");
 
     // Without TestPyPI there is no drill: every release job is tag-only.
-    let (_tmp, dest) = gitlab_project(&["publish_testpypi=false"]);
+    let (_tmp, dest) = support::generate_gitlab(&["publish_testpypi=false"]);
     let text = ci_text(&dest);
     assert!(!text.contains("CHORA_DRILL"), "{text}");
     let ci: Value = yaml_serde::from_str(&text).unwrap();

@@ -169,17 +169,6 @@ fn uploads_outside_the_top_level_pipeline_are_refused_with_the_reason() {
     assert_eq!(cases.len(), 3);
 }
 
-fn generated(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let dest = tmp.path().join("demo-pkg");
-    let mut args = vec!["ci=gitlab"];
-    args.extend_from_slice(extra);
-    support::generate(&home, &dest, &args);
-    (tmp, dest)
-}
-
 #[test]
 fn a_generated_trusted_pipeline_has_nothing_to_migrate() {
     let mut checked = 0;
@@ -195,7 +184,7 @@ fn a_generated_trusted_pipeline_has_nothing_to_migrate() {
             "attestations=false",
         ][..],
     ] {
-        let (_tmp, dest) = generated(extra);
+        let (_tmp, dest) = support::generate_gitlab(extra);
         let (code, out) = migrate(&dest, &["--check"]);
         assert_eq!(code, 0, "{extra:?}: {out}");
         checked += 1;
@@ -205,7 +194,8 @@ fn a_generated_trusted_pipeline_has_nothing_to_migrate() {
 
 #[test]
 fn a_generated_token_pipeline_migrates_to_a_valid_trusted_one() {
-    let (_tmp, dest) = generated(&["pypi_auth_method=token", "publish_testpypi=true"]);
+    let (_tmp, dest) =
+        support::generate_gitlab(&["pypi_auth_method=token", "publish_testpypi=true"]);
     // Without its answers file the pipeline is a hand-written one (a generated project is
     // switched with `chora update`, never patched).
     std::fs::remove_file(dest.join(".chora-answers.yml")).unwrap();

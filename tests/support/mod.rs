@@ -73,6 +73,19 @@ pub fn generate(home: &Path, dest: &Path, extra: &[&str]) {
     cmd.assert().success();
 }
 
+/// A project generated with `ci=gitlab` plus `extra` answers in a fresh temporary folder
+/// (its own HOME beside it): the folder's guard and the project's path.
+pub fn generate_gitlab(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let dest = tmp.path().join("demo-pkg");
+    let mut args = vec!["ci=gitlab"];
+    args.extend_from_slice(extra);
+    generate(&home, &dest, &args);
+    (tmp, dest)
+}
+
 /// Path of a pinned external tool installed into the working tree by
 /// scripts/install-test-tools.sh. Panics when it is missing, so the suite fails loudly.
 pub fn tool(name: &str) -> PathBuf {
